@@ -1,0 +1,115 @@
+//! Command-line arguments (clap derive). Only parsing lives here; `From` impls turn them into
+//! library options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Lung segmentation in chest X-rays with classical image processing.
+#[derive(Parser, Debug)]
+#[command(name = "lungfield", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Segment the lungs of radiographs and write OUT/<stem>_mask.png (0/255, original size).
+    ///
+    /// Example: lungfield segment scans/ extra.png -o masks --overlay
+    Segment(SegmentArgs),
+    /// Score the segmentation against the expert masks of a dataset in SZ-CXR layout.
+    ///
+    /// Example: lungfield evaluate --data ../shared/data/jsrt-dev -o results
+    Evaluate(EvaluateArgs),
+}
+
+/// Options shared by the commands that run the pipeline.
+#[derive(Args, Debug, Clone)]
+pub struct PipelineArgs {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// Longer side of the working image in pixels.
+    #[arg(long, default_value_t = 256)]
+    pub work_size: usize,
+    /// Skip the active-contour refinement (for comparison).
+    #[arg(long)]
+    pub no_contour: bool,
+}
+
+/// `lungfield segment`.
+#[derive(Args, Debug)]
+pub struct SegmentArgs {
+    /// Image files or folders (walked recursively for .png/.jpg/.jpeg/.tif/.tiff, skipping *_mask.*).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder (created if missing).
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    /// Also write OUT/<stem>_overlay.png with the lung outlines.
+    #[arg(long)]
+    pub overlay: bool,
+    /// Pipeline options.
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+/// Part of the dataset's 8:1:1 split.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum SubsetArg {
+    /// Every image with a mask.
+    All,
+    /// The 80 % training part.
+    Train,
+    /// The 10 % validation part.
+    Val,
+    /// The 10 % test part.
+    Test,
+}
+
+/// `lungfield evaluate`.
+#[derive(Args, Debug)]
+pub struct EvaluateArgs {
+    /// Dataset folder in SZ-CXR layout: images/<id>.png, masks/<id>_mask.png, optional MANIFEST.csv.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Which part of the split to score.
+    #[arg(long, value_enum, default_value_t = SubsetArg::All)]
+    pub subset: SubsetArg,
+    /// Output folder for per_image.csv and summary.json.
+    #[arg(long, short = 'o', default_value = "lungfield-eval")]
+    pub out: PathBuf,
+    /// Pipeline options.
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+impl From<&PipelineArgs> for lungfield::SegmentOptions {
+    fn from(a: &PipelineArgs) -> Self {
+        let o = lungfield::SegmentOptions {
+            work_size: a.work_size,
+            ..Default::default()
+        };
+        if a.no_contour {
+            o.without_contour()
+        } else {
+            o
+        }
+    }
+}
+
+impl From<SubsetArg> for lungfield::io::Subset {
+    fn from(s: SubsetArg) -> Self {
+        use lungfield::io::{Split, Subset};
+        match s {
+            SubsetArg::All => Subset::All,
+            SubsetArg::Train => Subset::Only(Split::Train),
+            SubsetArg::Val => Subset::Only(Split::Val),
+            SubsetArg::Test => Subset::Only(Split::Test),
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The `lungfield` command: parses arguments and calls the library. Exit codes: 0 all
+//! succeeded, 1 some inputs failed (each named on stderr), 2 a fatal error (bad arguments,
+//! unreadable dataset, unwritable output).
+
+mod args;
+mod batch;
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+use args::{Cli, Command};
+
+fn threads(n: Option<usize>) -> Result<()> {
+    if let Some(n) = n {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .context("setting up the thread pool")?;
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<bool> {
+    match cli.command {
+        Command::Segment(a) => {
+            threads(a.pipeline.threads)?;
+            let files = lungfield::io::find_images(&a.inputs)?;
+            if files.is_empty() {
+                anyhow::bail!("no image files found in the given paths");
+            }
+            let failed = batch::segment_all(&files, &a.out, a.overlay, &(&a.pipeline).into())?;
+            Ok(failed == 0)
+        }
+        Command::Evaluate(a) => {
+            threads(a.pipeline.threads)?;
+            let data = lungfield::io::Dataset::open(&a.data)?;
+            let ev = lungfield::evaluate::evaluate(&data, a.subset.into(), &(&a.pipeline).into());
+            for (id, e) in &ev.failures {
+                eprintln!("{id}: {e}");
+            }
+            lungfield::report::write_evaluation(&a.out, &ev)?;
+            print!("{}", lungfield::report::summary_table(&ev));
+            println!("wrote {}/per_image.csv and summary.json", a.out.display());
+            Ok(ev.failures.is_empty())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("lungfield: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

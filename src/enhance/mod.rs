@@ -1,0 +1,9 @@
+//! Contrast and resolution: area resampling to the working resolution and CLAHE.
+//! The SIMD filters the pipeline uses next live in [`crate::simd`].
+
+mod clahe;
+mod resize;
+
+pub use clahe::{clahe_u16, clahe_u8, ClaheOptions};
+pub use resize::{area_resize, upscale_bilinear_u8, working_size};
+pub(crate) use resize::upscale_threshold;

@@ -1,0 +1,164 @@
+//! Scoring the pipeline against expert masks over a dataset in SZ-CXR layout.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::io::{decode_file, read_mask, Dataset, Sample, Subset};
+use crate::metrics::{percentile, score_masks, MaskScores};
+use crate::options::SegmentOptions;
+use crate::pipeline::segment_radiograph;
+
+/// One scored image.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EvalRow {
+    /// Sample id.
+    pub id: String,
+    /// Dice, Jaccard, HD95 (an image with no lungs found scores as an empty prediction).
+    #[serde(flatten)]
+    pub scores: MaskScores,
+    /// Segmentation time in milliseconds, one thread, decoding excluded.
+    pub ms: f64,
+    /// Plausibility warnings or the segmentation error, `; `-separated.
+    pub flags: String,
+}
+
+/// Summary of an evaluation run (what `summary.json` holds).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EvalSummary {
+    /// Images scored.
+    pub n: usize,
+    /// Images that could not be scored (unreadable image or mask, size mismatch).
+    pub n_failed: usize,
+    /// Images scored as empty because no plausible lungs were found.
+    pub n_no_lungs: usize,
+    /// Images listed as `degraded=1` and left out.
+    pub n_excluded_degraded: usize,
+    /// Mean Dice.
+    pub dice_mean: f64,
+    /// Median Dice.
+    pub dice_median: f64,
+    /// 5th percentile of Dice.
+    pub dice_p5: f64,
+    /// Mean Jaccard.
+    pub jaccard_mean: f64,
+    /// Median HD95 in pixels of the original image.
+    pub hd95_median_px: f64,
+    /// 95th percentile of HD95 in pixels.
+    pub hd95_p95_px: f64,
+    /// Mean segmentation time per image in ms (one thread per image, decoding excluded).
+    pub ms_per_image: f64,
+    /// Median segmentation time per image in ms.
+    pub ms_median: f64,
+    /// The subset scored (`all`, `train`, `val`, `test`).
+    pub subset: String,
+    /// Working resolution (longer side).
+    pub work_size: usize,
+    /// Active-contour iterations (0 = off).
+    pub contour_iterations: usize,
+    /// The SIMD instruction set of this build.
+    pub instruction_set: String,
+}
+
+/// Everything an evaluation produced.
+#[derive(Debug)]
+pub struct Evaluation {
+    /// Scored images, sorted by id.
+    pub rows: Vec<EvalRow>,
+    /// Images that could not be scored, with the reason (sorted by id).
+    pub failures: Vec<(String, Error)>,
+    /// Aggregates.
+    pub summary: EvalSummary,
+}
+
+fn score_one(s: &Sample, mask: &std::path::Path, opts: &SegmentOptions) -> Result<EvalRow> {
+    let img = decode_file(&s.image)?;
+    let truth = read_mask(mask)?;
+    if (truth.width(), truth.height()) != (img.width(), img.height()) {
+        return Err(Error::SizeMismatch {
+            what: mask.display().to_string(),
+            expected: (img.width() as u32, img.height() as u32),
+            got: (truth.width() as u32, truth.height() as u32),
+        });
+    }
+    let t0 = Instant::now();
+    let seg = segment_radiograph(&img, opts);
+    let ms = t0.elapsed().as_secs_f64() * 1e3;
+    let (pred, flags) = match seg {
+        Ok(seg) => (seg.binary(), seg.flags.join("; ")),
+        Err(Error::NoLungs(why)) => (
+            crate::image::Mask::new(img.width(), img.height()),
+            format!("no lungs: {why}"),
+        ),
+        Err(e) => return Err(e.in_file(&s.image)),
+    };
+    Ok(EvalRow {
+        id: s.id.clone(),
+        scores: score_masks(&pred, &truth)?,
+        ms,
+        flags,
+    })
+}
+
+fn mean(v: impl Iterator<Item = f64>) -> f64 {
+    let (s, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    if n == 0 {
+        f64::NAN
+    } else {
+        s / n as f64
+    }
+}
+
+/// Segments and scores every image of `data` in `subset` that has a mask and is not degraded,
+/// in parallel (rayon's current pool). Results do not depend on the number of threads.
+pub fn evaluate(data: &Dataset, subset: Subset, opts: &SegmentOptions) -> Evaluation {
+    let chosen: Vec<&Sample> = data
+        .samples
+        .iter()
+        .filter(|s| s.mask.is_some() && subset.contains(s.split))
+        .collect();
+    let n_excluded_degraded = chosen.iter().filter(|s| s.degraded).count();
+    let results: Vec<(String, Result<EvalRow>)> = chosen
+        .par_iter()
+        .filter(|s| !s.degraded)
+        .filter_map(|s| s.mask.as_ref().map(|m| (s.id.clone(), score_one(s, m, opts))))
+        .collect();
+    let mut rows = Vec::new();
+    let mut failures = Vec::new();
+    for (id, r) in results {
+        match r {
+            Ok(row) => rows.push(row),
+            Err(e) => failures.push((id, e)),
+        }
+    }
+    let mut dice: Vec<f64> = rows.iter().map(|r| r.scores.dice).collect();
+    let mut hd: Vec<f64> = rows.iter().map(|r| r.scores.hd95_px).collect();
+    let mut ms: Vec<f64> = rows.iter().map(|r| r.ms).collect();
+    let summary = EvalSummary {
+        n: rows.len(),
+        n_failed: failures.len(),
+        n_no_lungs: rows.iter().filter(|r| r.flags.starts_with("no lungs")).count(),
+        n_excluded_degraded,
+        dice_mean: mean(dice.iter().copied()),
+        dice_median: percentile(&mut dice, 50.0),
+        dice_p5: percentile(&mut dice, 5.0),
+        jaccard_mean: mean(rows.iter().map(|r| r.scores.jaccard)),
+        hd95_median_px: percentile(&mut hd, 50.0),
+        hd95_p95_px: percentile(&mut hd, 95.0),
+        ms_per_image: mean(ms.iter().copied()),
+        ms_median: percentile(&mut ms, 50.0),
+        subset: match subset {
+            Subset::All => "all".into(),
+            Subset::Only(s) => format!("{s:?}").to_lowercase(),
+        },
+        work_size: opts.work_size,
+        contour_iterations: opts.contour.iterations,
+        instruction_set: crate::simd::instruction_set().into(),
+    };
+    Evaluation {
+        rows,
+        failures,
+        summary,
+    }
+}

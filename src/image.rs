@@ -1,0 +1,142 @@
+//! A minimal owned image plane (`Plane<T>`): row-major pixels with no padding, the common
+//! currency between the pipeline's stages. Conversions to and from the `image` crate live in
+//! [`crate::io`].
+
+/// A row-major single-channel image with `width * height` pixels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plane<T> {
+    width: usize,
+    height: usize,
+    data: Vec<T>,
+}
+
+/// 8-bit grey image.
+pub type GrayU8 = Plane<u8>;
+/// 16-bit grey image.
+pub type GrayU16 = Plane<u16>;
+/// 32-bit float grey image.
+pub type GrayF32 = Plane<f32>;
+/// A binary mask: 0 = outside, 1 = inside (label images use more values).
+pub type Mask = Plane<u8>;
+
+impl<T: Copy + Default> Plane<T> {
+    /// A `width × height` plane filled with `T::default()`.
+    ///
+    /// ```
+    /// let p = lungfield::GrayU8::new(3, 2);
+    /// assert_eq!(p.as_slice(), &[0; 6]);
+    /// ```
+    pub fn new(width: usize, height: usize) -> Self {
+        Self::filled(width, height, T::default())
+    }
+
+    /// A `width × height` plane filled with `value`.
+    pub fn filled(width: usize, height: usize, value: T) -> Self {
+        Plane {
+            width,
+            height,
+            data: vec![value; width * height],
+        }
+    }
+}
+
+impl<T> Plane<T> {
+    /// Wraps `data` as a `width × height` plane; `None` when the length is not `width * height`.
+    ///
+    /// ```
+    /// let p = lungfield::GrayU8::from_vec(2, 2, vec![1, 2, 3, 4]).unwrap();
+    /// assert_eq!(p.get(1, 1), 4);
+    /// ```
+    pub fn from_vec(width: usize, height: usize, data: Vec<T>) -> Option<Self> {
+        (data.len() == width.checked_mul(height)?).then_some(Plane {
+            width,
+            height,
+            data,
+        })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// Number of pixels.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// True when the plane has no pixels.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// All pixels, row after row.
+    pub fn as_slice(&self) -> &[T] {
+        &self.data
+    }
+
+    /// All pixels, mutable.
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.data
+    }
+
+    /// Row `y`.
+    ///
+    /// # Panics
+    /// If `y >= height`.
+    pub fn row(&self, y: usize) -> &[T] {
+        &self.data[y * self.width..(y + 1) * self.width]
+    }
+
+    /// Row `y`, mutable.
+    ///
+    /// # Panics
+    /// If `y >= height`.
+    pub fn row_mut(&mut self, y: usize) -> &mut [T] {
+        &mut self.data[y * self.width..(y + 1) * self.width]
+    }
+
+    /// Consumes the plane, returning its pixels.
+    pub fn into_vec(self) -> Vec<T> {
+        self.data
+    }
+
+    /// Applies `f` to every pixel, giving a new plane.
+    pub fn map<U>(&self, f: impl Fn(&T) -> U) -> Plane<U> {
+        Plane {
+            width: self.width,
+            height: self.height,
+            data: self.data.iter().map(f).collect(),
+        }
+    }
+}
+
+impl<T: Copy> Plane<T> {
+    /// Pixel at column `x`, row `y`.
+    ///
+    /// # Panics
+    /// If the coordinates are outside the plane.
+    pub fn get(&self, x: usize, y: usize) -> T {
+        self.data[y * self.width + x]
+    }
+
+    /// Sets the pixel at column `x`, row `y`.
+    ///
+    /// # Panics
+    /// If the coordinates are outside the plane.
+    pub fn set(&mut self, x: usize, y: usize, v: T) {
+        self.data[y * self.width + x] = v;
+    }
+}
+
+impl Mask {
+    /// Number of non-zero pixels.
+    pub fn count(&self) -> usize {
+        self.data.iter().filter(|&&v| v != 0).count()
+    }
+}

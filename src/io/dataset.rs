@@ -1,0 +1,304 @@
+//! Datasets in SZ-CXR layout (`images/<id>.png`, `masks/<id>_mask.png`, optional
+//! `MANIFEST.csv`), the deterministic 8:1:1 train/val/test split, and walking folders for images.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// File extensions lungfield reads as images (case-insensitive).
+const IMAGE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "tif", "tiff"];
+
+/// The seed of the documented train/val/test split. Changing it changes every published figure.
+pub const SPLIT_SEED: u64 = 20_140_101;
+
+/// One image of a dataset.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// File stem, e.g. `CHNCXR_0001_0`.
+    pub id: String,
+    /// The radiograph.
+    pub image: PathBuf,
+    /// The expert lung mask, when the dataset has one.
+    pub mask: Option<PathBuf>,
+    /// 0 = normal, 1 = TB, from the `_0`/`_1` suffix of the id; `None` without a suffix.
+    pub label: Option<u8>,
+    /// Marked `degraded=1` in `MANIFEST.csv`: listed, but left out of scores.
+    pub degraded: bool,
+    /// The sample's part of the 8:1:1 split.
+    pub split: Split,
+}
+
+/// A part of the train/val/test split.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// 80 %.
+    Train,
+    /// 10 %.
+    Val,
+    /// 10 %.
+    Test,
+}
+
+/// Which samples a command works on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Subset {
+    /// Every sample.
+    #[default]
+    All,
+    /// Only one part of the split.
+    Only(Split),
+}
+
+impl Subset {
+    /// True when `split` belongs to this subset.
+    pub fn contains(self, split: Split) -> bool {
+        match self {
+            Subset::All => true,
+            Subset::Only(s) => s == split,
+        }
+    }
+}
+
+/// A dataset folder in SZ-CXR layout.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    /// The folder.
+    pub root: PathBuf,
+    /// All images, sorted by id.
+    pub samples: Vec<Sample>,
+}
+
+fn label_of(id: &str) -> Option<u8> {
+    if id.ends_with("_0") {
+        Some(0)
+    } else if id.ends_with("_1") {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+fn is_image(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+fn is_mask_name(path: &Path) -> bool {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .is_some_and(|s| s.ends_with("_mask"))
+}
+
+/// 64-bit mix (splitmix64 finaliser): a fixed, portable hash for the split.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn id_hash(seed: u64, id: &str) -> u64 {
+    // FNV-1a over the bytes, then mixed with the seed.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    mix(h ^ mix(seed))
+}
+
+/// Assigns the 8:1:1 split to ids, stratified by label (ids without a label form their own
+/// stratum). Within a stratum ids are ordered by a seeded hash of the id; the first
+/// `round(0.8 n)` are train, the next `round(0.1 n)` val, the rest test. The result depends only
+/// on the ids and the seed, never on file order or thread count.
+///
+/// ```
+/// use lungfield::io::{split_for, Split};
+/// let ids: Vec<String> = (0..20).map(|i| format!("X_{i:04}_0")).collect();
+/// let s = split_for(&ids, 1);
+/// assert_eq!(s.values().filter(|&&p| p == Split::Train).count(), 16);
+/// ```
+pub fn split_for(ids: &[String], seed: u64) -> HashMap<String, Split> {
+    let mut strata: HashMap<Option<u8>, Vec<&String>> = HashMap::new();
+    for id in ids {
+        strata.entry(label_of(id)).or_default().push(id);
+    }
+    let mut out = HashMap::new();
+    for (_, mut members) in strata {
+        members.sort_by_key(|id| (id_hash(seed, id), (*id).clone()));
+        let n = members.len();
+        let n_train = (n as f64 * 0.8).round() as usize;
+        let n_val = ((n as f64 * 0.1).round() as usize).min(n - n_train);
+        for (k, id) in members.into_iter().enumerate() {
+            let s = if k < n_train {
+                Split::Train
+            } else if k < n_train + n_val {
+                Split::Val
+            } else {
+                Split::Test
+            };
+            out.insert(id.clone(), s);
+        }
+    }
+    out
+}
+
+fn read_manifest_degraded(path: &Path) -> Result<Vec<String>> {
+    let err = |reason: String| Error::Dataset {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| err(e.to_string()))?;
+    let headers = rdr.headers().map_err(|e| err(e.to_string()))?.clone();
+    let id_col = headers
+        .iter()
+        .position(|h| h == "id")
+        .ok_or_else(|| err("MANIFEST.csv has no `id` column".into()))?;
+    let Some(deg_col) = headers.iter().position(|h| h == "degraded") else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| err(e.to_string()))?;
+        if rec.get(deg_col).map(str::trim) == Some("1") {
+            if let Some(id) = rec.get(id_col) {
+                out.push(id.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Dataset {
+    /// Opens a folder in SZ-CXR layout.
+    ///
+    /// # Errors
+    /// [`Error::Dataset`] when `root/images` is missing or holds no image, or `MANIFEST.csv`
+    /// cannot be parsed.
+    pub fn open(root: &Path) -> Result<Dataset> {
+        let images_dir = root.join("images");
+        if !images_dir.is_dir() {
+            return Err(Error::Dataset {
+                path: root.to_path_buf(),
+                reason: "no `images/` folder: expected SZ-CXR layout \
+                         (images/<id>.png, masks/<id>_mask.png, optional MANIFEST.csv)"
+                    .into(),
+            });
+        }
+        let images = find_images(&[images_dir.clone()])?;
+        if images.is_empty() {
+            return Err(Error::Dataset {
+                path: images_dir,
+                reason: "holds no PNG, JPEG or TIFF image".into(),
+            });
+        }
+        let manifest = root.join("MANIFEST.csv");
+        let degraded = if manifest.is_file() {
+            read_manifest_degraded(&manifest)?
+        } else {
+            Vec::new()
+        };
+        let ids: Vec<String> = images
+            .iter()
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect();
+        let split = split_for(&ids, SPLIT_SEED);
+        let mut samples: Vec<Sample> = images
+            .into_iter()
+            .zip(ids)
+            .map(|(image, id)| {
+                let mask = root.join("masks").join(format!("{id}_mask.png"));
+                Sample {
+                    label: label_of(&id),
+                    degraded: degraded.contains(&id),
+                    split: split.get(&id).copied().unwrap_or(Split::Train),
+                    mask: mask.is_file().then_some(mask),
+                    image,
+                    id,
+                }
+            })
+            .collect();
+        samples.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Dataset {
+            root: root.to_path_buf(),
+            samples,
+        })
+    }
+}
+
+/// Expands files and folders into a sorted, de-duplicated list of image files. Folders are
+/// walked recursively; files named `*_mask.*` inside folders are skipped (they are masks).
+/// Files named explicitly are kept whatever their extension, so that a bad file is reported
+/// rather than silently ignored.
+///
+/// # Errors
+/// [`Error::Io`] for a path that does not exist or a folder that cannot be read.
+pub fn find_images(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|source| Error::Io {
+            path: p.clone(),
+            source,
+        })?;
+        if meta.is_dir() {
+            walk(p, &mut out)?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let io = |source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if is_image(&path) && !is_mask_name(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_is_8_1_1_per_label_and_stable() {
+        let ids: Vec<String> = (0..100)
+            .map(|i| format!("CHNCXR_{i:04}_{}", i % 2))
+            .collect();
+        let a = split_for(&ids, SPLIT_SEED);
+        let mut rev = ids.clone();
+        rev.reverse();
+        assert_eq!(a, split_for(&rev, SPLIT_SEED), "order must not matter");
+        for label in ["_0", "_1"] {
+            let count = |s| {
+                a.iter()
+                    .filter(|(id, &p)| id.ends_with(label) && p == s)
+                    .count()
+            };
+            assert_eq!(
+                (count(Split::Train), count(Split::Val), count(Split::Test)),
+                (40, 5, 5)
+            );
+        }
+        assert_ne!(a, split_for(&ids, 7), "the seed must matter");
+    }
+
+    #[test]
+    fn labels_from_suffix() {
+        assert_eq!(label_of("CHNCXR_0001_0"), Some(0));
+        assert_eq!(label_of("CHNCXR_0352_1"), Some(1));
+        assert_eq!(label_of("JPCLN003"), None);
+    }
+}

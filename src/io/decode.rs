@@ -1,0 +1,142 @@
+//! Decoding radiographs to grey, keeping 16-bit precision, refusing decompression bombs.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{DynamicImage, ImageReader, Limits};
+
+use crate::error::{Error, Result};
+use crate::image::{GrayU16, GrayU8, Mask};
+
+/// The largest image lungfield accepts, in pixels (width × height), checked from the header
+/// before any pixel memory is allocated. 100 megapixels is more than any radiograph.
+pub const MAX_PIXELS: u64 = 100_000_000;
+
+/// A decoded radiograph: 8-bit or 16-bit grey, as the file had it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Radiograph {
+    /// 8 bits per pixel.
+    U8(GrayU8),
+    /// 16 bits per pixel (full range 0..=65535).
+    U16(GrayU16),
+}
+
+impl Radiograph {
+    /// Width in pixels.
+    pub fn width(&self) -> usize {
+        match self {
+            Radiograph::U8(p) => p.width(),
+            Radiograph::U16(p) => p.width(),
+        }
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> usize {
+        match self {
+            Radiograph::U8(p) => p.height(),
+            Radiograph::U16(p) => p.height(),
+        }
+    }
+
+    /// An 8-bit view of the radiograph (16-bit data keeps its top 8 bits).
+    pub fn to_u8(&self) -> GrayU8 {
+        match self {
+            Radiograph::U8(p) => p.clone(),
+            Radiograph::U16(p) => p.map(|&v| (v >> 8) as u8),
+        }
+    }
+}
+
+fn decode_err(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Decode {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+/// Decodes an image held in memory; `path` is only used to name the source in errors.
+///
+/// # Errors
+/// [`Error::Decode`] for an empty, truncated, corrupt or unsupported file, and for one whose
+/// header claims more than [`MAX_PIXELS`] pixels.
+pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Radiograph> {
+    if bytes.is_empty() {
+        return Err(decode_err(path, "the file is empty"));
+    }
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| decode_err(path, e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(decode_err(
+            path,
+            "not a PNG, JPEG or TIFF image (unrecognised header)",
+        ));
+    }
+    let (w, h) = reader
+        .into_dimensions()
+        .map_err(|e| decode_err(path, e.to_string()))?;
+    if (w as u64) * (h as u64) > MAX_PIXELS {
+        return Err(decode_err(
+            path,
+            format!("{w}x{h} pixels is over the limit of {MAX_PIXELS} pixels"),
+        ));
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| decode_err(path, e.to_string()))?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(w.max(1));
+    limits.max_image_height = Some(h.max(1));
+    limits.max_alloc = Some(MAX_PIXELS * 16);
+    reader.limits(limits);
+    let img = reader
+        .decode()
+        .map_err(|e| decode_err(path, e.to_string()))?;
+    if img.width() == 0 || img.height() == 0 {
+        return Err(decode_err(path, "the image has no pixels"));
+    }
+    Ok(to_gray(img))
+}
+
+fn to_gray(img: DynamicImage) -> Radiograph {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let sixteen = matches!(
+        img,
+        DynamicImage::ImageLuma16(_)
+            | DynamicImage::ImageLumaA16(_)
+            | DynamicImage::ImageRgb16(_)
+            | DynamicImage::ImageRgba16(_)
+            | DynamicImage::ImageRgb32F(_)
+            | DynamicImage::ImageRgba32F(_)
+    );
+    if sixteen {
+        let g = img.into_luma16();
+        Radiograph::U16(GrayU16::from_vec(w, h, g.into_raw()).unwrap_or_else(|| GrayU16::new(w, h)))
+    } else {
+        let g = img.into_luma8();
+        Radiograph::U8(GrayU8::from_vec(w, h, g.into_raw()).unwrap_or_else(|| GrayU8::new(w, h)))
+    }
+}
+
+/// Reads and decodes a radiograph file.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read, [`Error::Decode`] as for [`decode_bytes`].
+pub fn decode_file(path: &Path) -> Result<Radiograph> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    decode_bytes(&bytes, path)
+}
+
+/// Reads a lung mask file: any pixel above half its range is inside (value 1).
+///
+/// # Errors
+/// As [`decode_file`].
+pub fn read_mask(path: &Path) -> Result<Mask> {
+    Ok(match decode_file(path)? {
+        Radiograph::U8(p) => p.map(|&v| u8::from(v >= 128)),
+        Radiograph::U16(p) => p.map(|&v| u8::from(v >= 32768)),
+    })
+}

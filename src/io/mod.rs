@@ -1,0 +1,12 @@
+//! Reading and writing: radiographs in (PNG, JPEG, TIFF; 8/16-bit; grey, RGB, palette),
+//! masks out (8-bit PNG, written atomically), and datasets in SZ-CXR layout.
+
+mod atomic;
+mod dataset;
+mod decode;
+mod encode;
+
+pub use atomic::write_atomic;
+pub use dataset::{find_images, split_for, Dataset, Sample, Split, Subset};
+pub use decode::{decode_bytes, decode_file, read_mask, Radiograph, MAX_PIXELS};
+pub use encode::{encode_png_gray8, encode_png_rgb8, write_png_gray8, write_png_rgb8};

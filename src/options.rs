@@ -1,0 +1,61 @@
+//! Pipeline options, with the defaults every published figure used.
+
+use crate::enhance::ClaheOptions;
+use crate::segment::ContourOptions;
+use crate::simd::Backend;
+
+/// Options of [`crate::segment_radiograph`]. Lengths are given for a 256-pixel working
+/// resolution and scale with [`SegmentOptions::work_size`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SegmentOptions {
+    /// Longer side of the working image in pixels (area downscale, aspect kept). Default: 256.
+    pub work_size: usize,
+    /// CLAHE applied at working resolution. Default: clip 2.0, 8×8 tiles.
+    pub clahe: ClaheOptions,
+    /// Gaussian σ of the pre-threshold smoothing (after a 3×3 median). Default: 1.0.
+    pub blur_sigma: f32,
+    /// Radius of the opening that cuts thin bridges between the lungs and the background before
+    /// components are picked. Default: 3.
+    pub seed_open: usize,
+    /// Radius of the closing that bridges rib shadows in the seed. Default: 6.
+    pub seed_close: usize,
+    /// The active contour; `iterations: 0` switches it off. Default: see [`ContourOptions`].
+    pub contour: ContourOptions,
+    /// Radius of the final opening that removes spurs (e.g. the trachea). Default: 2.
+    pub final_open: usize,
+    /// Which kernel implementations to use. Default: `Wide`.
+    pub backend: Backend,
+}
+
+impl Default for SegmentOptions {
+    fn default() -> Self {
+        SegmentOptions {
+            work_size: 256,
+            clahe: ClaheOptions::default(),
+            blur_sigma: 1.0,
+            seed_open: 3,
+            seed_close: 6,
+            contour: ContourOptions::default(),
+            final_open: 2,
+            backend: Backend::Wide,
+        }
+    }
+}
+
+impl SegmentOptions {
+    /// The options without the active contour (for measuring what it adds).
+    pub fn without_contour(mut self) -> Self {
+        self.contour.iterations = 0;
+        self
+    }
+
+    /// Scale factor of the lengths relative to the 256-pixel reference resolution.
+    pub(crate) fn scale(&self) -> f32 {
+        self.work_size as f32 / 256.0
+    }
+
+    /// A length given at 256 px, at the working resolution.
+    pub(crate) fn px(&self, at256: usize) -> usize {
+        ((at256 as f32 * self.scale()).round() as usize).max(usize::from(at256 > 0))
+    }
+}

@@ -1,0 +1,187 @@
+//! The segmentation pipeline, top-down: working resolution → CLAHE → SIMD filtering → Otsu
+//! seed → morphology and components → active contour → two lungs → original size.
+
+use crate::enhance::{area_resize, clahe_u16, clahe_u8, working_size};
+use crate::error::{Error, Result};
+use crate::image::{GrayU16, GrayU8, Mask};
+use crate::io::Radiograph;
+use crate::options::SegmentOptions;
+use crate::segment::postprocess::{pick_lungs, plausibility, Placement};
+use crate::segment::{close, fill_holes, open, otsu_level, refine, threshold_below, Side};
+use crate::simd::{gaussian::gaussian_u8, median::median3_u8};
+
+/// Smallest width or height accepted, in pixels.
+pub const MIN_SIDE: usize = 32;
+
+/// The lungs found in one radiograph.
+#[derive(Clone, Debug)]
+pub struct Segmentation {
+    /// Label image at the original size: 0 background, 1 right lung, 2 left lung.
+    pub labels: Mask,
+    /// Plausibility warnings (empty when both lungs look plausible).
+    pub flags: Vec<String>,
+    /// The working resolution used.
+    pub work_size: (usize, usize),
+}
+
+impl Segmentation {
+    /// The lung mask, 0/1.
+    pub fn binary(&self) -> Mask {
+        self.labels.map(|&v| u8::from(v != 0))
+    }
+
+    /// The lung mask as an 8-bit image, 0 or 255 (what `segment` writes).
+    pub fn mask_u8(&self) -> GrayU8 {
+        self.labels.map(|&v| if v != 0 { 255 } else { 0 })
+    }
+
+    /// Pixel count of one lung.
+    pub fn area(&self, side: Side) -> usize {
+        let l = side.label();
+        self.labels.as_slice().iter().filter(|&&v| v == l).count()
+    }
+}
+
+/// The contrast-enhanced working image: area downscale (16-bit precision kept), CLAHE.
+///
+/// # Errors
+/// [`Error::BadImage`] for an image smaller than [`MIN_SIDE`], [`Error::InvalidOption`] for
+/// unusable CLAHE options.
+pub fn working_image(img: &Radiograph, opts: &SegmentOptions) -> Result<GrayU8> {
+    let (w, h) = (img.width(), img.height());
+    if w < MIN_SIDE || h < MIN_SIDE {
+        return Err(Error::BadImage {
+            path: Default::default(),
+            reason: format!(
+                "image is {w}x{h}: too small for a chest radiograph (at least {MIN_SIDE}x{MIN_SIDE})"
+            ),
+        });
+    }
+    if opts.work_size < MIN_SIDE {
+        return Err(Error::InvalidOption(format!(
+            "work size {} is below {MIN_SIDE}",
+            opts.work_size
+        )));
+    }
+    let (ww, wh) = working_size(w, h, opts.work_size);
+    Ok(match img {
+        Radiograph::U8(p) => {
+            let small = area_resize(p, ww, wh).map(|&v| (v + 0.5).floor().clamp(0.0, 255.0) as u8);
+            clahe_u8(&small, &opts.clahe)?
+        }
+        Radiograph::U16(p) => {
+            let small: GrayU16 =
+                area_resize(p, ww, wh).map(|&v| (v + 0.5).floor().clamp(0.0, 65535.0) as u16);
+            clahe_u16(&small, &opts.clahe)?.map(|&v| (v >> 8) as u8)
+        }
+    })
+}
+
+/// The seed: Otsu's dark class, cut off from the image edge and from thin bridges, the
+/// most plausible component on each side, closed and hole-filled.
+fn seed(smooth: &GrayU8, opts: &SegmentOptions) -> Mask {
+    let (w, h) = (smooth.width(), smooth.height());
+    let mut bw = threshold_below(smooth, otsu_level(smooth));
+    let margin = (w.max(h) / 64).max(2);
+    for y in 0..h {
+        for x in 0..w {
+            if x < margin || y < margin || x + margin >= w || y + margin >= h {
+                bw.set(x, y, 0);
+            }
+        }
+    }
+    let bw = open(&bw, opts.px(opts.seed_open));
+    let pair = pick_lungs(&bw, Placement::SEED);
+    let m = pair.labels.map(|&v| u8::from(v != 0));
+    fill_holes(&close(&m, opts.px(opts.seed_close)))
+}
+
+/// Segments the lungs of a decoded radiograph.
+///
+/// # Errors
+/// [`Error::BadImage`] for an image that is too small, [`Error::NoLungs`] when no plausible
+/// lung is found at all.
+///
+/// ```no_run
+/// let img = lungfield::io::decode_file("chest.png".as_ref())?;
+/// let seg = lungfield::segment_radiograph(&img, &Default::default())?;
+/// println!("{} lung pixels", seg.binary().count());
+/// # Ok::<(), lungfield::Error>(())
+/// ```
+pub fn segment_radiograph(img: &Radiograph, opts: &SegmentOptions) -> Result<Segmentation> {
+    let (w, h) = (img.width(), img.height());
+    let work = working_image(img, opts)?;
+    let (ww, wh) = (work.width(), work.height());
+    let smooth = gaussian_u8(
+        &median3_u8(&work, opts.backend),
+        opts.blur_sigma * opts.scale(),
+        opts.backend,
+    );
+    let s = seed(&smooth, opts);
+    if s.count() == 0 {
+        return Err(Error::NoLungs(
+            "no dark region of lung size and position after thresholding".into(),
+        ));
+    }
+    let mut contour = opts.contour;
+    contour.sigma *= opts.scale();
+    contour.band = opts.px(contour.band);
+    let refined = refine(&smooth.map(|&v| f32::from(v)), &s, &contour);
+    let pair = pick_lungs(&refined, Placement::FINAL);
+    let m = fill_holes(&open(&pair.labels.map(|&v| u8::from(v != 0)), opts.px(opts.final_open)));
+    let pair = pick_lungs(&m, Placement::FINAL);
+    if pair.areas == [0, 0] {
+        return Err(Error::NoLungs("the lung fields vanished after clean-up".into()));
+    }
+    let flags = plausibility(&pair, ww, wh);
+    let labels = to_original_size(&pair.labels, w, h, opts);
+    Ok(Segmentation {
+        labels,
+        flags,
+        work_size: (ww, wh),
+    })
+}
+
+/// Brings a working-resolution label image back to `w × h`: the binary mask is softened with a
+/// small Gaussian, interpolated bilinearly and cut at half height (smooth outlines, no
+/// staircase); each pixel then takes the side of the nearest working-resolution lung pixel.
+fn to_original_size(labels: &Mask, w: usize, h: usize, opts: &SegmentOptions) -> Mask {
+    let (ww, wh) = (labels.width(), labels.height());
+    let soft = gaussian_u8(&labels.map(|&v| if v != 0 { 255 } else { 0 }), 0.7, opts.backend);
+    let up = crate::enhance::upscale_threshold(&soft, w, h, 128);
+    // Column that separates the lungs, per working row, for pixels with no labelled neighbour.
+    let mut out = Mask::new(w, h);
+    let sx = ww as f64 / w as f64;
+    let sy = wh as f64 / h as f64;
+    for y in 0..h {
+        let wy = (((y as f64 + 0.5) * sy) as usize).min(wh - 1);
+        let lrow = labels.row(wy);
+        let urow = up.row(y);
+        let orow = out.row_mut(y);
+        for x in 0..w {
+            if urow[x] == 0 {
+                continue;
+            }
+            let wx = (((x as f64 + 0.5) * sx) as usize).min(ww - 1);
+            let mut v = lrow[wx];
+            if v == 0 {
+                // Nearest labelled pixel along the row, else the image half.
+                v = nearest_label(lrow, wx).unwrap_or(if wx < ww / 2 { 1 } else { 2 });
+            }
+            orow[x] = v;
+        }
+    }
+    out
+}
+
+fn nearest_label(row: &[u8], x: usize) -> Option<u8> {
+    for d in 1..row.len() {
+        if x >= d && row[x - d] != 0 {
+            return Some(row[x - d]);
+        }
+        if x + d < row.len() && row[x + d] != 0 {
+            return Some(row[x + d]);
+        }
+    }
+    None
+}

@@ -1,0 +1,14 @@
+//! Segmentation stages, in pipeline order: threshold (Otsu) → morphology → connected
+//! components and hole filling → active contour → anatomical post-processing.
+
+pub mod components;
+pub mod contour;
+pub mod morphology;
+pub mod postprocess;
+pub mod threshold;
+
+pub use components::{components, fill_holes, Component, Labels};
+pub use contour::{refine, ContourOptions};
+pub use morphology::{close, dilate, erode, open};
+pub use postprocess::{two_lungs, LungPair, Side};
+pub use threshold::{otsu_level, threshold_below};

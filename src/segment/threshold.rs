@@ -1,0 +1,83 @@
+//! Otsu's threshold: the grey level that maximises the between-class variance.
+
+use crate::image::{GrayU8, Mask};
+
+/// Otsu's level of an 8-bit plane: pixels `<= level` form the dark class.
+/// A constant image returns its value.
+///
+/// ```
+/// use lungfield::{segment::otsu_level, GrayU8};
+/// let img = GrayU8::from_vec(4, 1, vec![10, 12, 200, 202]).unwrap();
+/// let t = otsu_level(&img);
+/// assert!((12..200).contains(&t));
+/// ```
+pub fn otsu_level(img: &GrayU8) -> u8 {
+    let mut hist = [0u64; 256];
+    for &v in img.as_slice() {
+        hist[v as usize] += 1;
+    }
+    otsu_from_histogram(&hist)
+}
+
+/// Otsu's level from a 256-bin histogram.
+pub fn otsu_from_histogram(hist: &[u64; 256]) -> u8 {
+    let total: u64 = hist.iter().sum();
+    if total == 0 {
+        return 0;
+    }
+    let sum_all: f64 = hist.iter().enumerate().map(|(i, &c)| i as f64 * c as f64).sum();
+    let (mut w0, mut sum0) = (0u64, 0f64);
+    let (mut best, mut best_t) = (-1.0f64, 0u8);
+    for (t, &c) in hist.iter().enumerate() {
+        w0 += c;
+        sum0 += t as f64 * c as f64;
+        let w1 = total - w0;
+        if w0 == 0 {
+            continue;
+        }
+        if w1 == 0 {
+            break;
+        }
+        let m0 = sum0 / w0 as f64;
+        let m1 = (sum_all - sum0) / w1 as f64;
+        let between = w0 as f64 * w1 as f64 * (m0 - m1) * (m0 - m1);
+        if between > best {
+            best = between;
+            best_t = t as u8;
+        }
+    }
+    if best < 0.0 {
+        // One grey level only.
+        hist.iter().position(|&c| c > 0).unwrap_or(0) as u8
+    } else {
+        best_t
+    }
+}
+
+/// Binary mask of the pixels `<= level` (the dark class: lungs are dark on a radiograph).
+pub fn threshold_below(img: &GrayU8, level: u8) -> Mask {
+    img.map(|&v| u8::from(v <= level))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn otsu_separates_two_modes_like_opencv() {
+        // Two noisy modes around 50 and 180: OpenCV's THRESH_OTSU gives a level between them.
+        let data: Vec<u8> = (0..1000)
+            .map(|i| if i % 3 == 0 { 180 + (i % 7) as u8 } else { 50 + (i % 5) as u8 })
+            .collect();
+        let img = GrayU8::from_vec(100, 10, data).unwrap();
+        let t = otsu_level(&img);
+        assert!((54..180).contains(&t), "{t}");
+        let m = threshold_below(&img, t);
+        assert_eq!(m.count(), img.as_slice().iter().filter(|&&v| v < 100).count());
+    }
+
+    #[test]
+    fn constant_image() {
+        assert_eq!(otsu_level(&GrayU8::filled(3, 3, 77)), 77);
+    }
+}

@@ -1,0 +1,83 @@
+//! 3×3 median filter for `u8` planes with a min/max sorting network (Paeth's 19-exchange
+//! median of nine), border replicated (OpenCV's `medianBlur` semantics).
+
+mod scalar;
+mod wide;
+
+use super::Backend;
+use crate::image::GrayU8;
+
+/// 3×3 median of a `u8` plane.
+///
+/// ```
+/// use lungfield::{simd::{median::median3_u8, Backend}, GrayU8};
+/// let mut img = GrayU8::filled(5, 5, 10);
+/// img.set(2, 2, 255); // a lone bright speck
+/// assert_eq!(median3_u8(&img, Backend::Wide).get(2, 2), 10);
+/// ```
+pub fn median3_u8(src: &GrayU8, backend: Backend) -> GrayU8 {
+    if src.is_empty() {
+        return src.clone();
+    }
+    match backend {
+        Backend::Scalar => scalar::median3(src),
+        Backend::Wide => wide::median3(src),
+    }
+}
+
+/// The three source rows around `y` (replicated at the borders), each padded by one replicated
+/// pixel on both sides.
+pub(super) fn padded_rows(src: &GrayU8, y: usize, bufs: &mut [Vec<u8>; 3]) {
+    let h = src.height();
+    let ys = [y.saturating_sub(1), y, (y + 1).min(h - 1)];
+    for (buf, &yy) in bufs.iter_mut().zip(&ys) {
+        let row = src.row(yy);
+        buf.clear();
+        buf.push(row[0]);
+        buf.extend_from_slice(row);
+        buf.push(row[row.len() - 1]);
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn reference(src: &GrayU8) -> GrayU8 {
+        let (w, h) = (src.width() as isize, src.height() as isize);
+        let mut out = GrayU8::new(src.width(), src.height());
+        for y in 0..h {
+            for x in 0..w {
+                let mut v: Vec<u8> = (-1..=1)
+                    .flat_map(|dy| (-1..=1).map(move |dx| (dx, dy)))
+                    .map(|(dx, dy)| {
+                        src.get((x + dx).clamp(0, w - 1) as usize, (y + dy).clamp(0, h - 1) as usize)
+                    })
+                    .collect();
+                v.sort_unstable();
+                out.set(x as usize, y as usize, v[4]);
+            }
+        }
+        out
+    }
+
+    fn plane_u8() -> impl Strategy<Value = GrayU8> {
+        (1usize..70, 1usize..30).prop_flat_map(|(w, h)| {
+            proptest::collection::vec(any::<u8>(), w * h)
+                .prop_map(move |d| GrayU8::from_vec(w, h, d).unwrap())
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn median3_u8_matches_scalar(img in plane_u8()) {
+            prop_assert_eq!(median3_u8(&img, Backend::Scalar), median3_u8(&img, Backend::Wide));
+        }
+
+        #[test]
+        fn median3_u8_matches_sorting_reference(img in plane_u8()) {
+            prop_assert_eq!(median3_u8(&img, Backend::Scalar), reference(&img));
+        }
+    }
+}
