@@ -1,1 +1,64 @@
-fn main(){}
+//! Kernel and pipeline benchmarks: `cargo bench`. Bench ids are `<kernel>/<backend>/<size>`.
+//! Uses `../shared/data/jsrt-dev/images/JPCNN010.png` when present (the image the OpenCV
+//! peer script is run on), else a 1024² phantom.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use lungfield::simd::{gaussian, median, Backend};
+use lungfield::{enhance, io, phantom, segment_radiograph, GrayU8, SegmentOptions};
+
+fn image() -> GrayU8 {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/jsrt-dev/images/JPCNN010.png");
+    match io::decode_file(&p) {
+        Ok(img) => img.to_u8(),
+        Err(_) => phantom::make(1024, 1, false).image,
+    }
+}
+
+fn kernels(c: &mut Criterion) {
+    let img = image();
+    let size = format!("{}x{}", img.width(), img.height());
+    let f = img.map(|&v| f32::from(v));
+    eprintln!("wide instruction set: {}", lungfield::simd::instruction_set());
+    let mut g = c.benchmark_group("gaussian_s2_u8");
+    for b in Backend::ALL {
+        g.bench_function(BenchmarkId::new(b.name(), &size), |bench| {
+            bench.iter(|| gaussian::gaussian_u8(&img, 2.0, b))
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("gaussian_s2_f32");
+    for b in Backend::ALL {
+        g.bench_function(BenchmarkId::new(b.name(), &size), |bench| {
+            bench.iter(|| gaussian::gaussian_f32(&f, 2.0, b))
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("median3_u8");
+    for b in Backend::ALL {
+        g.bench_function(BenchmarkId::new(b.name(), &size), |bench| {
+            bench.iter(|| median::median3_u8(&img, b))
+        });
+    }
+    g.finish();
+    c.bench_function(&format!("clahe_u8/scalar/{size}"), |bench| {
+        bench.iter(|| enhance::clahe_u8(&img, &Default::default()))
+    });
+    c.bench_function(&format!("otsu_u8/scalar/{size}"), |bench| {
+        bench.iter(|| lungfield::segment::threshold_below(&img, lungfield::segment::otsu_level(&img)))
+    });
+}
+
+fn pipeline(c: &mut Criterion) {
+    let img = io::Radiograph::U8(image());
+    let mut g = c.benchmark_group("segment_total");
+    g.sample_size(20);
+    g.bench_function("default", |b| b.iter(|| segment_radiograph(&img, &SegmentOptions::default())));
+    g.bench_function("no_contour", |b| {
+        b.iter(|| segment_radiograph(&img, &SegmentOptions::default().without_contour()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, kernels, pipeline);
+criterion_main!(benches);

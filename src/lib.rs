@@ -28,6 +28,7 @@ pub mod io;
 pub mod metrics;
 mod options;
 pub mod overlay;
+pub mod phantom;
 mod pipeline;
 pub mod report;
 pub mod segment;

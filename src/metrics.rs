@@ -2,9 +2,6 @@
 //! percentile of the pooled symmetric surface distances (MedPy's definition: surface = mask
 //! minus its 4-connected erosion; an empty mask scores Dice 0 and HD95 = the image diagonal).
 
-use image::GrayImage;
-use imageproc::distance_transform::euclidean_squared_distance_transform;
-
 use crate::error::{Error, Result};
 use crate::image::Mask;
 
@@ -47,14 +44,14 @@ fn surface(m: &Mask) -> Vec<usize> {
 
 /// Distance from every pixel to the nearest of `points`.
 fn distance_to(points: &[usize], w: usize, h: usize) -> Vec<f64> {
-    let mut g = GrayImage::new(w as u32, h as u32);
+    let mut m = Mask::new(w, h);
     for &i in points {
-        g.as_mut()[i] = 1;
+        m.as_mut_slice()[i] = 1;
     }
-    euclidean_squared_distance_transform(&g)
-        .into_raw()
+    crate::segment::distance::squared_distance(&m, true, false)
+        .into_vec()
         .into_iter()
-        .map(f64::sqrt)
+        .map(|d| f64::from(d).sqrt())
         .collect()
 }
 

@@ -21,8 +21,11 @@ pub struct SegmentOptions {
     pub seed_close: usize,
     /// The active contour; `iterations: 0` switches it off. Default: see [`ContourOptions`].
     pub contour: ContourOptions,
-    /// Radius of the final opening that removes spurs (e.g. the trachea). Default: 2.
+    /// Radius of the per-lung opening that removes spurs and leaks (trachea, stomach bubble).
+    /// Default: 6.
     pub final_open: usize,
+    /// Radius of the per-lung closing that fills concavities the contour missed. Default: 12.
+    pub lung_close: usize,
     /// Which kernel implementations to use. Default: `Wide`.
     pub backend: Backend,
 }
@@ -36,7 +39,8 @@ impl Default for SegmentOptions {
             seed_open: 3,
             seed_close: 6,
             contour: ContourOptions::default(),
-            final_open: 2,
+            final_open: 6,
+            lung_close: 12,
             backend: Backend::Wide,
         }
     }

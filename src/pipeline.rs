@@ -91,7 +91,11 @@ fn seed(smooth: &GrayU8, opts: &SegmentOptions) -> Mask {
         }
     }
     let bw = open(&bw, opts.px(opts.seed_open));
-    let pair = pick_lungs(&bw, Placement::SEED);
+    let place = Placement {
+        margin,
+        ..Placement::SEED
+    };
+    let pair = pick_lungs(&bw, place);
     let m = pair.labels.map(|&v| u8::from(v != 0));
     fill_holes(&close(&m, opts.px(opts.seed_close)))
 }
@@ -128,8 +132,7 @@ pub fn segment_radiograph(img: &Radiograph, opts: &SegmentOptions) -> Result<Seg
     contour.band = opts.px(contour.band);
     let refined = refine(&smooth.map(|&v| f32::from(v)), &s, &contour);
     let pair = pick_lungs(&refined, Placement::FINAL);
-    let m = fill_holes(&open(&pair.labels.map(|&v| u8::from(v != 0)), opts.px(opts.final_open)));
-    let pair = pick_lungs(&m, Placement::FINAL);
+    let pair = clean_lungs(&pair.labels, opts);
     if pair.areas == [0, 0] {
         return Err(Error::NoLungs("the lung fields vanished after clean-up".into()));
     }
@@ -140,6 +143,32 @@ pub fn segment_radiograph(img: &Radiograph, opts: &SegmentOptions) -> Result<Seg
         flags,
         work_size: (ww, wh),
     })
+}
+
+/// Cleans each lung on its own: an opening cuts spurs and leaks through narrow necks (the
+/// trachea, the stomach bubble below the diaphragm), the largest piece is kept, a closing
+/// fills concavities narrower than the disk (rib shadows the contour missed), and holes are
+/// filled. Treating the lungs separately keeps the closing from merging them.
+fn clean_lungs(labels: &Mask, opts: &SegmentOptions) -> crate::segment::LungPair {
+    let (w, h) = (labels.width(), labels.height());
+    let mut out = Mask::new(w, h);
+    for side in [Side::Right, Side::Left] {
+        let l = side.label();
+        let m = labels.map(|&v| u8::from(v == l));
+        if m.count() == 0 {
+            continue;
+        }
+        let m = open(&m, opts.px(opts.final_open));
+        let pair = pick_lungs(&m, Placement::FINAL);
+        let m = pair.labels.map(|&v| u8::from(v != 0));
+        let m = fill_holes(&close(&m, opts.px(opts.lung_close)));
+        for (o, &v) in out.as_mut_slice().iter_mut().zip(m.as_slice()) {
+            if v != 0 && *o == 0 {
+                *o = 1;
+            }
+        }
+    }
+    pick_lungs(&out, Placement::FINAL)
 }
 
 /// Brings a working-resolution label image back to `w × h`: the binary mask is softened with a

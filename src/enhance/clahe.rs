@@ -89,9 +89,14 @@ fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions) -> Result<Plane<T>> {
     if w == 0 || h == 0 {
         return Ok(src.clone());
     }
-    // Padded size: a multiple of the grid, as OpenCV (which pads by `tiles - size % tiles`).
-    let pw = if w % tx == 0 { w } else { w + tx - w % tx };
-    let ph = if h % ty == 0 { h } else { h + ty - h % ty };
+    // Padded size, exactly as OpenCV: no padding when both sides divide by the grid, else
+    // both sides grow by `tiles - size % tiles` (a whole extra tile row of pixels on a side that
+    // already divides).
+    let (pw, ph) = if w % tx == 0 && h % ty == 0 {
+        (w, h)
+    } else {
+        (w + tx - w % tx, h + ty - h % ty)
+    };
     let (tw, th) = (pw / tx, ph / ty);
     let tile_total = tw * th;
     let bins = T::BINS;

@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod contour;
+pub mod distance;
 pub mod morphology;
 pub mod postprocess;
 pub mod threshold;

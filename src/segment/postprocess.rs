@@ -47,6 +47,13 @@ pub(crate) struct Placement {
     pub cx: (f64, f64),
     /// Widest bounding box.
     pub max_width: f64,
+    /// Longest contact allowed with the left, right or bottom frame `margin` pixels inside the
+    /// image edge, as a fraction of that side (the dark background beside the body and
+    /// between the arms touches the frame along a long stretch; a lung at most briefly).
+    /// Contact with the top is allowed: apices are often cut off by the collimation.
+    pub max_frame_contact: f64,
+    /// Distance of that frame from the edge, in pixels.
+    pub margin: usize,
 }
 
 impl Placement {
@@ -56,6 +63,8 @@ impl Placement {
         cy: (0.15, 0.8),
         cx: (0.1, 0.9),
         max_width: 0.6,
+        max_frame_contact: 0.08,
+        margin: 0,
     };
     /// Loose limits for the final lungs.
     pub const FINAL: Placement = Placement {
@@ -63,9 +72,19 @@ impl Placement {
         cy: (0.05, 0.9),
         cx: (0.05, 0.95),
         max_width: 0.75,
+        max_frame_contact: 1.0,
+        margin: 0,
     };
 
-    fn accepts(&self, c: &Component, w: usize, h: usize) -> bool {
+    fn accepts(&self, c: &Component, contact: [usize; 3], w: usize, h: usize) -> bool {
+        let side_limit = self.max_frame_contact * h as f64;
+        let bottom_limit = self.max_frame_contact * w as f64;
+        if contact[0] as f64 > side_limit
+            || contact[1] as f64 > side_limit
+            || contact[2] as f64 > bottom_limit
+        {
+            return false;
+        }
         let (wf, hf) = (w as f64, h as f64);
         let width = (c.bbox.2 - c.bbox.0 + 1) as f64;
         c.area as f64 >= self.min_area * wf * hf
@@ -79,9 +98,23 @@ impl Placement {
 pub(crate) fn pick_lungs(m: &Mask, place: Placement) -> LungPair {
     let (w, h) = (m.width(), m.height());
     let l = components(m);
+    // Contact of each component with the left, right and bottom frame.
+    let mut contact = vec![[0usize; 3]; l.components.len() + 1];
+    let k = place.margin;
+    if w > 2 * k && h > 2 * k {
+        let lab = &l.labels;
+        for y in 0..h {
+            contact[lab.get(k, y) as usize][0] += 1;
+            contact[lab.get(w - 1 - k, y) as usize][1] += 1;
+        }
+        for x in 0..w {
+            contact[lab.get(x, h - 1 - k) as usize][2] += 1;
+        }
+    }
     let mut best: [Option<&Component>; 2] = [None, None];
     for c in &l.components {
-        if !place.accepts(c, w, h) {
+        let touch = contact.get(c.label as usize).copied().unwrap_or_default();
+        if !place.accepts(c, touch, w, h) {
             continue;
         }
         let side = usize::from(c.centroid.0 >= w as f64 / 2.0);

@@ -1,0 +1,127 @@
+//! The `lungfield` binary: exit codes, one error line per bad file, outputs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lungfield"))
+}
+
+fn fixture(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data-fixtures").join(p)
+}
+
+#[test]
+fn batch_goes_on_past_bad_files_and_exits_1() {
+    let out = tempfile::tempdir().unwrap();
+    let r = bin()
+        .arg("segment")
+        .arg(fixture("bad"))
+        .arg(fixture("phantom_gray.png"))
+        .arg("-o")
+        .arg(out.path())
+        .arg("--overlay")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{err}");
+    for f in ["empty.png", "truncated.png", "not_an_image.png", "one_pixel.png"] {
+        assert_eq!(err.lines().filter(|l| l.contains(f)).count(), 1, "{f} in:\n{err}");
+    }
+    assert!(err.contains("4 failed"), "{err}");
+    let mask = lungfield::io::decode_file(&out.path().join("phantom_gray_mask.png")).unwrap();
+    assert_eq!((mask.width(), mask.height()), (128, 128));
+    let m = mask.to_u8();
+    assert!(m.as_slice().iter().all(|&v| v == 0 || v == 255));
+    assert!(m.as_slice().iter().any(|&v| v == 255));
+    assert!(out.path().join("phantom_gray_overlay.png").is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+}
+
+#[test]
+fn all_good_exits_0() {
+    let out = tempfile::tempdir().unwrap();
+    let r = bin()
+        .args(["segment", "-j", "2"])
+        .arg(fixture("phantoms/images"))
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 8);
+}
+
+#[test]
+fn evaluate_writes_csv_and_summary() {
+    let out = tempfile::tempdir().unwrap();
+    let r = bin()
+        .args(["evaluate", "--data"])
+        .arg(fixture("phantoms"))
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    let csv = std::fs::read_to_string(out.path().join("per_image.csv")).unwrap();
+    assert!(csv.starts_with("id,dice,jaccard,hd95_px,ms"));
+    assert_eq!(csv.lines().count(), 9);
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("summary.json")).unwrap()).unwrap();
+    for k in ["n", "n_failed", "dice_mean", "dice_median", "dice_p5", "jaccard_mean", "hd95_median_px", "ms_per_image"] {
+        assert!(s.get(k).is_some(), "summary.json lacks {k}");
+    }
+    assert_eq!(s["n"], 8);
+    assert!(s["dice_mean"].as_f64().unwrap() > 0.9);
+}
+
+#[test]
+fn subset_scores_only_its_part() {
+    let out = tempfile::tempdir().unwrap();
+    let r = bin()
+        .args(["evaluate", "--subset", "train", "--data"])
+        .arg(fixture("phantoms"))
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(0));
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("summary.json")).unwrap()).unwrap();
+    // 4 normal + 4 TB phantoms: round(0.8 * 4) = 3 of each in train.
+    assert_eq!(s["n"], 6);
+}
+
+#[test]
+fn mask_of_the_wrong_size_is_a_named_failure() {
+    let out = tempfile::tempdir().unwrap();
+    let r = bin()
+        .args(["evaluate", "--data"])
+        .arg(fixture("mask_size_mismatch"))
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{err}");
+    assert!(err.contains("CASE_0001_0") && err.contains("size mismatch"), "{err}");
+}
+
+#[test]
+fn fatal_errors_exit_2_with_a_readable_message() {
+    let r = bin().args(["evaluate", "--data", "/no/such/folder"]).output().unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("/no/such/folder"));
+    let r = bin()
+        .arg("segment")
+        .arg(fixture("phantom_gray.png"))
+        .args(["-o", "/proc/lungfield-cannot-write-here"])
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2), "{}", String::from_utf8_lossy(&r.stderr));
+}
