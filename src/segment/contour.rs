@@ -43,15 +43,104 @@ impl Default for ContourOptions {
     }
 }
 
-/// Block sums over `f × f` blocks (partial blocks at the right and bottom edges).
-fn block_sums(w: usize, h: usize, f: usize, value: impl Fn(usize) -> f32) -> GrayF32 {
+/// Block sums over `f × f` blocks (partial blocks at the right and bottom edges) of the
+/// pixel values and of the weights: `(Σ w·v, Σ w)` per block, `w` in {0, 1}.
+fn block_sums(px: &[f32], weight: Option<&[u8]>, w: usize, h: usize, f: usize) -> (GrayF32, GrayF32) {
     let (cw, ch) = (w.div_ceil(f), h.div_ceil(f));
-    let mut out = GrayF32::new(cw, ch);
-    let o = out.as_mut_slice();
+    let mut sv = GrayF32::new(cw, ch);
+    let mut sn = GrayF32::new(cw, ch);
     for y in 0..h {
+        let row = &px[y * w..(y + 1) * w];
         let base = (y / f) * cw;
+        let (ov, on) = (&mut sv.as_mut_slice()[base..base + cw], &mut sn.as_mut_slice()[base..base + cw]);
+        match weight {
+            None => {
+                for (b, chunk) in row.chunks(f).enumerate() {
+                    ov[b] += chunk.iter().sum::<f32>();
+                    on[b] += chunk.len() as f32;
+                }
+            }
+            Some(wt) => {
+                let wrow = &wt[y * w..(y + 1) * w];
+                for (b, (chunk, wc)) in row.chunks(f).zip(wrow.chunks(f)).enumerate() {
+                    let (mut a, mut n) = (0.0f32, 0u32);
+                    for (&v, &m) in chunk.iter().zip(wc) {
+                        let m = f32::from(m);
+                        a += v * m;
+                        n += u32::from(m != 0.0);
+                    }
+                    ov[b] += a;
+                    on[b] += n as f32;
+                }
+            }
+        }
+    }
+    (sv, sn)
+}
+
+/// `src` eroded (`max = false`) or dilated (`max = true`) by a `(2r+1)²` square, separably;
+/// outside pixels are ignored.
+fn square_extreme(src: &Mask, r: usize, max: bool) -> Mask {
+    let (w, h) = (src.width(), src.height());
+    let pick = |a: u8, b: u8| if max { a.max(b) } else { a.min(b) };
+    let mut tmp = src.clone();
+    for y in 0..h {
+        let row = src.row(y);
+        let out = tmp.row_mut(y);
+        // Shifted whole-row passes (vectorised by the compiler), one per offset.
+        for d in 1..=r.min(w.saturating_sub(1)) {
+            for (o, &v) in out[..w - d].iter_mut().zip(&row[d..]) {
+                *o = pick(*o, v);
+            }
+            for (o, &v) in out[d..].iter_mut().zip(&row[..w - d]) {
+                *o = pick(*o, v);
+            }
+        }
+    }
+    let mut dst = Mask::new(w, h);
+    for y in 0..h {
+        let (a, b) = (y.saturating_sub(r), (y + r + 1).min(h));
+        let out = dst.row_mut(y);
+        out.copy_from_slice(tmp.row(y));
+        for yy in a..b {
+            for (o, &v) in out.iter_mut().zip(tmp.row(yy)) {
+                *o = pick(*o, v);
+            }
+        }
+    }
+    dst
+}
+
+/// 3×3 majority vote (pixels outside the image do not vote).
+fn majority3(src: &Mask) -> Mask {
+    let (w, h) = (src.width(), src.height());
+    // Horizontal counts, then vertical sums; the votes cast per pixel are known from the
+    // clipped window size.
+    let mut hs = src.as_slice().to_vec();
+    for y in 0..h {
+        let row = src.row(y);
+        let out = &mut hs[y * w..(y + 1) * w];
+        if w > 1 {
+            for (o, &v) in out[..w - 1].iter_mut().zip(&row[1..]) {
+                *o += v;
+            }
+            for (o, &v) in out[1..].iter_mut().zip(&row[..w - 1]) {
+                *o += v;
+            }
+        }
+    }
+    let mut out = Mask::new(w, h);
+    for y in 0..h {
+        let (a, b) = (y.saturating_sub(1), (y + 2).min(h));
+        let rows = b - a;
+        let o = out.row_mut(y);
         for x in 0..w {
-            o[base + x / f] += value(y * w + x);
+            let cols = (x + 2).min(w) - x.saturating_sub(1);
+            let mut sum = 0u32;
+            for yy in a..b {
+                sum += u32::from(hs[yy * w + x]);
+            }
+            o[x] = u8::from(2 * sum > (rows * cols) as u32);
         }
     }
     out
@@ -70,31 +159,6 @@ fn sample(c: &GrayF32, f: usize, x: usize, y: usize) -> f32 {
     let top = s[y0 * cw + x0] * (1.0 - ax) + s[y0 * cw + x1] * ax;
     let bot = s[y1 * cw + x0] * (1.0 - ax) + s[y1 * cw + x1] * ax;
     top * (1.0 - ay) + bot * ay
-}
-
-/// Summed-area table of a mask, `(w + 1) × (h + 1)`.
-fn integral(m: &Mask) -> Vec<u32> {
-    let (w, h) = (m.width(), m.height());
-    let mut s = vec![0u32; (w + 1) * (h + 1)];
-    for y in 0..h {
-        let mut run = 0u32;
-        for x in 0..w {
-            run += u32::from(m.as_slice()[y * w + x]);
-            s[(y + 1) * (w + 1) + x + 1] = s[y * (w + 1) + x + 1] + run;
-        }
-    }
-    s
-}
-
-/// Count of mask pixels in the square of half-width `r` around `(x, y)`, clipped to the image,
-/// and the square's clipped area.
-#[inline]
-fn window(s: &[u32], w: usize, h: usize, x: usize, y: usize, r: usize) -> (u32, u32) {
-    let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
-    let (x1, y1) = ((x + r + 1).min(w), (y + r + 1).min(h));
-    let ww = w + 1;
-    let sum = s[y1 * ww + x1] + s[y0 * ww + x0] - s[y0 * ww + x1] - s[y1 * ww + x0];
-    (sum, ((x1 - x0) * (y1 - y0)) as u32)
 }
 
 /// Evolves `seed` on the grey image `img` (same size) and returns the refined mask.
@@ -118,56 +182,49 @@ pub fn refine(img: &GrayF32, seed: &Mask, opts: &ContourOptions) -> Mask {
     let sc = opts.sigma.max(0.5) / f as f32;
     let beta = opts.beta.clamp(0.0, 1.0);
     let px = img.as_slice();
-    let g_all = gaussian_f32(&block_sums(w, h, f, |i| px[i]), sc, Backend::Wide);
-    let g_cnt = gaussian_f32(&block_sums(w, h, f, |_| 1.0), sc, Backend::Wide);
+    let (all_v, all_n) = block_sums(px, None, w, h, f);
+    let g_all = gaussian_f32(&all_v, sc, Backend::Wide);
+    let g_cnt = gaussian_f32(&all_n, sc, Backend::Wide);
     let mut s = seed.map(|&v| u8::from(v != 0));
     let band_r = opts.band.max(1);
+    let eps = 1e-3f32;
     for _ in 0..opts.iterations {
-        let cur = s.as_slice();
-        let g_in = gaussian_f32(&block_sums(w, h, f, |i| px[i] * f32::from(cur[i])), sc, Backend::Wide);
-        let g_n = gaussian_f32(&block_sums(w, h, f, |i| f32::from(cur[i])), sc, Backend::Wide);
-        let eps = 1e-3f32;
-        let mu_in = GrayF32::from_vec(
-            g_in.width(),
-            g_in.height(),
-            g_in.as_slice().iter().zip(g_n.as_slice()).map(|(a, n)| a / (n + eps)).collect(),
-        )
-        .unwrap_or_else(|| g_in.clone());
-        let n_in_map = g_n.clone();
-        let mu_out = GrayF32::from_vec(
-            g_in.width(),
-            g_in.height(),
-            g_all
-                .as_slice()
-                .iter()
-                .zip(g_in.as_slice())
-                .zip(g_cnt.as_slice().iter().zip(g_n.as_slice()))
-                .map(|((all, inn), (cnt, n))| (all - inn) / (cnt - n + eps))
-                .collect(),
-        )
-        .unwrap_or_else(|| g_in.clone());
-        let sat = integral(&s);
+        let (in_v, in_n) = block_sums(px, Some(s.as_slice()), w, h, f);
+        let g_in = gaussian_f32(&in_v, sc, Backend::Wide);
+        let g_n = gaussian_f32(&in_n, sc, Backend::Wide);
+        let mu_in = g_in.as_slice().iter().zip(g_n.as_slice()).map(|(a, n)| a / (n + eps));
+        let mu_in = GrayF32::from_vec(g_in.width(), g_in.height(), mu_in.collect())
+            .unwrap_or_else(|| g_in.clone());
+        let mu_out = g_all
+            .as_slice()
+            .iter()
+            .zip(g_in.as_slice())
+            .zip(g_cnt.as_slice().iter().zip(g_n.as_slice()))
+            .map(|((all, inn), (cnt, n))| (all - inn) / (cnt - n + eps));
+        let mu_out = GrayF32::from_vec(g_in.width(), g_in.height(), mu_out.collect())
+            .unwrap_or_else(|| g_in.clone());
+        // The narrow band: pixels whose square neighbourhood holds both labels.
+        let lo = square_extreme(&s, band_r, false);
+        let hi = square_extreme(&s, band_r, true);
         let mut next = s.clone();
         let mut changed = 0usize;
         for y in 0..h {
             for x in 0..w {
-                let (inside, area) = window(&sat, w, h, x, y, band_r);
-                if inside == 0 || inside == area {
+                let i = y * w + x;
+                if lo.as_slice()[i] == hi.as_slice()[i] {
                     continue;
                 }
-                // Only trust the local means where both regions are present nearby.
-                let n_in = sample(&n_in_map, f, x, y);
-                if n_in < 1e-2 {
+                // Only trust the local means where the inside is present nearby.
+                if sample(&g_n, f, x, y) < 1e-2 {
                     continue;
                 }
                 let (mi, mo) = (sample(&mu_in, f, x, y), sample(&mu_out, f, x, y));
-                let v = px[y * w + x];
+                let v = px[i];
                 let want = if mo > mi {
                     v < mi + beta * (mo - mi)
                 } else {
                     (v - mi).abs() < (v - mo).abs()
                 };
-                let i = y * w + x;
                 let nv = u8::from(want);
                 if next.as_slice()[i] != nv {
                     next.as_mut_slice()[i] = nv;
@@ -176,18 +233,7 @@ pub fn refine(img: &GrayF32, seed: &Mask, opts: &ContourOptions) -> Mask {
             }
         }
         // Curvature term: 3×3 majority vote.
-        let sat = integral(&next);
-        let mut smooth = next.clone();
-        for y in 0..h {
-            for x in 0..w {
-                let (inside, area) = window(&sat, w, h, x, y, 1);
-                let v = u8::from(2 * inside > area);
-                let i = y * w + x;
-                if smooth.as_slice()[i] != v {
-                    smooth.as_mut_slice()[i] = v;
-                }
-            }
-        }
+        let smooth = majority3(&next);
         let moved = smooth != s;
         s = smooth;
         if changed == 0 || !moved {
