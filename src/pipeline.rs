@@ -154,21 +154,55 @@ fn clean_lungs(labels: &Mask, opts: &SegmentOptions) -> crate::segment::LungPair
     let mut out = Mask::new(w, h);
     for side in [Side::Right, Side::Left] {
         let l = side.label();
-        let m = labels.map(|&v| u8::from(v == l));
-        if m.count() == 0 {
+        // Work on the lung's bounding box grown by the closing radius (the closing cannot
+        // reach further; the opening only shrinks): same result, a fraction of the pixels.
+        let Some((x0, y0, x1, y1)) = bbox_of(labels, l) else {
             continue;
+        };
+        let pad = opts.px(opts.lung_close) + 2;
+        let (x0, y0) = (x0.saturating_sub(pad), y0.saturating_sub(pad));
+        let (x1, y1) = ((x1 + pad + 1).min(w), (y1 + pad + 1).min(h));
+        let (cw, chh) = (x1 - x0, y1 - y0);
+        let mut m = Mask::new(cw, chh);
+        for y in 0..chh {
+            for (o, &v) in m.row_mut(y).iter_mut().zip(&labels.row(y0 + y)[x0..x1]) {
+                *o = u8::from(v == l);
+            }
         }
         let m = open(&m, opts.px(opts.final_open));
-        let pair = pick_lungs(&m, Placement::FINAL);
-        let m = pair.labels.map(|&v| u8::from(v != 0));
+        // The largest piece (placement is judged in the whole image, not the crop).
+        let parts = crate::segment::components(&m);
+        let Some(big) = parts.components.iter().max_by_key(|c| (c.area, std::cmp::Reverse(c.label))) else {
+            continue;
+        };
+        let m = parts.select(&[big.label]);
         let m = fill_holes(&close(&m, opts.px(opts.lung_close)));
-        for (o, &v) in out.as_mut_slice().iter_mut().zip(m.as_slice()) {
-            if v != 0 && *o == 0 {
-                *o = 1;
+        for y in 0..chh {
+            let orow = &mut out.row_mut(y0 + y)[x0..x1];
+            for (o, &v) in orow.iter_mut().zip(m.row(y)) {
+                if v != 0 && *o == 0 {
+                    *o = 1;
+                }
             }
         }
     }
     pick_lungs(&out, Placement::FINAL)
+}
+
+/// Bounding box `(x0, y0, x1, y1)` (inclusive) of the pixels equal to `v`.
+fn bbox_of(m: &Mask, v: u8) -> Option<(usize, usize, usize, usize)> {
+    let mut b: Option<(usize, usize, usize, usize)> = None;
+    for y in 0..m.height() {
+        for (x, &p) in m.row(y).iter().enumerate() {
+            if p == v {
+                b = Some(match b {
+                    None => (x, y, x, y),
+                    Some((a, c, d, e)) => (a.min(x), c, d.max(x), e.max(y)),
+                });
+            }
+        }
+    }
+    b
 }
 
 /// Brings a working-resolution label image back to `w × h`: the binary mask is softened with a
