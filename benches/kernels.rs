@@ -19,7 +19,10 @@ fn kernels(c: &mut Criterion) {
     let img = image();
     let size = format!("{}x{}", img.width(), img.height());
     let f = img.map(|&v| f32::from(v));
-    eprintln!("wide instruction set: {}", lungfield::simd::instruction_set());
+    eprintln!(
+        "wide instruction set: {}",
+        lungfield::simd::instruction_set()
+    );
     let mut g = c.benchmark_group("gaussian_s2_u8");
     for b in Backend::ALL {
         g.bench_function(BenchmarkId::new(b.name(), &size), |bench| {
@@ -45,7 +48,9 @@ fn kernels(c: &mut Criterion) {
         bench.iter(|| enhance::clahe_u8(&img, &Default::default()))
     });
     c.bench_function(&format!("otsu_u8/scalar/{size}"), |bench| {
-        bench.iter(|| lungfield::segment::threshold_below(&img, lungfield::segment::otsu_level(&img)))
+        bench.iter(|| {
+            lungfield::segment::threshold_below(&img, lungfield::segment::otsu_level(&img))
+        })
     });
 }
 
@@ -53,7 +58,9 @@ fn pipeline(c: &mut Criterion) {
     let img = io::Radiograph::U8(image());
     let mut g = c.benchmark_group("segment_total");
     g.sample_size(20);
-    g.bench_function("default", |b| b.iter(|| segment_radiograph(&img, &SegmentOptions::default())));
+    g.bench_function("default", |b| {
+        b.iter(|| segment_radiograph(&img, &SegmentOptions::default()))
+    });
     g.bench_function("no_contour", |b| {
         b.iter(|| segment_radiograph(&img, &SegmentOptions::default().without_contour()))
     });

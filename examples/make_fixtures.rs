@@ -14,21 +14,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let p = phantom::make(256, 1000 + i, tb);
         let id = format!("PHANTOM_{:04}_{}", i + 1, u8::from(tb));
         io::write_png_gray8(&ph.join("images").join(format!("{id}.png")), &p.image)?;
-        io::write_png_gray8(&ph.join("masks").join(format!("{id}_mask.png")), &p.mask.map(|&v| v * 255))?;
+        io::write_png_gray8(
+            &ph.join("masks").join(format!("{id}_mask.png")),
+            &p.mask.map(|&v| v * 255),
+        )?;
     }
     let bad = root.join("bad");
     std::fs::create_dir_all(&bad)?;
     std::fs::write(bad.join("empty.png"), b"")?;
     let good = io::encode_png_gray8(&phantom::make(64, 1, false).image)?;
     std::fs::write(bad.join("truncated.png"), &good[..good.len() / 2])?;
-    std::fs::write(bad.join("not_an_image.png"), b"GIF89a? no, this is just text pretending to be an image\n")?;
+    std::fs::write(
+        bad.join("not_an_image.png"),
+        b"GIF89a? no, this is just text pretending to be an image\n",
+    )?;
     io::write_png_gray8(&bad.join("one_pixel.png"), &GrayU8::filled(1, 1, 128))?;
     // RGB and 16-bit versions of a phantom: valid inputs that must decode to grey.
     let p = phantom::make(128, 2, false);
     let rgb: Vec<u8> = p.image.as_slice().iter().flat_map(|&v| [v, v, v]).collect();
     io::write_png_rgb8(&root.join("phantom_rgb.png"), &rgb, 128, 128)?;
-    let sixteen: Vec<u16> = p.image.as_slice().iter().map(|&v| u16::from(v) * 257).collect();
-    let img16 = image::ImageBuffer::<image::Luma<u16>, _>::from_raw(128, 128, sixteen).ok_or("size")?;
+    let sixteen: Vec<u16> = p
+        .image
+        .as_slice()
+        .iter()
+        .map(|&v| u16::from(v) * 257)
+        .collect();
+    let img16 =
+        image::ImageBuffer::<image::Luma<u16>, _>::from_raw(128, 128, sixteen).ok_or("size")?;
     img16.save(root.join("phantom_16bit.png"))?;
     io::write_png_gray8(&root.join("phantom_gray.png"), &p.image)?;
     // A dataset whose mask has the wrong size.
@@ -36,7 +48,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(mm.join("images"))?;
     std::fs::create_dir_all(mm.join("masks"))?;
     io::write_png_gray8(&mm.join("images/CASE_0001_0.png"), &p.image)?;
-    io::write_png_gray8(&mm.join("masks/CASE_0001_0_mask.png"), &GrayU8::new(100, 90))?;
+    io::write_png_gray8(
+        &mm.join("masks/CASE_0001_0_mask.png"),
+        &GrayU8::new(100, 90),
+    )?;
     println!("wrote {}", root.display());
     Ok(())
 }

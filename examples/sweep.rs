@@ -1,5 +1,12 @@
+//! Parameter sweep over a dataset, for choosing defaults by measurement:
+//! `FO=6 LC=12 BETA=0.65 cargo run --release --example sweep -- ../shared/data/jsrt-dev`.
 use lungfield::*;
-fn env(k: &str, d: f64) -> f64 { std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d) }
+fn env(k: &str, d: f64) -> f64 {
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}
 fn main() {
     let data = io::Dataset::open(std::env::args().nth(1).unwrap().as_ref()).unwrap();
     let mut o = SegmentOptions::default();

@@ -122,7 +122,11 @@ pub fn evaluate(data: &Dataset, subset: Subset, opts: &SegmentOptions) -> Evalua
     let results: Vec<(String, Result<EvalRow>)> = chosen
         .par_iter()
         .filter(|s| !s.degraded)
-        .filter_map(|s| s.mask.as_ref().map(|m| (s.id.clone(), score_one(s, m, opts))))
+        .filter_map(|s| {
+            s.mask
+                .as_ref()
+                .map(|m| (s.id.clone(), score_one(s, m, opts)))
+        })
         .collect();
     let mut rows = Vec::new();
     let mut failures = Vec::new();
@@ -138,7 +142,10 @@ pub fn evaluate(data: &Dataset, subset: Subset, opts: &SegmentOptions) -> Evalua
     let summary = EvalSummary {
         n: rows.len(),
         n_failed: failures.len(),
-        n_no_lungs: rows.iter().filter(|r| r.flags.starts_with("no lungs")).count(),
+        n_no_lungs: rows
+            .iter()
+            .filter(|r| r.flags.starts_with("no lungs"))
+            .count(),
         n_excluded_degraded,
         dice_mean: mean(dice.iter().copied()),
         dice_median: percentile(&mut dice, 50.0),

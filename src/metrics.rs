@@ -97,14 +97,26 @@ pub fn score_masks(pred: &Mask, truth: &Mask) -> Result<MaskScores> {
         nt += usize::from(t);
     }
     let union = np + nt - inter;
-    let dice = if np + nt == 0 { 1.0 } else { 2.0 * inter as f64 / (np + nt) as f64 };
-    let jaccard = if union == 0 { 1.0 } else { inter as f64 / union as f64 };
+    let dice = if np + nt == 0 {
+        1.0
+    } else {
+        2.0 * inter as f64 / (np + nt) as f64
+    };
+    let jaccard = if union == 0 {
+        1.0
+    } else {
+        inter as f64 / union as f64
+    };
     let hd95_px = if np == 0 || nt == 0 {
         ((w * w + h * h) as f64).sqrt()
     } else {
         let (sp, st) = (surface(pred), surface(truth));
         let (dp, dt) = (distance_to(&sp, w, h), distance_to(&st, w, h));
-        let mut d: Vec<f64> = sp.iter().map(|&i| dt[i]).chain(st.iter().map(|&i| dp[i])).collect();
+        let mut d: Vec<f64> = sp
+            .iter()
+            .map(|&i| dt[i])
+            .chain(st.iter().map(|&i| dp[i]))
+            .collect();
         percentile(&mut d, 95.0)
     };
     Ok(MaskScores {

@@ -33,16 +33,18 @@ pub fn overlay_rgb(grey: &GrayU8, labels: &Mask, thickness: usize) -> Vec<u8> {
                 continue;
             }
             // An edge pixel has a differently labelled pixel within `t` (4-neighbourhood steps).
-            let edge = [(1isize, 0isize), (-1, 0), (0, 1), (0, -1)].iter().any(|&(dx, dy)| {
-                (1..=t).any(|k| {
-                    let (nx, ny) = (x as isize + dx * k, y as isize + dy * k);
-                    nx < 0
-                        || ny < 0
-                        || nx >= w as isize
-                        || ny >= h as isize
-                        || l[ny as usize * w + nx as usize] != v
-                })
-            });
+            let edge = [(1isize, 0isize), (-1, 0), (0, 1), (0, -1)]
+                .iter()
+                .any(|&(dx, dy)| {
+                    (1..=t).any(|k| {
+                        let (nx, ny) = (x as isize + dx * k, y as isize + dy * k);
+                        nx < 0
+                            || ny < 0
+                            || nx >= w as isize
+                            || ny >= h as isize
+                            || l[ny as usize * w + nx as usize] != v
+                    })
+                });
             if edge {
                 let c = if v == 1 { RIGHT_COLOUR } else { LEFT_COLOUR };
                 rgb[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&c);

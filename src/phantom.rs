@@ -68,11 +68,32 @@ pub fn make(size: usize, seed: u64, tb: bool) -> Phantom {
     let lung_a = n * r.uniform(0.12, 0.15);
     let lung_b = n * r.uniform(0.26, 0.31);
     let lungs = [
-        (n * r.uniform(0.29, 0.33), n * r.uniform(0.42, 0.47), lung_a * r.uniform(0.95, 1.08), lung_b, r.uniform(-0.12, 0.0)),
-        (n * r.uniform(0.67, 0.71), n * r.uniform(0.42, 0.47), lung_a * r.uniform(0.9, 1.05), lung_b * r.uniform(0.93, 1.02), r.uniform(0.0, 0.12)),
+        (
+            n * r.uniform(0.29, 0.33),
+            n * r.uniform(0.42, 0.47),
+            lung_a * r.uniform(0.95, 1.08),
+            lung_b,
+            r.uniform(-0.12, 0.0),
+        ),
+        (
+            n * r.uniform(0.67, 0.71),
+            n * r.uniform(0.42, 0.47),
+            lung_a * r.uniform(0.9, 1.05),
+            lung_b * r.uniform(0.93, 1.02),
+            r.uniform(0.0, 0.12),
+        ),
     ];
-    let heart = (n * r.uniform(0.55, 0.6), n * r.uniform(0.64, 0.68), n * r.uniform(0.12, 0.15), n * r.uniform(0.1, 0.12));
-    let (body_lvl, lung_lvl, bg_lvl) = (r.uniform(190.0, 215.0), r.uniform(85.0, 115.0), r.uniform(40.0, 80.0));
+    let heart = (
+        n * r.uniform(0.55, 0.6),
+        n * r.uniform(0.64, 0.68),
+        n * r.uniform(0.12, 0.15),
+        n * r.uniform(0.1, 0.12),
+    );
+    let (body_lvl, lung_lvl, bg_lvl) = (
+        r.uniform(190.0, 215.0),
+        r.uniform(85.0, 115.0),
+        r.uniform(40.0, 80.0),
+    );
     let rib_period = n * r.uniform(0.07, 0.09);
     let gradient = r.uniform(-25.0, 25.0);
     let noise = r.uniform(3.0, 7.0);
@@ -80,7 +101,11 @@ pub fn make(size: usize, seed: u64, tb: bool) -> Phantom {
         (0..r.uniform(3.0, 7.0) as usize)
             .map(|_| {
                 let side = &lungs[(r.next_u64() % 2) as usize];
-                (side.0 + r.uniform(-0.5, 0.5) * side.2, side.1 - r.uniform(0.2, 0.7) * side.3, n * r.uniform(0.015, 0.04))
+                (
+                    side.0 + r.uniform(-0.5, 0.5) * side.2,
+                    side.1 - r.uniform(0.2, 0.7) * side.3,
+                    n * r.uniform(0.015, 0.04),
+                )
             })
             .collect()
     } else {
@@ -93,7 +118,9 @@ pub fn make(size: usize, seed: u64, tb: bool) -> Phantom {
             let (xf, yf) = (x as f64 + 0.5, y as f64 + 0.5);
             let body = inside(xf, yf, n * 0.5, n * 0.6, n * 0.47, n * 0.6, 0.0, 3.0);
             let in_heart = inside(xf, yf, heart.0, heart.1, heart.2, heart.3, 0.3, 2.0);
-            let in_lung = lungs.iter().any(|l| inside(xf, yf, l.0, l.1, l.2, l.3, l.4, 2.4));
+            let in_lung = lungs
+                .iter()
+                .any(|l| inside(xf, yf, l.0, l.1, l.2, l.3, l.4, 2.4));
             let mut v = if body { body_lvl } else { bg_lvl };
             if in_lung && !in_heart {
                 v = lung_lvl;

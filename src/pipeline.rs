@@ -134,7 +134,9 @@ pub fn segment_radiograph(img: &Radiograph, opts: &SegmentOptions) -> Result<Seg
     let pair = pick_lungs(&refined, Placement::FINAL);
     let pair = clean_lungs(&pair.labels, opts);
     if pair.areas == [0, 0] {
-        return Err(Error::NoLungs("the lung fields vanished after clean-up".into()));
+        return Err(Error::NoLungs(
+            "the lung fields vanished after clean-up".into(),
+        ));
     }
     let flags = plausibility(&pair, ww, wh);
     let labels = to_original_size(&pair.labels, w, h, opts);
@@ -172,7 +174,11 @@ fn clean_lungs(labels: &Mask, opts: &SegmentOptions) -> crate::segment::LungPair
         let m = open(&m, opts.px(opts.final_open));
         // The largest piece (placement is judged in the whole image, not the crop).
         let parts = crate::segment::components(&m);
-        let Some(big) = parts.components.iter().max_by_key(|c| (c.area, std::cmp::Reverse(c.label))) else {
+        let Some(big) = parts
+            .components
+            .iter()
+            .max_by_key(|c| (c.area, std::cmp::Reverse(c.label)))
+        else {
             continue;
         };
         let m = parts.select(&[big.label]);
@@ -210,7 +216,11 @@ fn bbox_of(m: &Mask, v: u8) -> Option<(usize, usize, usize, usize)> {
 /// staircase); each pixel then takes the side of the nearest working-resolution lung pixel.
 fn to_original_size(labels: &Mask, w: usize, h: usize, opts: &SegmentOptions) -> Mask {
     let (ww, wh) = (labels.width(), labels.height());
-    let soft = gaussian_u8(&labels.map(|&v| if v != 0 { 255 } else { 0 }), 0.7, opts.backend);
+    let soft = gaussian_u8(
+        &labels.map(|&v| if v != 0 { 255 } else { 0 }),
+        0.7,
+        opts.backend,
+    );
     let up = crate::enhance::upscale_threshold(&soft, w, h, 128);
     // Column that separates the lungs, per working row, for pixels with no labelled neighbour.
     let mut out = Mask::new(w, h);

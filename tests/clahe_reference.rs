@@ -7,30 +7,52 @@ use lungfield::enhance::{clahe_u16, clahe_u8, ClaheOptions};
 use lungfield::io::{decode_file, Radiograph};
 
 fn load(name: &str) -> Radiograph {
-    decode_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data-fixtures/clahe").join(name))
-        .unwrap()
+    decode_file(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data-fixtures/clahe")
+            .join(name),
+    )
+    .unwrap()
 }
 
 fn check(name: &str, clip: f32) {
-    let opts = ClaheOptions { clip_limit: clip, tiles: (8, 8) };
+    let opts = ClaheOptions {
+        clip_limit: clip,
+        tiles: (8, 8),
+    };
     let (got, want, unit): (Vec<i64>, Vec<i64>, i64) = match (
         load(&format!("{name}_input.png")),
         load(&format!("{name}_opencv.png")),
     ) {
         (Radiograph::U8(i), Radiograph::U8(o)) => (
-            clahe_u8(&i, &opts).unwrap().as_slice().iter().map(|&v| v as i64).collect(),
+            clahe_u8(&i, &opts)
+                .unwrap()
+                .as_slice()
+                .iter()
+                .map(|&v| v as i64)
+                .collect(),
             o.as_slice().iter().map(|&v| v as i64).collect(),
             1,
         ),
         (Radiograph::U16(i), Radiograph::U16(o)) => (
-            clahe_u16(&i, &opts).unwrap().as_slice().iter().map(|&v| v as i64).collect(),
+            clahe_u16(&i, &opts)
+                .unwrap()
+                .as_slice()
+                .iter()
+                .map(|&v| v as i64)
+                .collect(),
             o.as_slice().iter().map(|&v| v as i64).collect(),
             1,
         ),
         _ => panic!("{name}: input and reference differ in bit depth"),
     };
     assert_eq!(got.len(), want.len());
-    let max_diff = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).max().unwrap();
+    let max_diff = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .max()
+        .unwrap();
     let exact = got.iter().zip(&want).filter(|(a, b)| a == b).count();
     // OpenCV interpolates in f32 with a different association; allow a rounding step.
     assert!(max_diff <= unit, "{name}: max difference {max_diff}");

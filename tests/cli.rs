@@ -8,7 +8,9 @@ fn bin() -> Command {
 }
 
 fn fixture(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data-fixtures").join(p)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data-fixtures")
+        .join(p)
 }
 
 #[test]
@@ -25,8 +27,17 @@ fn batch_goes_on_past_bad_files_and_exits_1() {
         .unwrap();
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(1), "{err}");
-    for f in ["empty.png", "truncated.png", "not_an_image.png", "one_pixel.png"] {
-        assert_eq!(err.lines().filter(|l| l.contains(f)).count(), 1, "{f} in:\n{err}");
+    for f in [
+        "empty.png",
+        "truncated.png",
+        "not_an_image.png",
+        "one_pixel.png",
+    ] {
+        assert_eq!(
+            err.lines().filter(|l| l.contains(f)).count(),
+            1,
+            "{f} in:\n{err}"
+        );
     }
     assert!(err.contains("4 failed"), "{err}");
     let mask = lungfield::io::decode_file(&out.path().join("phantom_gray_mask.png")).unwrap();
@@ -53,7 +64,12 @@ fn all_good_exits_0() {
         .arg(out.path())
         .output()
         .unwrap();
-    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 8);
 }
 
@@ -67,13 +83,27 @@ fn evaluate_writes_csv_and_summary() {
         .arg(out.path())
         .output()
         .unwrap();
-    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     let csv = std::fs::read_to_string(out.path().join("per_image.csv")).unwrap();
     assert!(csv.starts_with("id,dice,jaccard,hd95_px,ms"));
     assert_eq!(csv.lines().count(), 9);
     let s: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("summary.json")).unwrap()).unwrap();
-    for k in ["n", "n_failed", "dice_mean", "dice_median", "dice_p5", "jaccard_mean", "hd95_median_px", "ms_per_image"] {
+    for k in [
+        "n",
+        "n_failed",
+        "dice_mean",
+        "dice_median",
+        "dice_p5",
+        "jaccard_mean",
+        "hd95_median_px",
+        "ms_per_image",
+    ] {
         assert!(s.get(k).is_some(), "summary.json lacks {k}");
     }
     assert_eq!(s["n"], 8);
@@ -109,12 +139,18 @@ fn mask_of_the_wrong_size_is_a_named_failure() {
         .unwrap();
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(1), "{err}");
-    assert!(err.contains("CASE_0001_0") && err.contains("size mismatch"), "{err}");
+    assert!(
+        err.contains("CASE_0001_0") && err.contains("size mismatch"),
+        "{err}"
+    );
 }
 
 #[test]
 fn fatal_errors_exit_2_with_a_readable_message() {
-    let r = bin().args(["evaluate", "--data", "/no/such/folder"]).output().unwrap();
+    let r = bin()
+        .args(["evaluate", "--data", "/no/such/folder"])
+        .output()
+        .unwrap();
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("/no/such/folder"));
     let r = bin()
@@ -123,5 +159,10 @@ fn fatal_errors_exit_2_with_a_readable_message() {
         .args(["-o", "/proc/lungfield-cannot-write-here"])
         .output()
         .unwrap();
-    assert_eq!(r.status.code(), Some(2), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(
+        r.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
 }

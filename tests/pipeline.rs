@@ -7,15 +7,20 @@ use lungfield::metrics::score_masks;
 use lungfield::{phantom, segment_radiograph, Error, SegmentOptions};
 
 fn fixture(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data-fixtures").join(p)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data-fixtures")
+        .join(p)
 }
 
 #[test]
 fn phantoms_segment_well_with_two_labelled_lungs() {
     for seed in 0..4 {
         let p = phantom::make(256, 500 + seed, seed % 2 == 1);
-        let seg = segment_radiograph(&lungfield::io::Radiograph::U8(p.image.clone()), &SegmentOptions::default())
-            .unwrap();
+        let seg = segment_radiograph(
+            &lungfield::io::Radiograph::U8(p.image.clone()),
+            &SegmentOptions::default(),
+        )
+        .unwrap();
         let s = score_masks(&seg.binary(), &p.mask).unwrap();
         assert!(s.dice > 0.9, "seed {seed}: dice {}", s.dice);
         assert!(seg.area(lungfield::segment::Side::Right) > 0);
@@ -47,17 +52,35 @@ fn mask_comes_back_at_the_original_size_for_odd_sizes() {
     let (w, h) = (287, 299);
     let data: Vec<u8> = (0..h).flat_map(|y| p.image.row(y)[..w].to_vec()).collect();
     let img = lungfield::GrayU8::from_vec(w, h, data).unwrap();
-    let seg = segment_radiograph(&lungfield::io::Radiograph::U8(img), &SegmentOptions::default()).unwrap();
+    let seg = segment_radiograph(
+        &lungfield::io::Radiograph::U8(img),
+        &SegmentOptions::default(),
+    )
+    .unwrap();
     assert_eq!((seg.labels.width(), seg.labels.height()), (w, h));
 }
 
 #[test]
 fn rgb_and_16_bit_inputs_give_the_grey_result() {
-    let grey = segment_radiograph(&decode_file(&fixture("phantom_gray.png")).unwrap(), &Default::default()).unwrap();
-    let rgb = segment_radiograph(&decode_file(&fixture("phantom_rgb.png")).unwrap(), &Default::default()).unwrap();
-    assert_eq!(grey.labels, rgb.labels, "RGB with equal channels is the same grey image");
+    let grey = segment_radiograph(
+        &decode_file(&fixture("phantom_gray.png")).unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
+    let rgb = segment_radiograph(
+        &decode_file(&fixture("phantom_rgb.png")).unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        grey.labels, rgb.labels,
+        "RGB with equal channels is the same grey image"
+    );
     let img16 = decode_file(&fixture("phantom_16bit.png")).unwrap();
-    assert!(matches!(img16, lungfield::io::Radiograph::U16(_)), "16-bit precision is kept");
+    assert!(
+        matches!(img16, lungfield::io::Radiograph::U16(_)),
+        "16-bit precision is kept"
+    );
     let s16 = segment_radiograph(&img16, &Default::default()).unwrap();
     let agree = score_masks(&s16.binary(), &grey.binary()).unwrap();
     assert!(agree.dice > 0.97, "16-bit vs 8-bit dice {}", agree.dice);
@@ -65,16 +88,25 @@ fn rgb_and_16_bit_inputs_give_the_grey_result() {
 
 #[test]
 fn tiny_blank_and_bad_images_give_errors_not_panics() {
-    let err = segment_radiograph(&decode_file(&fixture("bad/one_pixel.png")).unwrap(), &Default::default())
-        .unwrap_err();
+    let err = segment_radiograph(
+        &decode_file(&fixture("bad/one_pixel.png")).unwrap(),
+        &Default::default(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("too small"), "{err}");
     let blank = lungfield::io::Radiograph::U8(lungfield::GrayU8::filled(200, 200, 255));
-    assert!(matches!(segment_radiograph(&blank, &Default::default()), Err(Error::NoLungs(_))));
+    assert!(matches!(
+        segment_radiograph(&blank, &Default::default()),
+        Err(Error::NoLungs(_))
+    ));
     let black = lungfield::io::Radiograph::U8(lungfield::GrayU8::new(200, 200));
     assert!(segment_radiograph(&black, &Default::default()).is_err());
     for f in ["bad/empty.png", "bad/truncated.png", "bad/not_an_image.png"] {
         let e = decode_file(&fixture(f)).unwrap_err();
-        assert!(e.to_string().contains(f.trim_start_matches("bad/")), "{f}: {e}");
+        assert!(
+            e.to_string().contains(f.trim_start_matches("bad/")),
+            "{f}: {e}"
+        );
     }
 }
 
@@ -103,7 +135,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         c ^= u32::from(b);
         for _ in 0..8 {
-            c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
     }
     !c
@@ -117,7 +153,9 @@ fn evaluation_is_identical_at_any_thread_count() {
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| lungfield::evaluate::evaluate(&data, Subset::All, &SegmentOptions::default()))
+            .install(|| {
+                lungfield::evaluate::evaluate(&data, Subset::All, &SegmentOptions::default())
+            })
     };
     let (a, b) = (run(1), run(2));
     assert_eq!(a.rows.len(), 8);
@@ -125,5 +163,9 @@ fn evaluation_is_identical_at_any_thread_count() {
         assert_eq!(x.id, y.id);
         assert_eq!(x.scores, y.scores);
     }
-    assert!(a.summary.dice_mean > 0.9, "phantom dice {}", a.summary.dice_mean);
+    assert!(
+        a.summary.dice_mean > 0.9,
+        "phantom dice {}",
+        a.summary.dice_mean
+    );
 }

@@ -28,7 +28,8 @@ fn data(name: &str) -> Dataset {
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn jsrt_dev_dice_floor() {
-    let ev = lungfield::evaluate::evaluate(&data("jsrt-dev"), Subset::All, &SegmentOptions::default());
+    let ev =
+        lungfield::evaluate::evaluate(&data("jsrt-dev"), Subset::All, &SegmentOptions::default());
     let s = &ev.summary;
     eprintln!("jsrt-dev: {}", lungfield::report::summary_table(&ev));
     assert_eq!(s.n, 140, "140 non-degraded images");
@@ -43,7 +44,11 @@ fn jsrt_dev_dice_floor() {
 fn jsrt_dev_active_contour_beats_none() {
     let d = data("jsrt-dev");
     let with = lungfield::evaluate::evaluate(&d, Subset::All, &SegmentOptions::default());
-    let without = lungfield::evaluate::evaluate(&d, Subset::All, &SegmentOptions::default().without_contour());
+    let without = lungfield::evaluate::evaluate(
+        &d,
+        Subset::All,
+        &SegmentOptions::default().without_contour(),
+    );
     assert!(
         with.summary.dice_mean > without.summary.dice_mean + 0.03,
         "with {} without {}",
@@ -55,10 +60,18 @@ fn jsrt_dev_active_contour_beats_none() {
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn sz_cxr_sample_dice_floor() {
-    let ev = lungfield::evaluate::evaluate(&data("sz-cxr-sample"), Subset::All, &SegmentOptions::default());
+    let ev = lungfield::evaluate::evaluate(
+        &data("sz-cxr-sample"),
+        Subset::All,
+        &SegmentOptions::default(),
+    );
     eprintln!("sz-cxr-sample: {}", lungfield::report::summary_table(&ev));
     assert_eq!(ev.summary.n, 10);
-    assert!(ev.summary.dice_mean >= 0.84, "mean dice {}", ev.summary.dice_mean);
+    assert!(
+        ev.summary.dice_mean >= 0.84,
+        "mean dice {}",
+        ev.summary.dice_mean
+    );
 }
 
 #[test]

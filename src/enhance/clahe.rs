@@ -115,7 +115,11 @@ fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions) -> Result<Plane<T>> {
                 let sy = reflect101(yy as isize, h);
                 let row = src.row(sy);
                 for xx in i * tw..(i + 1) * tw {
-                    let sx = if xx < w { xx } else { reflect101(xx as isize, w) };
+                    let sx = if xx < w {
+                        xx
+                    } else {
+                        reflect101(xx as isize, w)
+                    };
                     hist[row[sx].index()] += 1;
                 }
             }

@@ -5,5 +5,5 @@ mod clahe;
 mod resize;
 
 pub use clahe::{clahe_u16, clahe_u8, ClaheOptions};
-pub use resize::{area_resize, upscale_bilinear_u8, working_size};
 pub(crate) use resize::upscale_threshold;
+pub use resize::{area_resize, upscale_bilinear_u8, working_size};

@@ -147,7 +147,10 @@ mod tests {
     #[test]
     fn identity_size_is_a_copy() {
         let img = GrayU8::from_vec(3, 2, vec![1, 2, 3, 4, 5, 6]).unwrap();
-        assert_eq!(area_resize(&img, 3, 2).as_slice(), &[1., 2., 3., 4., 5., 6.]);
+        assert_eq!(
+            area_resize(&img, 3, 2).as_slice(),
+            &[1., 2., 3., 4., 5., 6.]
+        );
         assert_eq!(upscale_bilinear_u8(&img, 3, 2), img);
     }
 }

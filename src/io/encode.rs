@@ -23,7 +23,12 @@ fn encode(data: &[u8], w: usize, h: usize, color: ExtendedColorType) -> Result<V
 /// # Errors
 /// Only if the encoder fails (it does not for valid planes).
 pub fn encode_png_gray8(img: &GrayU8) -> Result<Vec<u8>> {
-    encode(img.as_slice(), img.width(), img.height(), ExtendedColorType::L8)
+    encode(
+        img.as_slice(),
+        img.width(),
+        img.height(),
+        ExtendedColorType::L8,
+    )
 }
 
 /// Encodes interleaved RGB bytes (`width * height * 3`) as PNG bytes.
@@ -32,7 +37,9 @@ pub fn encode_png_gray8(img: &GrayU8) -> Result<Vec<u8>> {
 /// [`Error::InvalidOption`] when the buffer length does not match the size.
 pub fn encode_png_rgb8(rgb: &[u8], width: usize, height: usize) -> Result<Vec<u8>> {
     if rgb.len() != width * height * 3 {
-        return Err(Error::InvalidOption("RGB buffer has the wrong length".into()));
+        return Err(Error::InvalidOption(
+            "RGB buffer has the wrong length".into(),
+        ));
     }
     encode(rgb, width, height, ExtendedColorType::Rgb8)
 }

@@ -126,8 +126,7 @@ pub fn fill_holes(m: &Mask) -> Mask {
             push(i + w, &mut outside, &mut stack);
         }
     }
-    Mask::from_vec(w, h, outside.into_iter().map(|o| 1 - o).collect())
-        .unwrap_or_else(|| m.clone())
+    Mask::from_vec(w, h, outside.into_iter().map(|o| 1 - o).collect()).unwrap_or_else(|| m.clone())
 }
 
 #[cfg(test)]

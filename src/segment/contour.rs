@@ -45,14 +45,23 @@ impl Default for ContourOptions {
 
 /// Block sums over `f × f` blocks (partial blocks at the right and bottom edges) of the
 /// pixel values and of the weights: `(Σ w·v, Σ w)` per block, `w` in {0, 1}.
-fn block_sums(px: &[f32], weight: Option<&[u8]>, w: usize, h: usize, f: usize) -> (GrayF32, GrayF32) {
+fn block_sums(
+    px: &[f32],
+    weight: Option<&[u8]>,
+    w: usize,
+    h: usize,
+    f: usize,
+) -> (GrayF32, GrayF32) {
     let (cw, ch) = (w.div_ceil(f), h.div_ceil(f));
     let mut sv = GrayF32::new(cw, ch);
     let mut sn = GrayF32::new(cw, ch);
     for y in 0..h {
         let row = &px[y * w..(y + 1) * w];
         let base = (y / f) * cw;
-        let (ov, on) = (&mut sv.as_mut_slice()[base..base + cw], &mut sn.as_mut_slice()[base..base + cw]);
+        let (ov, on) = (
+            &mut sv.as_mut_slice()[base..base + cw],
+            &mut sn.as_mut_slice()[base..base + cw],
+        );
         match weight {
             None => {
                 for (b, chunk) in row.chunks(f).enumerate() {
@@ -195,7 +204,11 @@ pub fn refine(img: &GrayF32, seed: &Mask, opts: &ContourOptions) -> Mask {
         let (in_v, in_n) = block_sums(px, Some(s.as_slice()), w, h, f);
         let g_in = gaussian_f32(&in_v, sc, Backend::Wide);
         let g_n = gaussian_f32(&in_n, sc, Backend::Wide);
-        let mu_in = g_in.as_slice().iter().zip(g_n.as_slice()).map(|(a, n)| a / (n + eps));
+        let mu_in = g_in
+            .as_slice()
+            .iter()
+            .zip(g_n.as_slice())
+            .map(|(a, n)| a / (n + eps));
         let mu_in = GrayF32::from_vec(g_in.width(), g_in.height(), mu_in.collect())
             .unwrap_or_else(|| g_in.clone());
         let mu_out = g_all

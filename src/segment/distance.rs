@@ -32,12 +32,20 @@ pub fn squared_distance(m: &Mask, target: bool, outside_is_target: bool) -> Plan
     for y in 0..h {
         for x in 0..w {
             let above = if y == 0 { edge } else { col[(y - 1) * w + x] };
-            col[y * w + x] = if is_t(src[y * w + x]) { 0 } else { (above + 1).min(INF) };
+            col[y * w + x] = if is_t(src[y * w + x]) {
+                0
+            } else {
+                (above + 1).min(INF)
+            };
         }
     }
     for y in (0..h).rev() {
         for x in 0..w {
-            let below = if y + 1 == h { edge } else { col[(y + 1) * w + x] };
+            let below = if y + 1 == h {
+                edge
+            } else {
+                col[(y + 1) * w + x]
+            };
             let c = &mut col[y * w + x];
             *c = (*c).min((below + 1).min(INF));
         }
@@ -51,7 +59,11 @@ pub fn squared_distance(m: &Mask, target: bool, outside_is_target: bool) -> Plan
         // Sample positions: with outside targets, index 0 is x = −1 and n−1 is x = w.
         for (i, fi) in f.iter_mut().enumerate() {
             let c = if outside_is_target {
-                if i == 0 || i == n - 1 { 0 } else { col[y * w + i - 1] }
+                if i == 0 || i == n - 1 {
+                    0
+                } else {
+                    col[y * w + i - 1]
+                }
             } else {
                 col[y * w + i]
             };
@@ -141,7 +153,10 @@ mod tests {
         let mut out = Vec::new();
         for y in 0..h {
             for x in 0..w {
-                let d = pts.iter().map(|&(px, py)| (px - x).pow(2) + (py - y).pow(2)).min();
+                let d = pts
+                    .iter()
+                    .map(|&(px, py)| (px - x).pow(2) + (py - y).pow(2))
+                    .min();
                 out.push(d.map_or(u32::MAX, |d| d as u32));
             }
         }

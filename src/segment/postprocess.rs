@@ -172,7 +172,10 @@ pub fn plausibility(pair: &LungPair, w: usize, h: usize) -> Vec<String> {
     }
     let frac = (r + l) as f64 / total;
     if r + l > 0 && !(0.08..=0.6).contains(&frac) {
-        flags.push(format!("implausible lung area ({:.0}% of the image)", frac * 100.0));
+        flags.push(format!(
+            "implausible lung area ({:.0}% of the image)",
+            frac * 100.0
+        ));
     }
     flags
 }

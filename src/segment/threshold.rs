@@ -25,7 +25,11 @@ pub fn otsu_from_histogram(hist: &[u64; 256]) -> u8 {
     if total == 0 {
         return 0;
     }
-    let sum_all: f64 = hist.iter().enumerate().map(|(i, &c)| i as f64 * c as f64).sum();
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * c as f64)
+        .sum();
     let (mut w0, mut sum0) = (0u64, 0f64);
     let (mut best, mut best_t) = (-1.0f64, 0u8);
     for (t, &c) in hist.iter().enumerate() {
@@ -67,13 +71,22 @@ mod tests {
     fn otsu_separates_two_modes_like_opencv() {
         // Two noisy modes around 50 and 180: OpenCV's THRESH_OTSU gives a level between them.
         let data: Vec<u8> = (0..1000)
-            .map(|i| if i % 3 == 0 { 180 + (i % 7) as u8 } else { 50 + (i % 5) as u8 })
+            .map(|i| {
+                if i % 3 == 0 {
+                    180 + (i % 7) as u8
+                } else {
+                    50 + (i % 5) as u8
+                }
+            })
             .collect();
         let img = GrayU8::from_vec(100, 10, data).unwrap();
         let t = otsu_level(&img);
         assert!((54..180).contains(&t), "{t}");
         let m = threshold_below(&img, t);
-        assert_eq!(m.count(), img.as_slice().iter().filter(|&&v| v < 100).count());
+        assert_eq!(
+            m.count(),
+            img.as_slice().iter().filter(|&&v| v < 100).count()
+        );
     }
 
     #[test]

@@ -48,8 +48,14 @@ fn segment_file(path: &Path, out: &Path, overlay: bool, opts: &SegmentOptions) -
 }
 
 /// Segments every file, writing masks (and overlays) into `out`. Returns the number of failures.
-pub fn segment_all(files: &[PathBuf], out: &Path, overlay: bool, opts: &SegmentOptions) -> Result<usize> {
-    std::fs::create_dir_all(out).with_context(|| format!("creating output folder {}", out.display()))?;
+pub fn segment_all(
+    files: &[PathBuf],
+    out: &Path,
+    overlay: bool,
+    opts: &SegmentOptions,
+) -> Result<usize> {
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("creating output folder {}", out.display()))?;
     // Fail before any work when the folder is not writable.
     io::write_atomic(&out.join(".lungfield-write-test"), b"")
         .with_context(|| format!("output folder {} is not writable", out.display()))?;
@@ -76,7 +82,11 @@ pub fn segment_all(files: &[PathBuf], out: &Path, overlay: bool, opts: &SegmentO
         files.len() - failed,
         files.len(),
         out.display(),
-        if failed > 0 { format!(" ({failed} failed)") } else { String::new() }
+        if failed > 0 {
+            format!(" ({failed} failed)")
+        } else {
+            String::new()
+        }
     );
     Ok(failed)
 }

@@ -16,7 +16,11 @@ use crate::image::{GrayF32, GrayU8};
 /// assert!((k.iter().sum::<f32>() - 1.0).abs() < 1e-6);
 /// ```
 pub fn kernel(sigma: f32) -> Vec<f32> {
-    let sigma = if sigma.is_finite() { sigma.max(0.1) } else { 1.0 };
+    let sigma = if sigma.is_finite() {
+        sigma.max(0.1)
+    } else {
+        1.0
+    };
     let r = ((3.0 * sigma).ceil() as usize).max(1);
     let mut k: Vec<f64> = (0..=2 * r)
         .map(|i| {

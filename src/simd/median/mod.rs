@@ -52,7 +52,10 @@ mod proptests {
                 let mut v: Vec<u8> = (-1..=1)
                     .flat_map(|dy| (-1..=1).map(move |dx| (dx, dy)))
                     .map(|(dx, dy)| {
-                        src.get((x + dx).clamp(0, w - 1) as usize, (y + dy).clamp(0, h - 1) as usize)
+                        src.get(
+                            (x + dx).clamp(0, w - 1) as usize,
+                            (y + dy).clamp(0, h - 1) as usize,
+                        )
                     })
                     .collect();
                 v.sort_unstable();

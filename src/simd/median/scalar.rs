@@ -19,12 +19,24 @@ macro_rules! median9 {
     ($p:ident) => {{
         #[allow(unused_imports)]
         use $crate::simd::median::scalar::sort2;
-        sort2!($p, 1, 2); sort2!($p, 4, 5); sort2!($p, 7, 8);
-        sort2!($p, 0, 1); sort2!($p, 3, 4); sort2!($p, 6, 7);
-        sort2!($p, 1, 2); sort2!($p, 4, 5); sort2!($p, 7, 8);
-        sort2!($p, 0, 3); sort2!($p, 5, 8); sort2!($p, 4, 7);
-        sort2!($p, 3, 6); sort2!($p, 1, 4); sort2!($p, 2, 5);
-        sort2!($p, 4, 7); sort2!($p, 4, 2); sort2!($p, 6, 4);
+        sort2!($p, 1, 2);
+        sort2!($p, 4, 5);
+        sort2!($p, 7, 8);
+        sort2!($p, 0, 1);
+        sort2!($p, 3, 4);
+        sort2!($p, 6, 7);
+        sort2!($p, 1, 2);
+        sort2!($p, 4, 5);
+        sort2!($p, 7, 8);
+        sort2!($p, 0, 3);
+        sort2!($p, 5, 8);
+        sort2!($p, 4, 7);
+        sort2!($p, 3, 6);
+        sort2!($p, 1, 4);
+        sort2!($p, 2, 5);
+        sort2!($p, 4, 7);
+        sort2!($p, 4, 2);
+        sort2!($p, 6, 4);
         sort2!($p, 4, 2);
     }};
 }
