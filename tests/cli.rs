@@ -13,6 +13,25 @@ fn fixture(p: &str) -> PathBuf {
         .join(p)
 }
 
+/// Runs `lungfield evaluate` on a fixture dataset into a fresh folder.
+fn evaluate(data: &str, extra: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    let out = tempfile::tempdir().unwrap();
+    let r = bin()
+        .arg("evaluate")
+        .args(extra)
+        .arg("--data")
+        .arg(fixture(data))
+        .arg("-o")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    (r, out)
+}
+
+fn summary(out: &tempfile::TempDir) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.path().join("summary.json")).unwrap()).unwrap()
+}
+
 #[test]
 fn batch_goes_on_past_bad_files_and_exits_1() {
     let out = tempfile::tempdir().unwrap();
@@ -92,8 +111,7 @@ fn evaluate_writes_csv_and_summary() {
     let csv = std::fs::read_to_string(out.path().join("per_image.csv")).unwrap();
     assert!(csv.starts_with("id,dice,jaccard,hd95_px,ms"));
     assert_eq!(csv.lines().count(), 9);
-    let s: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.path().join("summary.json")).unwrap()).unwrap();
+    let s = summary(&out);
     for k in [
         "n",
         "n_failed",
@@ -112,31 +130,16 @@ fn evaluate_writes_csv_and_summary() {
 
 #[test]
 fn subset_scores_only_its_part() {
-    let out = tempfile::tempdir().unwrap();
-    let r = bin()
-        .args(["evaluate", "--subset", "train", "--data"])
-        .arg(fixture("phantoms"))
-        .arg("-o")
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let (r, out) = evaluate("phantoms", &["--subset", "train"]);
     assert_eq!(r.status.code(), Some(0));
-    let s: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.path().join("summary.json")).unwrap()).unwrap();
+    let s = summary(&out);
     // 4 normal + 4 TB phantoms: round(0.8 * 4) = 3 of each in train.
     assert_eq!(s["n"], 6);
 }
 
 #[test]
 fn mask_of_the_wrong_size_is_a_named_failure() {
-    let out = tempfile::tempdir().unwrap();
-    let r = bin()
-        .args(["evaluate", "--data"])
-        .arg(fixture("mask_size_mismatch"))
-        .arg("-o")
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let (r, _out) = evaluate("mask_size_mismatch", &[]);
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(1), "{err}");
     assert!(
