@@ -222,7 +222,6 @@ fn to_original_size(labels: &Mask, w: usize, h: usize, opts: &SegmentOptions) ->
         opts.backend,
     );
     let up = crate::enhance::upscale_threshold(&soft, w, h, 128);
-    // Column that separates the lungs, per working row, for pixels with no labelled neighbour.
     let mut out = Mask::new(w, h);
     let sx = ww as f64 / w as f64;
     let sy = wh as f64 / h as f64;
