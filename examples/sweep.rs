@@ -13,11 +13,13 @@ fn main() {
     o.final_open = env("FO", o.final_open as f64) as usize;
     o.lung_close = env("LC", o.lung_close as f64) as usize;
     o.contour.beta = env("BETA", o.contour.beta as f64) as f32;
+    o.contour.beta_lateral = env("BLAT", o.contour.beta_lateral as f64) as f32;
+    o.contour.beta_basal = env("BBAS", o.contour.beta_basal as f64) as f32;
     o.contour.sigma = env("SIG", o.contour.sigma as f64) as f32;
     o.contour.iterations = env("IT", o.contour.iterations as f64) as usize;
     o.work_size = env("WS", o.work_size as f64) as usize;
     o.seed_close = env("SC", o.seed_close as f64) as usize;
     let ev = evaluate::evaluate(&data, io::Subset::All, &o);
     let s = &ev.summary;
-    println!("FO={} LC={} BETA={} SIG={} IT={} WS={} SC={}: mean {:.4} med {:.4} p5 {:.4} hd95 {:.1} ms {:.1}", o.final_open, o.lung_close, o.contour.beta, o.contour.sigma, o.contour.iterations, o.work_size, o.seed_close, s.dice_mean, s.dice_median, s.dice_p5, s.hd95_median_px, s.ms_per_image);
+    println!("FO={} LC={} BETA={}+{}-{} SIG={} IT={} WS={} SC={}: mean {:.4} med {:.4} p5 {:.4} hd95 {:.1} ms {:.1}", o.final_open, o.lung_close, o.contour.beta, o.contour.beta_lateral, o.contour.beta_basal, o.contour.sigma, o.contour.iterations, o.work_size, o.seed_close, s.dice_mean, s.dice_median, s.dice_p5, s.hd95_median_px, s.ms_per_image);
 }

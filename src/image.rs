@@ -132,11 +132,85 @@ impl<T: Copy> Plane<T> {
     pub fn set(&mut self, x: usize, y: usize, v: T) {
         self.data[y * self.width + x] = v;
     }
+
+    /// The `w × h` rectangle whose top-left corner is `(x, y)`, clipped to the plane.
+    ///
+    /// ```
+    /// use lungfield::GrayU8;
+    /// let p = GrayU8::from_vec(3, 2, vec![1, 2, 3, 4, 5, 6]).unwrap();
+    /// assert_eq!(p.crop(1, 0, 2, 2).as_slice(), &[2, 3, 5, 6]);
+    /// assert_eq!(p.crop(2, 1, 5, 5).as_slice(), &[6]);
+    /// ```
+    pub fn crop(&self, x: usize, y: usize, w: usize, h: usize) -> Plane<T> {
+        let x = x.min(self.width);
+        let y = y.min(self.height);
+        let w = w.min(self.width - x);
+        let h = h.min(self.height - y);
+        let mut data = Vec::with_capacity(w * h);
+        for r in y..y + h {
+            data.extend_from_slice(&self.row(r)[x..x + w]);
+        }
+        Plane {
+            width: w,
+            height: h,
+            data,
+        }
+    }
+
+    /// Copies `src` into this plane with its top-left corner at `(x, y)`; what falls outside
+    /// is dropped.
+    ///
+    /// ```
+    /// use lungfield::GrayU8;
+    /// let mut p = GrayU8::new(3, 2);
+    /// p.paste(&GrayU8::filled(2, 2, 9), 2, 1);
+    /// assert_eq!(p.as_slice(), &[0, 0, 0, 0, 0, 9]);
+    /// ```
+    pub fn paste(&mut self, src: &Plane<T>, x: usize, y: usize) {
+        if x >= self.width || y >= self.height {
+            return;
+        }
+        let w = src.width.min(self.width - x);
+        let h = src.height.min(self.height - y);
+        for r in 0..h {
+            let dst = &mut self.data[(y + r) * self.width + x..(y + r) * self.width + x + w];
+            dst.copy_from_slice(&src.row(r)[..w]);
+        }
+    }
 }
 
 impl Mask {
     /// Number of non-zero pixels.
     pub fn count(&self) -> usize {
         self.data.iter().filter(|&&v| v != 0).count()
+    }
+
+    /// Bounding box `(x0, y0, x1, y1)`, inclusive, of the pixels whose value passes `keep`;
+    /// `None` when none does.
+    ///
+    /// ```
+    /// use lungfield::Mask;
+    /// let mut m = Mask::new(5, 4);
+    /// m.set(1, 2, 2);
+    /// m.set(3, 1, 2);
+    /// assert_eq!(m.bounds(|v| v == 2), Some((1, 1, 3, 2)));
+    /// assert_eq!(m.bounds(|v| v == 1), None);
+    /// ```
+    pub fn bounds(&self, keep: impl Fn(u8) -> bool) -> Option<(usize, usize, usize, usize)> {
+        let mut b: Option<(usize, usize, usize, usize)> = None;
+        for y in 0..self.height {
+            let row = self.row(y);
+            let (Some(a), Some(z)) = (
+                row.iter().position(|&v| keep(v)),
+                row.iter().rposition(|&v| keep(v)),
+            ) else {
+                continue;
+            };
+            b = Some(match b {
+                None => (a, y, z, y),
+                Some((x0, y0, x1, _)) => (x0.min(a), y0, x1.max(z), y),
+            });
+        }
+        b
     }
 }

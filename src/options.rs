@@ -22,7 +22,7 @@ pub struct SegmentOptions {
     /// The active contour; `iterations: 0` switches it off. Default: see [`ContourOptions`].
     pub contour: ContourOptions,
     /// Radius of the per-lung opening that removes spurs and leaks (trachea, stomach bubble).
-    /// Default: 6.
+    /// Default: 4.
     pub final_open: usize,
     /// Radius of the per-lung closing that fills concavities the contour missed. Default: 12.
     pub lung_close: usize,
@@ -39,7 +39,7 @@ impl Default for SegmentOptions {
             seed_open: 3,
             seed_close: 6,
             contour: ContourOptions::default(),
-            final_open: 6,
+            final_open: 4,
             lung_close: 12,
             backend: Backend::Wide,
         }

@@ -48,6 +48,7 @@ pub struct Phantom {
 }
 
 /// Inside a tilted super-ellipse centred at `(cx, cy)` with half-axes `(a, b)`.
+#[allow(clippy::too_many_arguments)] // the shape's parameters, named at each call
 fn inside(x: f64, y: f64, cx: f64, cy: f64, a: f64, b: f64, tilt: f64, p: f64) -> bool {
     let (s, c) = tilt.sin_cos();
     let (dx, dy) = (x - cx, y - cy);

@@ -7,7 +7,9 @@ use crate::image::{GrayU16, GrayU8, Mask};
 use crate::io::Radiograph;
 use crate::options::SegmentOptions;
 use crate::segment::postprocess::{pick_lungs, plausibility, Placement};
-use crate::segment::{close, fill_holes, open, otsu_level, refine, threshold_below, Side};
+use crate::segment::{
+    close, fill_holes, open, otsu_level, refine, threshold_below, BetaField, Side,
+};
 use crate::simd::{gaussian::gaussian_u8, median::median3_u8};
 
 /// Smallest width or height accepted, in pixels.
@@ -78,7 +80,8 @@ pub fn working_image(img: &Radiograph, opts: &SegmentOptions) -> Result<GrayU8> 
 }
 
 /// The seed: Otsu's dark class, cut off from the image edge and from thin bridges, the
-/// most plausible component on each side, closed and hole-filled.
+/// most plausible component on each side (retried with wider openings for a side left
+/// empty), closed and hole-filled.
 fn seed(smooth: &GrayU8, opts: &SegmentOptions) -> Mask {
     let (w, h) = (smooth.width(), smooth.height());
     let mut bw = threshold_below(smooth, otsu_level(smooth));
@@ -95,7 +98,32 @@ fn seed(smooth: &GrayU8, opts: &SegmentOptions) -> Mask {
         margin,
         ..Placement::SEED
     };
-    let pair = pick_lungs(&bw, place);
+    let mut pair = pick_lungs(&bw, place);
+    // A lung joined to the dark background beside the body (a thin chest wall, a low
+    // collimation edge) is rejected with it; a wider opening cuts the joint.
+    for r in [8, 12, 16] {
+        if pair.areas.iter().all(|&a| a > 0) {
+            break;
+        }
+        let alt = pick_lungs(&open(&bw, opts.px(r)), place);
+        for side in [Side::Right, Side::Left] {
+            let i = usize::from(side == Side::Left);
+            if pair.areas[i] == 0 && alt.areas[i] > 0 {
+                let l = side.label();
+                for (o, &v) in pair
+                    .labels
+                    .as_mut_slice()
+                    .iter_mut()
+                    .zip(alt.labels.as_slice())
+                {
+                    if v == l {
+                        *o = l;
+                    }
+                }
+                pair.areas[i] = alt.areas[i];
+            }
+        }
+    }
     let m = pair.labels.map(|&v| u8::from(v != 0));
     fill_holes(&close(&m, opts.px(opts.seed_close)))
 }
@@ -130,7 +158,8 @@ pub fn segment_radiograph(img: &Radiograph, opts: &SegmentOptions) -> Result<Seg
     let mut contour = opts.contour;
     contour.sigma *= opts.scale();
     contour.band = opts.px(contour.band);
-    let refined = refine(&smooth.map(|&v| f32::from(v)), &s, &contour);
+    let beta = BetaField::anatomical(&s, &contour);
+    let refined = refine(&smooth.map(|&v| f32::from(v)), &s, &contour, &beta);
     let pair = pick_lungs(&refined, Placement::FINAL);
     let pair = clean_lungs(&pair.labels, opts);
     if pair.areas == [0, 0] {
@@ -158,19 +187,14 @@ fn clean_lungs(labels: &Mask, opts: &SegmentOptions) -> crate::segment::LungPair
         let l = side.label();
         // Work on the lung's bounding box grown by the closing radius (the closing cannot
         // reach further; the opening only shrinks): same result, a fraction of the pixels.
-        let Some((x0, y0, x1, y1)) = bbox_of(labels, l) else {
+        let Some((x0, y0, x1, y1)) = labels.bounds(|v| v == l) else {
             continue;
         };
         let pad = opts.px(opts.lung_close) + 2;
         let (x0, y0) = (x0.saturating_sub(pad), y0.saturating_sub(pad));
         let (x1, y1) = ((x1 + pad + 1).min(w), (y1 + pad + 1).min(h));
         let (cw, chh) = (x1 - x0, y1 - y0);
-        let mut m = Mask::new(cw, chh);
-        for y in 0..chh {
-            for (o, &v) in m.row_mut(y).iter_mut().zip(&labels.row(y0 + y)[x0..x1]) {
-                *o = u8::from(v == l);
-            }
-        }
+        let m = labels.crop(x0, y0, cw, chh).map(|&v| u8::from(v == l));
         let m = open(&m, opts.px(opts.final_open));
         // The largest piece (placement is judged in the whole image, not the crop).
         let parts = crate::segment::components(&m);
@@ -195,22 +219,6 @@ fn clean_lungs(labels: &Mask, opts: &SegmentOptions) -> crate::segment::LungPair
     pick_lungs(&out, Placement::FINAL)
 }
 
-/// Bounding box `(x0, y0, x1, y1)` (inclusive) of the pixels equal to `v`.
-fn bbox_of(m: &Mask, v: u8) -> Option<(usize, usize, usize, usize)> {
-    let mut b: Option<(usize, usize, usize, usize)> = None;
-    for y in 0..m.height() {
-        for (x, &p) in m.row(y).iter().enumerate() {
-            if p == v {
-                b = Some(match b {
-                    None => (x, y, x, y),
-                    Some((a, c, d, e)) => (a.min(x), c, d.max(x), e.max(y)),
-                });
-            }
-        }
-    }
-    b
-}
-
 /// Brings a working-resolution label image back to `w × h`: the binary mask is softened with a
 /// small Gaussian, interpolated bilinearly and cut at half height (smooth outlines, no
 /// staircase); each pixel then takes the side of the nearest working-resolution lung pixel.
@@ -225,22 +233,24 @@ fn to_original_size(labels: &Mask, w: usize, h: usize, opts: &SegmentOptions) ->
     let mut out = Mask::new(w, h);
     let sx = ww as f64 / w as f64;
     let sy = wh as f64 / h as f64;
+    let col: Vec<usize> = (0..w)
+        .map(|x| (((x as f64 + 0.5) * sx) as usize).min(ww - 1))
+        .collect();
     for y in 0..h {
         let wy = (((y as f64 + 0.5) * sy) as usize).min(wh - 1);
         let lrow = labels.row(wy);
         let urow = up.row(y);
         let orow = out.row_mut(y);
-        for x in 0..w {
-            if urow[x] == 0 {
+        for ((o, &u), &wx) in orow.iter_mut().zip(urow).zip(&col) {
+            if u == 0 {
                 continue;
             }
-            let wx = (((x as f64 + 0.5) * sx) as usize).min(ww - 1);
             let mut v = lrow[wx];
             if v == 0 {
                 // Nearest labelled pixel along the row, else the image half.
                 v = nearest_label(lrow, wx).unwrap_or(if wx < ww / 2 { 1 } else { 2 });
             }
-            orow[x] = v;
+            *o = v;
         }
     }
     out

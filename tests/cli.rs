@@ -63,7 +63,7 @@ fn batch_goes_on_past_bad_files_and_exits_1() {
     assert_eq!((mask.width(), mask.height()), (128, 128));
     let m = mask.to_u8();
     assert!(m.as_slice().iter().all(|&v| v == 0 || v == 255));
-    assert!(m.as_slice().iter().any(|&v| v == 255));
+    assert!(m.as_slice().contains(&255));
     assert!(out.path().join("phantom_gray_overlay.png").is_file());
     let leftovers: Vec<_> = std::fs::read_dir(out.path())
         .unwrap()

@@ -32,6 +32,41 @@ fn phantoms_segment_well_with_two_labelled_lungs() {
     }
 }
 
+#[test]
+fn a_lung_joined_to_the_background_beside_the_body_is_still_found() {
+    // A dark strip down the right edge (background beside the body) joined to the patient's
+    // left lung by a channel: the joined region touches the frame along its whole height, so
+    // it is rejected as background unless the joint is cut.
+    let mut p = phantom::make(256, 77, false);
+    let (w, h) = (p.image.width(), p.image.height());
+    let mut lung: Vec<u8> = (0..h)
+        .flat_map(|y| (w / 2..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| p.mask.get(x, y) != 0)
+        .map(|(x, y)| p.image.get(x, y))
+        .collect();
+    lung.sort_unstable();
+    let dark = lung[lung.len() / 2];
+    let (_, y0, x1, y1) = p.mask.crop(w / 2, 0, w / 2, h).bounds(|v| v != 0).unwrap();
+    let mid = (y0 + y1) / 2;
+    for y in 0..h {
+        for x in 0..w {
+            let strip = x >= w - 14;
+            let channel = x > w / 2 + x1 - 4 && (mid..mid + 12).contains(&y);
+            if strip || channel {
+                p.image.set(x, y, dark);
+            }
+        }
+    }
+    let seg = segment_radiograph(
+        &lungfield::io::Radiograph::U8(p.image.clone()),
+        &SegmentOptions::default(),
+    )
+    .unwrap();
+    assert!(seg.flags.is_empty(), "{:?}", seg.flags);
+    let s = score_masks(&seg.binary(), &p.mask).unwrap();
+    assert!(s.dice > 0.85, "dice {}", s.dice);
+}
+
 fn centroid_x(labels: &lungfield::Mask, v: u8) -> f64 {
     let (mut s, mut n) = (0.0, 0.0);
     for y in 0..labels.height() {

@@ -35,8 +35,12 @@ fn jsrt_dev_dice_floor() {
     assert_eq!(s.n, 140, "140 non-degraded images");
     assert_eq!(s.n_excluded_degraded, 7);
     assert_eq!(s.n_failed, 0);
-    assert!(s.dice_mean >= 0.86, "mean dice {}", s.dice_mean);
-    assert!(s.dice_p5 >= 0.78, "p5 dice {}", s.dice_p5);
+    assert!(
+        s.dice_mean >= 0.90,
+        "mean dice {} (floor 0.90)",
+        s.dice_mean
+    );
+    assert!(s.dice_p5 >= 0.80, "p5 dice {} (floor 0.80)", s.dice_p5);
 }
 
 #[test]
@@ -68,7 +72,7 @@ fn sz_cxr_sample_dice_floor() {
     eprintln!("sz-cxr-sample: {}", lungfield::report::summary_table(&ev));
     assert_eq!(ev.summary.n, 10);
     assert!(
-        ev.summary.dice_mean >= 0.84,
+        ev.summary.dice_mean >= 0.88,
         "mean dice {}",
         ev.summary.dice_mean
     );

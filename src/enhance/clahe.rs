@@ -134,8 +134,8 @@ fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions) -> Result<Plane<T>> {
                 let batch = clipped / bins;
                 let mut residual = clipped - batch * bins;
                 hist.iter_mut().for_each(|v| *v += batch);
-                if residual != 0 {
-                    let step = (bins / residual).max(1);
+                if let Some(step) = bins.checked_div(residual) {
+                    let step = step.max(1);
                     let mut k = 0;
                     while k < bins && residual > 0 {
                         hist[k] += 1;

@@ -186,7 +186,7 @@ impl Dataset {
                     .into(),
             });
         }
-        let images = find_images(&[images_dir.clone()])?;
+        let images = find_images(std::slice::from_ref(&images_dir))?;
         if images.is_empty() {
             return Err(Error::Dataset {
                 path: images_dir,

@@ -4,17 +4,23 @@
 //!
 //! Each iteration, every band pixel compares its grey value with the Gaussian-weighted mean
 //! inside (`μin`) and outside (`μout`) the contour around it. Plain Chan–Vese puts the
-//! boundary half way between them; lungs fade gradually into the rib cage and the diaphragm,
-//! and expert masks follow the outer edge of that fade, so the boundary is placed a fraction
-//! `beta` of the way from `μin` to `μout` (0.5 is Chan–Vese). A 3×3 majority vote then acts
-//! as the curvature (smoothing) term. The local means are computed on a grid `coarse` times
-//! coarser than the image (they are smooth at scale `sigma`), blurred with the SIMD Gaussian,
-//! and interpolated bilinearly, which makes an iteration cost about one pass over the image.
+//! boundary half way between them; here it sits a fraction `β` of the way from `μin` to
+//! `μout` (0.5 is Chan–Vese), and `β` follows the anatomy ([`BetaField`]): lungs fade
+//! gradually into the rib cage and the apices, and expert masks follow the outer edge of that
+//! fade (high `β`), while at the mediastinum, the heart and the diaphragm the lung meets bright
+//! soft tissue that must not be entered (low `β`). A 3×3 majority vote then acts as the
+//! curvature (smoothing) term. The local means are computed on a grid `coarse` times coarser
+//! than the image (they are smooth at scale `sigma`), blurred with the SIMD Gaussian, and
+//! interpolated bilinearly, which makes an iteration cost about one pass over the image.
 
 use crate::image::{GrayF32, Mask};
 use crate::simd::{gaussian::gaussian_f32, Backend};
 
 /// Active-contour parameters. Lengths are in working-resolution pixels.
+///
+/// The boundary position is `β(x, y) = beta + beta_lateral·d(x) − beta_basal·t(y)`, clamped
+/// to 0..=1, where `d` is 0 at the body midline and 1 at the outer edge of the lungs and `t`
+/// is 0 at the apices and 1 at the lung bases (see [`BetaField::anatomical`]).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContourOptions {
     /// Maximum number of iterations (it stops early when nothing moves). 0 disables the
@@ -22,9 +28,14 @@ pub struct ContourOptions {
     pub iterations: usize,
     /// Scale of the local region statistics (Gaussian σ). Default: 8.0.
     pub sigma: f32,
-    /// Where the boundary sits between the inside and outside means, 0.5 = Chan–Vese.
-    /// Default: 0.65.
+    /// Where the boundary sits between the inside and outside means at the medial apex,
+    /// 0.5 = Chan–Vese. Default: 0.6.
     pub beta: f32,
+    /// How much further out the boundary sits at the lateral edge (the rib cage). Default: 0.4.
+    pub beta_lateral: f32,
+    /// How much further in the boundary sits at the lung bases (the diaphragm and the
+    /// abdomen below it). Default: 0.3.
+    pub beta_basal: f32,
     /// Half-width of the narrow band updated each iteration. Default: 2.
     pub band: usize,
     /// Grid coarsening factor for the local means. Default: 4.
@@ -36,10 +47,70 @@ impl Default for ContourOptions {
         ContourOptions {
             iterations: 30,
             sigma: 8.0,
-            beta: 0.65,
+            beta: 0.6,
+            beta_lateral: 0.4,
+            beta_basal: 0.3,
             band: 2,
             coarse: 4,
         }
+    }
+}
+
+/// Where the boundary sits between the inside and outside means, per pixel: the sum of a
+/// per-column and a per-row term, clamped to 0..=1.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BetaField {
+    /// Per-column term (one value per image column).
+    pub x: Vec<f32>,
+    /// Per-row term (one value per image row).
+    pub y: Vec<f32>,
+}
+
+impl BetaField {
+    /// The same `beta` everywhere in a `w × h` image.
+    pub fn uniform(w: usize, h: usize, beta: f32) -> Self {
+        BetaField {
+            x: vec![beta; w],
+            y: vec![0.0; h],
+        }
+    }
+
+    /// The anatomical field of [`ContourOptions`], laid out on the bounding box of `seed`
+    /// (both lungs): `d` runs from 0 at the box's vertical midline to 1 at its left and right
+    /// edges (and beyond), `t` from 0 at its top to 1 at its bottom. An empty seed gives the
+    /// uniform field `opts.beta`.
+    ///
+    /// ```
+    /// use lungfield::{segment::{BetaField, ContourOptions}, Mask};
+    /// let mut seed = Mask::new(10, 10);
+    /// for y in 2..8 { seed.set(1, y, 1); seed.set(7, y, 1); }
+    /// let opts = ContourOptions::default();
+    /// let f = BetaField::anatomical(&seed, &opts);
+    /// assert_eq!(f.x[4], opts.beta);                     // the midline
+    /// assert_eq!(f.x[1], opts.beta + opts.beta_lateral); // the outer edge
+    /// assert_eq!(f.y[7], -opts.beta_basal);              // the base
+    /// ```
+    pub fn anatomical(seed: &Mask, opts: &ContourOptions) -> Self {
+        let (w, h) = (seed.width(), seed.height());
+        let Some((x0, y0, x1, y1)) = seed.bounds(|v| v != 0) else {
+            return BetaField::uniform(w, h, opts.beta);
+        };
+        let mid = (x0 + x1) as f32 / 2.0;
+        let half = ((x1 - x0) as f32 / 2.0).max(1.0);
+        let tall = ((y1 - y0) as f32).max(1.0);
+        BetaField {
+            x: (0..w)
+                .map(|x| opts.beta + opts.beta_lateral * ((x as f32 - mid).abs() / half).min(1.0))
+                .collect(),
+            y: (0..h)
+                .map(|y| -opts.beta_basal * ((y as f32 - y0 as f32) / tall).clamp(0.0, 1.0))
+                .collect(),
+        }
+    }
+
+    #[inline]
+    fn at(&self, x: usize, y: usize) -> f32 {
+        (self.x[x] + self.y[y]).clamp(0.0, 1.0)
     }
 }
 
@@ -51,11 +122,12 @@ fn block_sums(
     w: usize,
     h: usize,
     f: usize,
+    rows: (usize, usize),
 ) -> (GrayF32, GrayF32) {
     let (cw, ch) = (w.div_ceil(f), h.div_ceil(f));
     let mut sv = GrayF32::new(cw, ch);
     let mut sn = GrayF32::new(cw, ch);
-    for y in 0..h {
+    for y in rows.0..rows.1.min(h) {
         let row = &px[y * w..(y + 1) * w];
         let base = (y / f) * cw;
         let (ov, on) = (
@@ -155,53 +227,81 @@ fn majority3(src: &Mask) -> Mask {
     out
 }
 
-/// Bilinear sample of a coarse map at the fine pixel `(x, y)`.
-#[inline]
-fn sample(c: &GrayF32, f: usize, x: usize, y: usize) -> f32 {
-    let (cw, ch) = (c.width(), c.height());
+/// Bilinear interpolation weights of the fine pixel `(x, y)` on a `cw × ch` grid `f` times
+/// coarser: the four cell indices and their weights.
+#[inline(always)]
+fn taps(cw: usize, ch: usize, f: usize, x: usize, y: usize) -> ([usize; 4], [f32; 4]) {
     let fx = ((x as f32 + 0.5) / f as f32 - 0.5).clamp(0.0, (cw - 1) as f32);
     let fy = ((y as f32 + 0.5) / f as f32 - 0.5).clamp(0.0, (ch - 1) as f32);
     let (x0, y0) = (fx as usize, fy as usize);
     let (x1, y1) = ((x0 + 1).min(cw - 1), (y0 + 1).min(ch - 1));
     let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
-    let s = c.as_slice();
-    let top = s[y0 * cw + x0] * (1.0 - ax) + s[y0 * cw + x1] * ax;
-    let bot = s[y1 * cw + x0] * (1.0 - ax) + s[y1 * cw + x1] * ax;
-    top * (1.0 - ay) + bot * ay
+    (
+        [y0 * cw + x0, y0 * cw + x1, y1 * cw + x0, y1 * cw + x1],
+        [
+            (1.0 - ax) * (1.0 - ay),
+            ax * (1.0 - ay),
+            (1.0 - ax) * ay,
+            ax * ay,
+        ],
+    )
 }
 
-/// Evolves `seed` on the grey image `img` (same size) and returns the refined mask.
+/// A coarse map sampled with [`taps`].
+#[inline(always)]
+fn sample(c: &[f32], t: &([usize; 4], [f32; 4])) -> f32 {
+    let (i, k) = t;
+    ((c[i[0]] * k[0] + c[i[1]] * k[1]) + c[i[2]] * k[2]) + c[i[3]] * k[3]
+}
+
+/// Evolves `seed` on the grey image `img` (same size) with the boundary position `beta`
+/// (sized to the image) and returns the refined mask. A size mismatch returns the seed.
 ///
 /// ```
-/// use lungfield::{segment::{refine, ContourOptions}, GrayF32, Mask};
+/// use lungfield::{segment::{refine, BetaField, ContourOptions}, GrayF32, Mask};
 /// // A dark 10×10 square on a bright field; the seed is a smaller square inside it.
 /// let mut img = GrayF32::filled(30, 30, 200.0);
 /// let mut seed = Mask::new(30, 30);
 /// for y in 10..20 { for x in 10..20 { img.set(x, y, 50.0); } }
 /// for y in 12..18 { for x in 12..18 { seed.set(x, y, 1); } }
-/// let opts = ContourOptions { sigma: 4.0, beta: 0.5, coarse: 1, ..Default::default() };
-/// let out = refine(&img, &seed, &opts);
+/// let opts = ContourOptions { sigma: 4.0, coarse: 1, ..Default::default() };
+/// let out = refine(&img, &seed, &opts, &BetaField::uniform(30, 30, 0.5));
 /// // It grows from 36 to the square's 100 pixels, less the corners the curvature term rounds.
 /// assert_eq!(out.count(), 96);
 /// assert_eq!(out.get(10, 15), 1);
 /// ```
-pub fn refine(img: &GrayF32, seed: &Mask, opts: &ContourOptions) -> Mask {
+pub fn refine(img: &GrayF32, seed: &Mask, opts: &ContourOptions, beta: &BetaField) -> Mask {
     let (w, h) = (img.width(), img.height());
-    if w == 0 || h == 0 || seed.width() != w || seed.height() != h || opts.iterations == 0 {
+    if w == 0
+        || h == 0
+        || seed.width() != w
+        || seed.height() != h
+        || beta.x.len() != w
+        || beta.y.len() != h
+        || opts.iterations == 0
+    {
         return seed.clone();
     }
     let f = opts.coarse.max(1);
     let sc = opts.sigma.max(0.5) / f as f32;
-    let beta = opts.beta.clamp(0.0, 1.0);
     let px = img.as_slice();
-    let (all_v, all_n) = block_sums(px, None, w, h, f);
+    let (all_v, all_n) = block_sums(px, None, w, h, f, (0, h));
     let g_all = gaussian_f32(&all_v, sc, Backend::Wide);
     let g_cnt = gaussian_f32(&all_n, sc, Backend::Wide);
     let mut s = seed.map(|&v| u8::from(v != 0));
     let band_r = opts.band.max(1);
     let eps = 1e-3f32;
+    // Everything outside the mask's bounding box grown by this margin is 0 and stays 0 (the
+    // band reaches `band_r` out, the majority vote one more), so each iteration works on that
+    // box only: same result, about half the pixels.
+    let margin = band_r + 2;
     for _ in 0..opts.iterations {
-        let (in_v, in_n) = block_sums(px, Some(s.as_slice()), w, h, f);
+        let Some((bx0, by0, bx1, by1)) = s.bounds(|v| v != 0) else {
+            break;
+        };
+        let (x0, y0) = (bx0.saturating_sub(margin), by0.saturating_sub(margin));
+        let (x1, y1) = ((bx1 + margin + 1).min(w), (by1 + margin + 1).min(h));
+        let (in_v, in_n) = block_sums(px, Some(s.as_slice()), w, h, f, (y0, y1));
         let g_in = gaussian_f32(&in_v, sc, Backend::Wide);
         let g_n = gaussian_f32(&in_n, sc, Backend::Wide);
         let mu_in = g_in
@@ -219,25 +319,31 @@ pub fn refine(img: &GrayF32, seed: &Mask, opts: &ContourOptions) -> Mask {
             .map(|((all, inn), (cnt, n))| (all - inn) / (cnt - n + eps));
         let mu_out = GrayF32::from_vec(g_in.width(), g_in.height(), mu_out.collect())
             .unwrap_or_else(|| g_in.clone());
+        let crop = s.crop(x0, y0, x1 - x0, y1 - y0);
         // The narrow band: pixels whose square neighbourhood holds both labels.
-        let lo = square_extreme(&s, band_r, false);
-        let hi = square_extreme(&s, band_r, true);
-        let mut next = s.clone();
+        let lo = square_extreme(&crop, band_r, false);
+        let hi = square_extreme(&crop, band_r, true);
+        let mut next = crop.clone();
         let mut changed = 0usize;
-        for y in 0..h {
-            for x in 0..w {
-                let i = y * w + x;
+        let cw = crop.width();
+        let (gw, gh) = (g_n.width(), g_n.height());
+        for cy in 0..crop.height() {
+            let y = y0 + cy;
+            for cx in 0..cw {
+                let i = cy * cw + cx;
                 if lo.as_slice()[i] == hi.as_slice()[i] {
                     continue;
                 }
+                let x = x0 + cx;
                 // Only trust the local means where the inside is present nearby.
-                if sample(&g_n, f, x, y) < 1e-2 {
+                let t = taps(gw, gh, f, x, y);
+                if sample(g_n.as_slice(), &t) < 1e-2 {
                     continue;
                 }
-                let (mi, mo) = (sample(&mu_in, f, x, y), sample(&mu_out, f, x, y));
-                let v = px[i];
+                let (mi, mo) = (sample(mu_in.as_slice(), &t), sample(mu_out.as_slice(), &t));
+                let v = px[y * w + x];
                 let want = if mo > mi {
-                    v < mi + beta * (mo - mi)
+                    v < mi + beta.at(x, y) * (mo - mi)
                 } else {
                     (v - mi).abs() < (v - mo).abs()
                 };
@@ -250,8 +356,8 @@ pub fn refine(img: &GrayF32, seed: &Mask, opts: &ContourOptions) -> Mask {
         }
         // Curvature term: 3×3 majority vote.
         let smooth = majority3(&next);
-        let moved = smooth != s;
-        s = smooth;
+        let moved = smooth != crop;
+        s.paste(&smooth, x0, y0);
         if changed == 0 || !moved {
             break;
         }

@@ -9,7 +9,7 @@ pub mod postprocess;
 pub mod threshold;
 
 pub use components::{components, fill_holes, Component, Labels};
-pub use contour::{refine, ContourOptions};
+pub use contour::{refine, BetaField, ContourOptions};
 pub use morphology::{close, dilate, erode, open};
 pub use postprocess::{two_lungs, LungPair, Side};
 pub use threshold::{otsu_level, threshold_below};

@@ -1,9 +1,91 @@
-//! Binary morphology with Euclidean disks, through the exact distance transform, so the cost
-//! does not grow with the radius: erosion, dilation, opening, closing on 0/1 masks. A disk of
-//! radius `r` holds the offsets with `dx² + dy² <= r²`.
+//! Binary morphology with Euclidean disks: erosion, dilation, opening, closing on 0/1 masks.
+//! A disk of radius `r` holds the offsets with `dx² + dy² <= r²`.
+//!
+//! Two exact engines answer "is a target pixel within distance `r`?": for the radii the
+//! pipeline uses, per-row distances to the nearest target and one vectorisable comparison per
+//! disk row ([`disk_reach`], cost `2r + 1` cheap passes); beyond [`DIRECT_MAX_RADIUS`], the
+//! exact distance transform, whose cost does not grow with the radius.
 
 use super::distance::squared_distance;
 use crate::image::Mask;
+
+/// Largest radius served by the direct row-distance engine; larger disks use the distance
+/// transform.
+pub const DIRECT_MAX_RADIUS: usize = 48;
+
+/// For every pixel, 1 when a target pixel (`target` = non-zero, or zero when false) lies
+/// within Euclidean distance `r`; with `outside_is_target`, the pixels just outside the image
+/// count as targets. Row distances (capped at `r + 1`), then one comparison per disk row.
+pub(crate) fn disk_reach(m: &Mask, target: bool, outside_is_target: bool, r: usize) -> Mask {
+    let (w, h) = (m.width(), m.height());
+    let mut out = Mask::new(w, h);
+    if w == 0 || h == 0 {
+        return out;
+    }
+    let cap = (r + 1).min(255) as u8;
+    // Per-row distance to the nearest target in the same row.
+    let mut hd = vec![cap; w * h];
+    for y in 0..h {
+        let src = m.row(y);
+        let row = &mut hd[y * w..(y + 1) * w];
+        let mut d = if outside_is_target { 0u8 } else { cap };
+        for (o, &v) in row.iter_mut().zip(src) {
+            d = if (v != 0) == target {
+                0
+            } else {
+                d.saturating_add(1).min(cap)
+            };
+            *o = d;
+        }
+        let mut d = if outside_is_target { 0u8 } else { cap };
+        for (o, &v) in row.iter_mut().zip(src).rev() {
+            d = if (v != 0) == target {
+                0
+            } else {
+                d.saturating_add(1).min(cap)
+            };
+            *o = (*o).min(d);
+        }
+    }
+    // Half-widths of the disk's rows.
+    let half: Vec<u8> = (0..=r)
+        .map(|dy| {
+            let mut k = ((r * r - dy * dy) as f64).sqrt() as usize;
+            while (k + 1) * (k + 1) + dy * dy <= r * r {
+                k += 1;
+            }
+            while k * k + dy * dy > r * r {
+                k -= 1;
+            }
+            k as u8
+        })
+        .collect();
+    for y in 0..h {
+        let o = out.row_mut(y);
+        if outside_is_target && (y < r || y + r >= h) {
+            // The row just above or below the image is within reach.
+            o.iter_mut().for_each(|v| *v = 1);
+            continue;
+        }
+        let (a, b) = (y.saturating_sub(r), (y + r + 1).min(h));
+        for yy in a..b {
+            let t = half[yy.abs_diff(y)];
+            for (v, &d) in o.iter_mut().zip(&hd[yy * w..(yy + 1) * w]) {
+                *v |= u8::from(d <= t);
+            }
+        }
+    }
+    out
+}
+
+/// "Is a target within `r`?" by whichever engine suits the radius.
+fn reach(m: &Mask, target: bool, outside_is_target: bool, r: usize) -> Mask {
+    if r <= DIRECT_MAX_RADIUS {
+        return disk_reach(m, target, outside_is_target, r);
+    }
+    let r2 = (r * r) as u32;
+    squared_distance(m, target, outside_is_target).map(|&d| u8::from(d <= r2))
+}
 
 /// Dilation by a disk of radius `r` (pixels within Euclidean distance `r` of the mask).
 ///
@@ -17,8 +99,7 @@ pub fn dilate(m: &Mask, r: usize) -> Mask {
     if r == 0 || m.is_empty() {
         return m.clone();
     }
-    let r2 = (r * r) as u32;
-    squared_distance(m, true, false).map(|&d| u8::from(d <= r2))
+    reach(m, true, false, r)
 }
 
 /// Erosion by a disk of radius `r`. Pixels outside the image count as background.
@@ -26,8 +107,7 @@ pub fn erode(m: &Mask, r: usize) -> Mask {
     if r == 0 || m.is_empty() {
         return m.clone();
     }
-    let r2 = (r * r) as u32;
-    squared_distance(m, false, true).map(|&d| u8::from(d > r2))
+    reach(m, false, true, r).map(|&v| 1 - v)
 }
 
 /// Opening (erosion then dilation): removes parts thinner than the disk.
@@ -41,9 +121,8 @@ pub fn close(m: &Mask, r: usize) -> Mask {
     if r == 0 || m.is_empty() {
         return m.clone();
     }
-    let r2 = (r * r) as u32;
     let d = dilate(m, r);
-    squared_distance(&d, false, false).map(|&v| u8::from(v > r2))
+    reach(&d, false, false, r).map(|&v| 1 - v)
 }
 
 #[cfg(test)]
@@ -86,6 +165,38 @@ mod tests {
             m.set(15, y, 0);
         }
         assert_eq!(close(&m, 2).get(15, 10), 1);
+    }
+
+    /// The direct engine and the distance transform agree on every radius and mode.
+    fn edt_reach(m: &Mask, target: bool, outside: bool, r: usize) -> Mask {
+        let r2 = (r * r) as u32;
+        squared_distance(m, target, outside).map(|&d| u8::from(d <= r2))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn direct_engine_matches_distance_transform(
+            w in 1usize..40, h in 1usize..40, r in 1usize..20,
+            target: bool, outside: bool, seed: u64, density in 0.0f64..1.0,
+        ) {
+            let mut rng = crate::phantom::Rng::new(seed);
+            let mut m = Mask::new(w, h);
+            for v in m.as_mut_slice() {
+                *v = u8::from(rng.uniform(0.0, 1.0) < density);
+            }
+            proptest::prop_assert_eq!(disk_reach(&m, target, outside, r), edt_reach(&m, target, outside, r));
+        }
+    }
+
+    #[test]
+    fn large_radius_uses_the_distance_transform_consistently() {
+        let m = square(120, 50, 70);
+        let r = DIRECT_MAX_RADIUS + 2;
+        assert_eq!(dilate(&m, r), edt_reach(&m, true, false, r));
+        assert_eq!(
+            disk_reach(&m, true, false, r),
+            edt_reach(&m, true, false, r)
+        );
     }
 
     #[test]
