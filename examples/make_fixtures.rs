@@ -6,19 +6,16 @@ use lungfield::{io, phantom, GrayU8};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = Path::new("data-fixtures");
-    let ph = root.join("phantoms");
-    std::fs::create_dir_all(ph.join("images"))?;
-    std::fs::create_dir_all(ph.join("masks"))?;
-    for i in 0..8u64 {
-        let tb = i % 2 == 1;
-        let p = phantom::make(256, 1000 + i, tb);
-        let id = format!("PHANTOM_{:04}_{}", i + 1, u8::from(tb));
-        io::write_png_gray8(&ph.join("images").join(format!("{id}.png")), &p.image)?;
-        io::write_png_gray8(
-            &ph.join("masks").join(format!("{id}_mask.png")),
-            &p.mask.map(|&v| v * 255),
-        )?;
-    }
+    // The committed phantom set: 8 images of 256 px, half TB-like (the `phantom` command's
+    // engine, so it carries a MANIFEST.csv too).
+    let set = phantom::PhantomSetOptions {
+        count: 8,
+        seed: 1000,
+        tb_fraction: 0.5,
+        size: 256,
+        bits: 8,
+    };
+    phantom::write_set(&root.join("phantoms"), &set)?;
     let bad = root.join("bad");
     std::fs::create_dir_all(&bad)?;
     std::fs::write(bad.join("empty.png"), b"")?;

@@ -23,6 +23,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod demo;
 pub mod enhance;
 mod error;
 pub mod evaluate;

@@ -53,3 +53,92 @@ pub fn overlay_rgb(grey: &GrayU8, labels: &Mask, thickness: usize) -> Vec<u8> {
     }
     rgb
 }
+
+/// Outline colour of the expert (ground-truth) mask on a contact sheet: green.
+pub const TRUTH_COLOUR: [u8; 3] = [60, 220, 60];
+
+/// One tile of a contact sheet: a radiograph with its lung labels and, optionally, the
+/// expert mask.
+pub struct SheetTile<'a> {
+    /// The radiograph.
+    pub grey: &'a GrayU8,
+    /// Lung labels (1 right, 2 left) at the radiograph's size.
+    pub labels: &'a Mask,
+    /// The expert mask (non-zero = lung) at the radiograph's size.
+    pub truth: Option<&'a Mask>,
+}
+
+/// A contact sheet: tiles of `tile × tile` pixels, `cols` per row, each radiograph shrunk to
+/// fit with its lung outlines (orange and cyan) and the expert outline (green). Returns RGB
+/// bytes, width and height.
+///
+/// ```
+/// use lungfield::{overlay::{contact_sheet, SheetTile}, GrayU8, Mask};
+/// let (g, m) = (GrayU8::filled(40, 40, 90), Mask::new(40, 40));
+/// let t = SheetTile { grey: &g, labels: &m, truth: None };
+/// let (rgb, w, h) = contact_sheet(&[t], 32, 4);
+/// assert_eq!((w, h, rgb.len()), (32, 32, 32 * 32 * 3));
+/// ```
+pub fn contact_sheet(tiles: &[SheetTile], tile: usize, cols: usize) -> (Vec<u8>, usize, usize) {
+    let tile = tile.max(8);
+    let cols = cols.clamp(1, tiles.len().max(1));
+    let rows = tiles.len().div_ceil(cols).max(1);
+    let (w, h) = (cols * tile, rows * tile);
+    let mut out = vec![0u8; w * h * 3];
+    for (k, t) in tiles.iter().enumerate() {
+        let (gw, gh) = (t.grey.width(), t.grey.height());
+        if gw == 0 || gh == 0 {
+            continue;
+        }
+        let s = (tile as f64 / gw.max(gh) as f64).min(1.0);
+        let (tw, th) = (
+            ((gw as f64 * s) as usize).max(1),
+            ((gh as f64 * s) as usize).max(1),
+        );
+        let small =
+            crate::enhance::area_resize(t.grey, tw, th).map(|&v| (v + 0.5).clamp(0.0, 255.0) as u8);
+        let shrink = |m: &Mask| -> Mask {
+            // Nearest sample of the full-size labels.
+            let mut o = Mask::new(tw, th);
+            for y in 0..th {
+                let sy = ((y as f64 + 0.5) / s) as usize;
+                for x in 0..tw {
+                    let sx = ((x as f64 + 0.5) / s) as usize;
+                    o.set(x, y, m.get(sx.min(gw - 1), sy.min(gh - 1)));
+                }
+            }
+            o
+        };
+        let mut rgb = if t.labels.width() == gw && t.labels.height() == gh {
+            overlay_rgb(&small, &shrink(t.labels), 1)
+        } else {
+            small.as_slice().iter().flat_map(|&v| [v, v, v]).collect()
+        };
+        if let Some(truth) = t.truth.filter(|m| m.width() == gw && m.height() == gh) {
+            let tm = shrink(truth).map(|&v| u8::from(v != 0));
+            for y in 0..th {
+                for x in 0..tw {
+                    let v = tm.get(x, y);
+                    let edge = v != 0
+                        && (x == 0
+                            || y == 0
+                            || x + 1 == tw
+                            || y + 1 == th
+                            || tm.get(x - 1, y) == 0
+                            || tm.get(x + 1, y) == 0
+                            || tm.get(x, y - 1) == 0
+                            || tm.get(x, y + 1) == 0);
+                    if edge {
+                        rgb[(y * tw + x) * 3..(y * tw + x) * 3 + 3].copy_from_slice(&TRUTH_COLOUR);
+                    }
+                }
+            }
+        }
+        let (ox, oy) = ((k % cols) * tile, (k / cols) * tile);
+        for y in 0..th {
+            let dst = ((oy + y) * w + ox) * 3;
+            out[dst..dst + tw * 3].copy_from_slice(&rgb[y * tw * 3..(y + 1) * tw * 3]);
+        }
+    }
+    (out, w, h)
+}

@@ -1,4 +1,5 @@
-//! Encoding 8-bit PNGs (masks, overlays) in memory and writing them atomically.
+//! Encoding PNGs (masks, overlays, phantoms; 8 and 16-bit) in memory and writing them
+//! atomically.
 
 use std::path::Path;
 
@@ -6,7 +7,7 @@ use image::codecs::png::PngEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 
 use crate::error::{Error, Result};
-use crate::image::GrayU8;
+use crate::image::{GrayU16, GrayU8};
 
 use super::write_atomic;
 
@@ -29,6 +30,20 @@ pub fn encode_png_gray8(img: &GrayU8) -> Result<Vec<u8>> {
         img.height(),
         ExtendedColorType::L8,
     )
+}
+
+/// Encodes a 16-bit grey plane as PNG bytes.
+///
+/// # Errors
+/// Only if the encoder fails (it does not for valid planes).
+pub fn encode_png_gray16(img: &GrayU16) -> Result<Vec<u8>> {
+    // The encoder takes native-endian samples and writes PNG's big-endian ones.
+    let bytes: Vec<u8> = img
+        .as_slice()
+        .iter()
+        .flat_map(|v| v.to_ne_bytes())
+        .collect();
+    encode(&bytes, img.width(), img.height(), ExtendedColorType::L16)
 }
 
 /// Encodes interleaved RGB bytes (`width * height * 3`) as PNG bytes.

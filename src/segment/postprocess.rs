@@ -50,8 +50,14 @@ pub(crate) struct Placement {
     /// Longest contact allowed with the left, right or bottom frame `margin` pixels inside the
     /// image edge, as a fraction of that side (the dark background beside the body and
     /// between the arms touches the frame along a long stretch; a lung at most briefly).
-    /// Contact with the top is allowed: apices are often cut off by the collimation.
     pub max_frame_contact: f64,
+    /// Longest contact allowed with the top frame, as a fraction of the width: an apex cut
+    /// off by the collimation touches it over a short stretch; the dark background above
+    /// the shoulders and beside the neck over a long one.
+    pub max_top_contact: f64,
+    /// Smallest fill of the bounding box (area ÷ box area): a lung is compact; the dark
+    /// background that wraps around a collimated body is not.
+    pub min_fill: f64,
     /// Distance of that frame from the edge, in pixels.
     pub margin: usize,
 }
@@ -64,6 +70,8 @@ impl Placement {
         cx: (0.1, 0.9),
         max_width: 0.6,
         max_frame_contact: 0.08,
+        max_top_contact: 0.2,
+        min_fill: 0.3,
         margin: 0,
     };
     /// Loose limits for the final lungs.
@@ -73,20 +81,27 @@ impl Placement {
         cx: (0.05, 0.95),
         max_width: 0.75,
         max_frame_contact: 1.0,
+        max_top_contact: 1.0,
+        min_fill: 0.0,
         margin: 0,
     };
 
-    fn accepts(&self, c: &Component, contact: [usize; 3], w: usize, h: usize) -> bool {
+    fn accepts(&self, c: &Component, contact: [usize; 4], w: usize, h: usize) -> bool {
         let side_limit = self.max_frame_contact * h as f64;
         let bottom_limit = self.max_frame_contact * w as f64;
         if contact[0] as f64 > side_limit
             || contact[1] as f64 > side_limit
             || contact[2] as f64 > bottom_limit
+            || contact[3] as f64 > self.max_top_contact * w as f64
         {
             return false;
         }
         let (wf, hf) = (w as f64, h as f64);
         let width = (c.bbox.2 - c.bbox.0 + 1) as f64;
+        let height = (c.bbox.3 - c.bbox.1 + 1) as f64;
+        if (c.area as f64) < self.min_fill * width * height {
+            return false;
+        }
         c.area as f64 >= self.min_area * wf * hf
             && (self.cy.0 * hf..=self.cy.1 * hf).contains(&c.centroid.1)
             && (self.cx.0 * wf..=self.cx.1 * wf).contains(&c.centroid.0)
@@ -98,8 +113,8 @@ impl Placement {
 pub(crate) fn pick_lungs(m: &Mask, place: Placement) -> LungPair {
     let (w, h) = (m.width(), m.height());
     let l = components(m);
-    // Contact of each component with the left, right and bottom frame.
-    let mut contact = vec![[0usize; 3]; l.components.len() + 1];
+    // Contact of each component with the left, right, bottom and top frame.
+    let mut contact = vec![[0usize; 4]; l.components.len() + 1];
     let k = place.margin;
     if w > 2 * k && h > 2 * k {
         let lab = &l.labels;
@@ -109,6 +124,7 @@ pub(crate) fn pick_lungs(m: &Mask, place: Placement) -> LungPair {
         }
         for x in 0..w {
             contact[lab.get(x, h - 1 - k) as usize][2] += 1;
+            contact[lab.get(x, k) as usize][3] += 1;
         }
     }
     let mut best: [Option<&Component>; 2] = [None, None];

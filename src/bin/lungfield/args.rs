@@ -25,6 +25,60 @@ pub enum Command {
     ///
     /// Example: lungfield evaluate --data ../shared/data/jsrt-dev -o results
     Evaluate(EvaluateArgs),
+    /// Make synthetic chest radiographs with exact lung masks, in SZ-CXR layout.
+    ///
+    /// Example: lungfield phantom --count 200 --seed 7 --tb-fraction 0.5 --size 1024 -o phantoms
+    Phantom(PhantomArgs),
+    /// The whole job on phantoms in one command: make them, segment, score, contact sheet.
+    ///
+    /// Example: lungfield demo -o lungfield-demo
+    Demo(DemoArgs),
+}
+
+/// `lungfield phantom`.
+#[derive(Args, Debug)]
+pub struct PhantomArgs {
+    /// Number of images.
+    #[arg(long, default_value_t = 40)]
+    pub count: usize,
+    /// Seed: the same seed gives byte-identical files on any machine and thread count.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Fraction of TB-like images (suffix _1), spread evenly through the set.
+    #[arg(long, default_value_t = 0.5)]
+    pub tb_fraction: f64,
+    /// Side of the square images in pixels (at least 64).
+    #[arg(long, default_value_t = 512)]
+    pub size: usize,
+    /// Bits per pixel of the images: 8 or 16.
+    #[arg(long, default_value_t = 8)]
+    pub bits: u8,
+    /// Worker threads (default: all cores). The files do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// Output folder (images/, masks/, MANIFEST.csv).
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+}
+
+/// `lungfield demo`.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Output folder.
+    #[arg(long, short = 'o', default_value = "lungfield-demo")]
+    pub out: PathBuf,
+    /// Number of phantoms.
+    #[arg(long, default_value_t = 40)]
+    pub count: usize,
+    /// Side of the phantoms in pixels.
+    #[arg(long, default_value_t = 512)]
+    pub size: usize,
+    /// Seed of the phantom set.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
 }
 
 /// Options shared by the commands that run the pipeline.
