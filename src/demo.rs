@@ -1,5 +1,5 @@
-//! The one-command demo: make a phantom set, segment and score it, and leave the results and
-//! a contact sheet for people to look at. (The TB classifier joins it once it exists.)
+//! The one-command demo: make a phantom set, segment and score it, cross-validate the TB
+//! classifier on it, and leave the results and a contact sheet for people to look at.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +20,8 @@ pub struct DemoOptions {
     pub phantoms: PhantomSetOptions,
     /// Radiographs on the contact sheet.
     pub sheet_count: usize,
+    /// Cross-validation of the classifier (default: 5 folds, 100 trees).
+    pub cv: crate::classify::CvOptions,
 }
 
 impl Default for DemoOptions {
@@ -33,6 +35,14 @@ impl Default for DemoOptions {
                 bits: 8,
             },
             sheet_count: 8,
+            cv: crate::classify::CvOptions {
+                folds: 5,
+                forest: crate::classify::ForestOptions {
+                    trees: 100,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
         }
     }
 }
@@ -46,6 +56,9 @@ pub struct DemoReport {
     pub evaluation: Evaluation,
     /// The contact sheet (`OUT/contact_sheet.png`).
     pub contact_sheet: PathBuf,
+    /// The classifier's cross-validation (also in `OUT/classifier/`); `None` when the set is
+    /// too small for the folds.
+    pub study: Option<crate::classify::Study>,
 }
 
 /// Runs the demo into `out`.
@@ -86,9 +99,27 @@ pub fn run_demo(out: &Path, opts: &DemoOptions) -> Result<DemoReport> {
     let (rgb, w, h) = contact_sheet(&sheet, 256, 4);
     let contact_sheet = out.join("contact_sheet.png");
     write_png_rgb8(&contact_sheet, &rgb, w, h)?;
+    // The classifier, cross-validated on the lungs lungfield found.
+    let jobs = crate::features::jobs_from_dataset(&data, Subset::All);
+    let table = crate::features::feature_table(
+        &jobs,
+        crate::features::MaskSource::Found,
+        &seg,
+        &crate::features::FeatureOptions::default(),
+    );
+    let split = data
+        .samples
+        .iter()
+        .map(|s| (s.id.clone(), s.split))
+        .collect();
+    let study = crate::classify::study(&table, &split, &opts.cv).ok();
+    if let Some(st) = &study {
+        crate::report::write_study(&out.join("classifier"), st)?;
+    }
     Ok(DemoReport {
         phantoms,
         evaluation,
         contact_sheet,
+        study,
     })
 }

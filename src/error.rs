@@ -52,6 +52,15 @@ pub enum Error {
         /// What is wrong, and what the layout should be.
         reason: String,
     },
+    /// A model or prior file cannot be used: malformed, from another format version, or
+    /// made with other features.
+    #[error("{}: {reason}", path.display())]
+    Model {
+        /// The file involved.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        reason: String,
+    },
     /// An option has a value lungfield cannot use.
     #[error("invalid option: {0}")]
     InvalidOption(String),

@@ -23,10 +23,12 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod classify;
 pub mod demo;
 pub mod enhance;
 mod error;
 pub mod evaluate;
+pub mod features;
 mod image;
 pub mod io;
 pub mod metrics;

@@ -6,7 +6,7 @@ use crate::simd::Backend;
 
 /// Options of [`crate::segment_radiograph`]. Lengths are given for a 256-pixel working
 /// resolution and scale with [`SegmentOptions::work_size`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SegmentOptions {
     /// Longer side of the working image in pixels (area downscale, aspect kept). Default: 256.
     pub work_size: usize,

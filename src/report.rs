@@ -69,3 +69,136 @@ pub fn summary_table(ev: &Evaluation) -> String {
     );
     t
 }
+
+fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>> {
+    let bad = |e: csv::Error| Error::InvalidOption(format!("CSV: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).map_err(bad)?;
+    for r in rows {
+        w.write_record(&r).map_err(bad)?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::InvalidOption(format!("CSV: {e}")))
+}
+
+/// The `summary.json` of a classifier study.
+#[derive(serde::Serialize)]
+struct StudySummary<'a> {
+    auc: f64,
+    auc_ci_low: f64,
+    auc_ci_high: f64,
+    accuracy: f64,
+    sensitivity: f64,
+    specificity: f64,
+    cv: &'a crate::classify::Scores,
+    test: Option<&'a crate::classify::Scores>,
+    folds: usize,
+    repeats: usize,
+    seed: u64,
+    trees: usize,
+    threshold: f64,
+    n_features: usize,
+    top_features: Vec<(&'a str, f64)>,
+}
+
+/// Features ranked by permutation importance, most important first.
+pub fn ranked_importance(st: &crate::classify::Study) -> Vec<(&str, f64)> {
+    let mut r: Vec<(&str, f64)> = st
+        .names
+        .iter()
+        .map(String::as_str)
+        .zip(st.cv.importance.iter().copied())
+        .collect();
+    r.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    r
+}
+
+/// Writes a classifier study into `dir`: `summary.json` (`auc`, `auc_ci_low`, `auc_ci_high`,
+/// `accuracy`, `sensitivity`, `specificity` of the cross-validation, the same and the
+/// confusion counts under `cv` and `test`), `roc.csv`, `oof.csv` (out-of-fold probability per
+/// image) and `importance.csv` (features ranked).
+///
+/// # Errors
+/// [`Error::Io`] naming the file that could not be written.
+pub fn write_study(dir: &Path, st: &crate::classify::Study) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let s = &st.cv.scores;
+    let ranked = ranked_importance(st);
+    let summary = StudySummary {
+        auc: s.auc,
+        auc_ci_low: s.auc_ci_low,
+        auc_ci_high: s.auc_ci_high,
+        accuracy: s.accuracy,
+        sensitivity: s.sensitivity,
+        specificity: s.specificity,
+        cv: s,
+        test: st.test.as_ref(),
+        folds: st.options.folds,
+        repeats: st.options.repeats,
+        seed: st.options.seed,
+        trees: st.options.forest.trees,
+        threshold: st.options.threshold,
+        n_features: st.names.len(),
+        top_features: ranked.iter().take(15).copied().collect(),
+    };
+    let json = serde_json::to_vec_pretty(&summary)
+        .map_err(|e| Error::InvalidOption(format!("JSON: {e}")))?;
+    write_atomic(&dir.join("summary.json"), &json)?;
+    let roc = csv_bytes(
+        &["threshold", "fpr", "tpr"],
+        st.cv
+            .roc
+            .iter()
+            .map(|(t, f, p)| vec![format!("{t}"), format!("{f:.6}"), format!("{p:.6}")]),
+    )?;
+    write_atomic(&dir.join("roc.csv"), &roc)?;
+    let oof = csv_bytes(
+        &["id", "label", "probability"],
+        st.ids
+            .iter()
+            .zip(&st.y)
+            .zip(&st.cv.oof)
+            .map(|((id, y), p)| vec![id.clone(), y.to_string(), format!("{p:.6}")]),
+    )?;
+    write_atomic(&dir.join("oof.csv"), &oof)?;
+    let imp = csv_bytes(
+        &["feature", "auc_drop"],
+        ranked
+            .iter()
+            .map(|(n, d)| vec![n.to_string(), format!("{d:.6}")]),
+    )?;
+    write_atomic(&dir.join("importance.csv"), &imp)
+}
+
+/// A short table of a classifier study.
+pub fn study_table(st: &crate::classify::Study) -> String {
+    let mut t = String::new();
+    let line = |t: &mut String, name: &str, s: &crate::classify::Scores| {
+        let c = &s.confusion;
+        let _ = writeln!(
+            t,
+            "{name:<5} n {:>4}  AUC {:.3} [{:.3}, {:.3}]  accuracy {:.3}  sensitivity {:.3}  specificity {:.3}  (TP {} FP {} TN {} FN {})",
+            s.n, s.auc, s.auc_ci_low, s.auc_ci_high, s.accuracy, s.sensitivity, s.specificity,
+            c.tp, c.fp, c.tn, c.fn_
+        );
+    };
+    line(&mut t, "cv", &st.cv.scores);
+    match &st.test {
+        Some(s) => line(&mut t, "test", s),
+        None => {
+            let _ = writeln!(t, "test  (the test part lacks a class; not scored)");
+        }
+    }
+    let top: Vec<String> = ranked_importance(st)
+        .iter()
+        .take(5)
+        .map(|(n, d)| format!("{n} ({d:.3})"))
+        .collect();
+    if !top.is_empty() {
+        let _ = writeln!(t, "top features: {}", top.join(", "));
+    }
+    t
+}

@@ -125,7 +125,7 @@ fn evaluate_writes_csv_and_summary() {
         assert!(s.get(k).is_some(), "summary.json lacks {k}");
     }
     assert_eq!(s["n"], 8);
-    assert!(s["dice_mean"].as_f64().unwrap() > 0.9);
+    assert!(s["dice_mean"].as_f64().unwrap() > 0.85);
 }
 
 #[test]

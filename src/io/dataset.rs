@@ -120,9 +120,22 @@ fn id_hash(seed: u64, id: &str) -> u64 {
 /// assert_eq!(s.values().filter(|&&p| p == Split::Train).count(), 16);
 /// ```
 pub fn split_for(ids: &[String], seed: u64) -> HashMap<String, Split> {
+    let labels: HashMap<String, u8> = ids
+        .iter()
+        .filter_map(|id| label_of(id).map(|l| (id.clone(), l)))
+        .collect();
+    split_with_labels(ids, &labels, seed)
+}
+
+/// [`split_for`] with labels given (ids missing from `labels` form their own stratum).
+fn split_with_labels(
+    ids: &[String],
+    labels: &HashMap<String, u8>,
+    seed: u64,
+) -> HashMap<String, Split> {
     let mut strata: HashMap<Option<u8>, Vec<&String>> = HashMap::new();
     for id in ids {
-        strata.entry(label_of(id)).or_default().push(id);
+        strata.entry(labels.get(id).copied()).or_default().push(id);
     }
     let mut out = HashMap::new();
     for (_, mut members) in strata {
@@ -144,7 +157,8 @@ pub fn split_for(ids: &[String], seed: u64) -> HashMap<String, Split> {
     out
 }
 
-fn read_manifest_degraded(path: &Path) -> Result<Vec<String>> {
+/// One column of `MANIFEST.csv` by id (rows without the column's value are left out).
+fn read_manifest_column(path: &Path, column: &str) -> Result<HashMap<String, String>> {
     let err = |reason: String| Error::Dataset {
         path: path.to_path_buf(),
         reason,
@@ -155,22 +169,67 @@ fn read_manifest_degraded(path: &Path) -> Result<Vec<String>> {
         .iter()
         .position(|h| h == "id")
         .ok_or_else(|| err("MANIFEST.csv has no `id` column".into()))?;
-    let Some(deg_col) = headers.iter().position(|h| h == "degraded") else {
-        return Ok(Vec::new());
+    let mut out = HashMap::new();
+    let Some(col) = headers.iter().position(|h| h == column) else {
+        return Ok(out);
     };
-    let mut out = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| err(e.to_string()))?;
-        if rec.get(deg_col).map(str::trim) == Some("1") {
-            if let Some(id) = rec.get(id_col) {
-                out.push(id.to_string());
-            }
+        if let (Some(id), Some(v)) = (rec.get(id_col), rec.get(col)) {
+            out.insert(id.to_string(), v.trim().to_string());
         }
     }
     Ok(out)
 }
 
+fn read_manifest_degraded(path: &Path) -> Result<Vec<String>> {
+    Ok(read_manifest_column(path, "degraded")?
+        .into_iter()
+        .filter(|(_, v)| v == "1")
+        .map(|(id, _)| id)
+        .collect())
+}
+
 impl Dataset {
+    /// Relabels the samples from a `MANIFEST.csv` column: 1 where it equals `positive`, 0
+    /// elsewhere (e.g. `jsrt_class` = `nodule` on JSRT, which has no `_0`/`_1` suffixes).
+    /// The split is recomputed, stratified by the new labels.
+    ///
+    /// # Errors
+    /// [`Error::Dataset`] when there is no `MANIFEST.csv` or it lacks the column.
+    pub fn relabel_from_manifest(&mut self, column: &str, positive: &str) -> Result<()> {
+        let path = self.root.join("MANIFEST.csv");
+        if !path.is_file() {
+            return Err(Error::Dataset {
+                path,
+                reason: format!("no MANIFEST.csv to read the `{column}` column from"),
+            });
+        }
+        let col = read_manifest_column(&path, column)?;
+        if col.is_empty() {
+            return Err(Error::Dataset {
+                path,
+                reason: format!("MANIFEST.csv has no `{column}` column"),
+            });
+        }
+        for s in &mut self.samples {
+            s.label = col.get(&s.id).map(|v| u8::from(v == positive));
+        }
+        let ids: Vec<String> = self.samples.iter().map(|s| s.id.clone()).collect();
+        let labels: HashMap<String, u8> = self
+            .samples
+            .iter()
+            .filter_map(|s| s.label.map(|l| (s.id.clone(), l)))
+            .collect();
+        let split = split_with_labels(&ids, &labels, SPLIT_SEED);
+        for s in &mut self.samples {
+            if let Some(&sp) = split.get(&s.id) {
+                s.split = sp;
+            }
+        }
+        Ok(())
+    }
+
     /// Opens a folder in SZ-CXR layout.
     ///
     /// # Errors

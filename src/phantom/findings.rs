@@ -63,7 +63,7 @@ pub(crate) fn add_findings(
     s: f64,
 ) -> Vec<Finding> {
     let mut found = Vec::new();
-    let strength = 0.35 + 0.65 * s;
+    let strength = 0.5 + 1.0 * s;
     let pick = |r: &mut Rng| usize::from(r.chance(0.5));
     // Consolidation: always present, from a faint patch to confluent upper zones.
     let patches = 1 + (s * 4.0).round() as usize;
@@ -73,7 +73,7 @@ pub(crate) fn add_findings(
         let size = r.uniform(0.025, 0.05) * (0.7 + 0.6 * s);
         for _ in 0..r.range(4, 9) {
             let (dx, dy) = (r.normal() * size, r.normal() * size * 0.7);
-            let amp = r.uniform(0.08, 0.18) * strength;
+            let amp = r.uniform(0.1, 0.22) * strength;
             c.blob(
                 cx + dx,
                 cy + dy,

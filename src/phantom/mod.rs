@@ -272,7 +272,7 @@ pub fn render(size: usize, seed: u64, tb: bool) -> Rendered {
     }
     let (findings, severity) = if tb {
         let mut rf = r.fork(2);
-        let s = libm::pow(rf.uniform(0.0, 1.0), 1.3);
+        let s = libm::pow(rf.uniform(0.0, 1.0), 0.9);
         let mut m = lungs.clone();
         let f = findings::add_findings(&mut c, &mut m, &air, &a, &mut rf, s);
         for (l, &v) in labels.as_mut_slice().iter_mut().zip(m.as_slice()) {

@@ -12,7 +12,7 @@ pub mod gaussian;
 pub mod median;
 
 /// Which implementation of a kernel to run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Backend {
     /// Plain loops: the reference, on every platform.
     Scalar,

@@ -33,6 +33,128 @@ pub enum Command {
     ///
     /// Example: lungfield demo -o lungfield-demo
     Demo(DemoArgs),
+    /// Texture and shape features inside the lungs, one CSV row per image.
+    ///
+    /// Example: lungfield features --data ~/data/SZ-CXR -o features.csv
+    Features(FeaturesArgs),
+    /// Train the TB classifier (random forest) on a labelled dataset.
+    ///
+    /// Example: lungfield train --data ~/data/SZ-CXR --subset train -o tb.lfm
+    Train(TrainArgs),
+    /// TB probability of radiographs with a trained model.
+    ///
+    /// Example: lungfield classify --model tb.lfm scans/ -o results.csv
+    Classify(ClassifyArgs),
+    /// Cross-validate the classifier and score the held-out test part of the split.
+    ///
+    /// Example: lungfield cv --data ~/data/SZ-CXR --folds 10 -o cv-results
+    Cv(CvArgs),
+}
+
+/// Where the lung masks for features come from.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum MasksArg {
+    /// The lungs lungfield finds.
+    Found,
+    /// The dataset's expert masks.
+    Provided,
+}
+
+/// Options shared by the commands that compute features from a dataset.
+#[derive(Args, Debug, Clone)]
+pub struct DataArgs {
+    /// Dataset folder in SZ-CXR layout.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Which part of the split to use.
+    #[arg(long, value_enum, default_value_t = SubsetArg::All)]
+    pub subset: SubsetArg,
+    /// Lung masks from segmentation or the dataset's expert masks.
+    #[arg(long, value_enum, default_value_t = MasksArg::Found)]
+    pub masks: MasksArg,
+    /// Labels from a MANIFEST.csv column instead of the _0/_1 suffix: COLUMN=VALUE marks the
+    /// positives (e.g. jsrt_class=nodule).
+    #[arg(long, value_name = "COLUMN=VALUE")]
+    pub label_from: Option<String>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+}
+
+/// `lungfield features`.
+#[derive(Args, Debug)]
+pub struct FeaturesArgs {
+    /// Dataset folder in SZ-CXR layout (or give image files/folders instead).
+    #[arg(long, conflicts_with = "inputs")]
+    pub data: Option<PathBuf>,
+    /// Image files or folders.
+    pub inputs: Vec<PathBuf>,
+    /// Lung masks from segmentation or the dataset's expert masks.
+    #[arg(long, value_enum, default_value_t = MasksArg::Found)]
+    pub masks: MasksArg,
+    /// Output CSV.
+    #[arg(long, short = 'o', default_value = "features.csv")]
+    pub out: PathBuf,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+}
+
+/// `lungfield train`.
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// The data.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Number of trees.
+    #[arg(long, default_value_t = 200)]
+    pub trees: usize,
+    /// Seed of the forest.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output model file.
+    #[arg(long, short = 'o', default_value = "model.lfm")]
+    pub out: PathBuf,
+}
+
+/// `lungfield classify`.
+#[derive(Args, Debug)]
+pub struct ClassifyArgs {
+    /// Model file from `lungfield train`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Image files or folders.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Output CSV (id, probability, label); printed to stdout when absent.
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+}
+
+/// `lungfield cv`.
+#[derive(Args, Debug)]
+pub struct CvArgs {
+    /// The data.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Folds.
+    #[arg(long, default_value_t = 10)]
+    pub folds: usize,
+    /// Repeats with different folds (probabilities averaged).
+    #[arg(long, default_value_t = 1)]
+    pub repeats: usize,
+    /// Seed of the folds, forests and bootstrap.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Number of trees.
+    #[arg(long, default_value_t = 200)]
+    pub trees: usize,
+    /// Output folder (summary.json, roc.csv, oof.csv, importance.csv, features.csv).
+    #[arg(long, short = 'o', default_value = "lungfield-cv")]
+    pub out: PathBuf,
 }
 
 /// `lungfield phantom`.
@@ -152,6 +274,15 @@ impl From<&PipelineArgs> for lungfield::SegmentOptions {
             o.without_contour()
         } else {
             o
+        }
+    }
+}
+
+impl From<MasksArg> for lungfield::features::MaskSource {
+    fn from(m: MasksArg) -> Self {
+        match m {
+            MasksArg::Found => lungfield::features::MaskSource::Found,
+            MasksArg::Provided => lungfield::features::MaskSource::Provided,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod args;
 mod batch;
+mod screen;
 
 use std::process::ExitCode;
 
@@ -81,14 +82,36 @@ fn run(cli: Cli) -> Result<bool> {
                 r.phantoms.display()
             );
             print!("{}", lungfield::report::summary_table(&r.evaluation));
-            println!("TB classifier: not built yet (segmentation only)");
+            match &r.study {
+                Some(st) => {
+                    println!("TB classifier, {}-fold cross-validation:", opts.cv.folds);
+                    print!("{}", lungfield::report::study_table(st));
+                }
+                None => println!("TB classifier: too few phantoms for cross-validation"),
+            }
             println!(
-                "wrote {}/per_image.csv, summary.json and {} in {:.1} s",
+                "wrote {}/per_image.csv, summary.json, classifier/ and {} in {:.1} s",
                 a.out.display(),
                 r.contact_sheet.display(),
                 t.elapsed().as_secs_f64()
             );
             Ok(r.evaluation.failures.is_empty())
+        }
+        Command::Features(a) => {
+            threads(a.threads)?;
+            screen::features(&a)
+        }
+        Command::Train(a) => {
+            threads(a.data.threads)?;
+            screen::train(&a)
+        }
+        Command::Classify(a) => {
+            threads(a.threads)?;
+            screen::classify(&a)
+        }
+        Command::Cv(a) => {
+            threads(a.data.threads)?;
+            screen::cv(&a)
         }
     }
 }

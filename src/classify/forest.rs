@@ -1,0 +1,207 @@
+//! A random forest with real probabilities: `trees` one-tree smartcore forests (each with its
+//! own bootstrap and split-feature sampling, seeded from the forest's seed and the tree's
+//! number), trained in parallel with rayon; the probability of TB is the fraction of trees
+//! that vote for it. Results are bit-identical at any thread count.
+
+use rayon::prelude::*;
+use smartcore::ensemble::random_forest_classifier::{
+    RandomForestClassifier, RandomForestClassifierParameters,
+};
+use smartcore::linalg::basic::matrix::DenseMatrix;
+
+use crate::error::{Error, Result};
+use crate::phantom::Rng;
+
+type Tree = RandomForestClassifier<f64, u32, DenseMatrix<f64>, Vec<u32>>;
+
+/// Forest settings.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ForestOptions {
+    /// Number of trees. Default: 200.
+    pub trees: usize,
+    /// Seed. Default: 1.
+    pub seed: u64,
+    /// Features tried at each split (default: √features).
+    pub mtry: Option<usize>,
+    /// Smallest leaf. Default: 1.
+    pub min_samples_leaf: usize,
+}
+
+impl Default for ForestOptions {
+    fn default() -> Self {
+        ForestOptions {
+            trees: 200,
+            seed: 1,
+            mtry: None,
+            min_samples_leaf: 1,
+        }
+    }
+}
+
+/// A trained forest.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Forest {
+    /// Number of features it was trained on.
+    pub n_features: usize,
+    trees: Vec<Tree>,
+}
+
+fn matrix(x: &[Vec<f64>]) -> Result<DenseMatrix<f64>> {
+    DenseMatrix::from_2d_vec(&x.to_vec())
+        .map_err(|e| Error::InvalidOption(format!("feature matrix: {e}")))
+}
+
+impl Forest {
+    /// Trains on rows `x` (one per image) and labels `y` (0/1).
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for no rows, ragged rows, labels of one class only, or a
+    /// failure inside smartcore.
+    pub fn train(x: &[Vec<f64>], y: &[u8], opts: &ForestOptions) -> Result<Forest> {
+        let n_features = x.first().map_or(0, Vec::len);
+        if x.is_empty() || x.len() != y.len() || n_features == 0 {
+            return Err(Error::InvalidOption(format!(
+                "cannot train on {} rows with {} labels and {n_features} features",
+                x.len(),
+                y.len()
+            )));
+        }
+        if x.iter().any(|r| r.len() != n_features) {
+            return Err(Error::InvalidOption("feature rows differ in length".into()));
+        }
+        if !y.contains(&0) || !y.contains(&1) {
+            return Err(Error::InvalidOption(
+                "training needs both normal (_0) and TB (_1) images".into(),
+            ));
+        }
+        let xm = matrix(x)?;
+        let ym: Vec<u32> = y.iter().map(|&v| u32::from(v)).collect();
+        let base = Rng::new(opts.seed);
+        let mtry = opts
+            .mtry
+            .unwrap_or_else(|| (n_features as f64).sqrt().floor().max(1.0) as usize)
+            .clamp(1, n_features);
+        let trees = (0..opts.trees.max(1))
+            .into_par_iter()
+            .map(|t| {
+                let p = RandomForestClassifierParameters::default()
+                    .with_n_trees(1)
+                    .with_m(mtry)
+                    .with_min_samples_leaf(opts.min_samples_leaf.max(1))
+                    .with_seed(base.fork(t as u64).next_u64());
+                Tree::fit(&xm, &ym, p).map_err(|e| Error::InvalidOption(format!("forest: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Forest { n_features, trees })
+    }
+
+    /// Number of trees.
+    pub fn len(&self) -> usize {
+        self.trees.len()
+    }
+
+    /// Whether the forest has no trees (never, once trained).
+    pub fn is_empty(&self) -> bool {
+        self.trees.is_empty()
+    }
+
+    /// Probability of class 1 for each row: the fraction of trees voting 1.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] when a row's length is not [`Forest::n_features`].
+    pub fn predict_proba(&self, x: &[Vec<f64>]) -> Result<Vec<f64>> {
+        if x.is_empty() {
+            return Ok(Vec::new());
+        }
+        if x.iter().any(|r| r.len() != self.n_features) {
+            return Err(Error::InvalidOption(format!(
+                "the model expects {} features per image",
+                self.n_features
+            )));
+        }
+        let xm = matrix(x)?;
+        let votes = self
+            .trees
+            .par_iter()
+            .map(|t| {
+                t.predict(&xm)
+                    .map_err(|e| Error::InvalidOption(format!("forest: {e}")))
+            })
+            .collect::<Result<Vec<Vec<u32>>>>()?;
+        let n = self.trees.len().max(1) as f64;
+        Ok((0..x.len())
+            .map(|i| votes.iter().map(|v| f64::from(v[i])).sum::<f64>() / n)
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy(n: usize, seed: u64) -> (Vec<Vec<f64>>, Vec<u8>) {
+        let mut r = Rng::new(seed);
+        let y: Vec<u8> = (0..n).map(|i| (i % 2) as u8).collect();
+        let x = y
+            .iter()
+            .map(|&c| {
+                vec![
+                    f64::from(c) + 0.6 * r.normal(),
+                    r.normal(),
+                    -f64::from(c) + 0.8 * r.normal(),
+                ]
+            })
+            .collect();
+        (x, y)
+    }
+
+    #[test]
+    fn learns_a_separable_problem_with_graded_probabilities() {
+        let (x, y) = toy(200, 1);
+        let f = Forest::train(
+            &x,
+            &y,
+            &ForestOptions {
+                trees: 50,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let (xt, yt) = toy(200, 2);
+        let p = f.predict_proba(&xt).unwrap();
+        let a = crate::metrics::auc(&p, &yt).unwrap();
+        assert!(a > 0.85, "auc {a}");
+        // Probabilities, not just 0/1 votes.
+        let distinct: std::collections::BTreeSet<u64> = p.iter().map(|v| v.to_bits()).collect();
+        assert!(distinct.len() > 10);
+    }
+
+    #[test]
+    fn identical_at_any_thread_count() {
+        let (x, y) = toy(120, 5);
+        let opts = ForestOptions {
+            trees: 30,
+            ..Default::default()
+        };
+        let run = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let f = Forest::train(&x, &y, &opts).unwrap();
+                (
+                    serde_json::to_string(&f).unwrap(),
+                    f.predict_proba(&x).unwrap(),
+                )
+            })
+        };
+        assert_eq!(run(1), run(2));
+    }
+
+    #[test]
+    fn one_class_is_an_error() {
+        let x = vec![vec![1.0], vec![2.0]];
+        assert!(Forest::train(&x, &[1, 1], &ForestOptions::default()).is_err());
+    }
+}

@@ -1,0 +1,13 @@
+//! The TB classifier: a random forest on the lung features ([`forest`]), its versioned model
+//! file ([`model`]), cross-validation with the scores a paper needs ([`cv`]) and the whole
+//! study on a dataset's split ([`study`]).
+
+pub mod cv;
+pub mod forest;
+pub mod model;
+pub mod study;
+
+pub use cv::{cross_validate, score, CvOptions, CvResult, Scores};
+pub use forest::{Forest, ForestOptions};
+pub use model::{Model, MODEL_FORMAT, MODEL_VERSION};
+pub use study::{study, Study};

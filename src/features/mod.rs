@@ -1,0 +1,359 @@
+//! Texture and shape features inside the lungs, one fixed, named vector per radiograph.
+//!
+//! The radiograph is brought to [`FeatureOptions::size`] pixels (longer side, area average)
+//! and its intensities normalised to the 1st–99th percentile of the lung pixels, so exposure
+//! and bit depth do not matter. Then, in this order (see [`feature_names`]):
+//! - `fo_<stat>_<region>`: first-order statistics ([`first_order`]) per lung (`r_all`,
+//!   `l_all`) and per zone (`r_upper` … `l_lower`, thirds of each lung's height);
+//! - `glcm_<feature>_d<d>_<lung>`: Haralick features of the co-occurrence matrix per lung at
+//!   each distance (16 grey levels, 4 directions, pairs inside the same lung), then
+//!   `glcm_<feature>_upper_<lung>` for the upper zones at the middle distance;
+//! - `lbp_r<r>_<bin>` and `lbp_upper_r<r>_<bin>`: uniform LBP histograms over both lungs and
+//!   over the upper zones, at each radius;
+//! - `edge_o<bin>`: the magnitude-weighted edge-orientation histogram over both lungs, and
+//!   `edge_mag_<zone>`: mean gradient magnitude per zone;
+//! - `blob_<scale>_<stat>_<zone>`: positive difference-of-Gaussians responses (fine: nodules,
+//!   miliary; coarse: consolidation) per zone: mean, 95th and 99th percentile, maximum,
+//!   fraction of blob pixels;
+//!   `zone_contrast_<zone>`: the zone's mean less its lung's mean;
+//! - `shape_*`: areas, heights, their ratios, eccentricity, solidity, costophrenic fill,
+//!   left/right symmetry;
+//! - `diff_*`: absolute left/right differences of the per-lung first-order and GLCM features.
+//!
+//! Distances and radii are given at 512 px and scale with the size.
+
+mod blobs;
+mod edges;
+mod first_order;
+mod glcm;
+mod lbp;
+mod regions;
+mod shape;
+mod table;
+
+pub use blobs::{blob_stats, dog};
+pub use edges::{gradients, orientation_histogram};
+pub use first_order::first_order;
+pub use glcm::{glcm, haralick};
+pub use lbp::lbp_histogram;
+pub use regions::{FeatureImage, Zone, MIN_LUNG_PIXELS};
+pub use shape::{lung_shape, symmetry, LungShape};
+pub use table::{
+    feature_table, features_of, jobs_from_dataset, jobs_from_files, FeatureJob, FeatureRow,
+    FeatureTable, MaskSource,
+};
+
+use crate::error::Result;
+use crate::image::Mask;
+use crate::io::Radiograph;
+
+/// Feature extraction settings. Changing them changes the features: models record them.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FeatureOptions {
+    /// Longer side of the feature image in pixels. Default: 512.
+    pub size: usize,
+    /// Grey levels of the co-occurrence matrices. Default: 16.
+    pub glcm_levels: usize,
+    /// Co-occurrence distances at 512 px. Default: 1, 2, 4.
+    pub glcm_distances: Vec<usize>,
+    /// LBP radii at 512 px. Default: 1, 3.
+    pub lbp_radii: Vec<f32>,
+}
+
+impl Default for FeatureOptions {
+    fn default() -> Self {
+        FeatureOptions {
+            size: 512,
+            glcm_levels: 16,
+            glcm_distances: vec![1, 2, 4],
+            lbp_radii: vec![1.0, 3.0],
+        }
+    }
+}
+
+impl FeatureOptions {
+    fn scale(&self) -> f64 {
+        self.size as f64 / 512.0
+    }
+
+    fn distance(&self, d: usize) -> usize {
+        ((d as f64 * self.scale()).round() as usize).max(1)
+    }
+
+    fn middle_distance(&self) -> usize {
+        self.glcm_distances
+            .get(self.glcm_distances.len() / 2)
+            .copied()
+            .unwrap_or(2)
+    }
+}
+
+const LUNGS: [(u8, &str); 2] = [(1, "r"), (2, "l")];
+const SHAPE: [&str; 14] = [
+    "shape_area_r",
+    "shape_area_l",
+    "shape_area_ratio",
+    "shape_height_r",
+    "shape_height_l",
+    "shape_height_ratio",
+    "shape_eccentricity_r",
+    "shape_eccentricity_l",
+    "shape_solidity_r",
+    "shape_solidity_l",
+    "shape_costophrenic_r",
+    "shape_costophrenic_l",
+    "shape_symmetry",
+    "shape_total_area",
+];
+
+/// The names of the features [`extract`] returns, in order.
+///
+/// ```
+/// let names = lungfield::features::feature_names(&Default::default());
+/// assert_eq!(names[0], "fo_mean_r_all");
+/// assert!(names.len() > 150);
+/// ```
+pub fn feature_names(opts: &FeatureOptions) -> Vec<String> {
+    let mut n = Vec::new();
+    let mut regions: Vec<String> = LUNGS.iter().map(|(_, l)| format!("{l}_all")).collect();
+    for (_, l) in LUNGS {
+        for z in Zone::ALL {
+            regions.push(format!("{l}_{}", z.name()));
+        }
+    }
+    for r in &regions {
+        for s in first_order::NAMES {
+            n.push(format!("fo_{s}_{r}"));
+        }
+    }
+    for (_, l) in LUNGS {
+        for &d in &opts.glcm_distances {
+            for f in glcm::NAMES {
+                n.push(format!("glcm_{f}_d{d}_{l}"));
+            }
+        }
+    }
+    for (_, l) in LUNGS {
+        for f in glcm::NAMES {
+            n.push(format!("glcm_{f}_upper_{l}"));
+        }
+    }
+    for prefix in ["lbp", "lbp_upper"] {
+        for r in &opts.lbp_radii {
+            for b in 0..lbp::BINS {
+                n.push(format!("{prefix}_r{r}_{b}"));
+            }
+        }
+    }
+    for b in 0..edges::BINS {
+        n.push(format!("edge_o{b}"));
+    }
+    for (_, l) in LUNGS {
+        for z in Zone::ALL {
+            n.push(format!("edge_mag_{l}_{}", z.name()));
+        }
+    }
+    for (_, scale) in blobs::SCALES {
+        for stat in blobs::NAMES {
+            for (_, l) in LUNGS {
+                for z in Zone::ALL {
+                    n.push(format!("blob_{scale}_{stat}_{l}_{}", z.name()));
+                }
+            }
+        }
+    }
+    for (_, l) in LUNGS {
+        for z in Zone::ALL {
+            n.push(format!("zone_contrast_{l}_{}", z.name()));
+        }
+    }
+    n.extend(SHAPE.iter().map(|s| s.to_string()));
+    for s in first_order::NAMES {
+        n.push(format!("diff_fo_{s}"));
+    }
+    for &d in &opts.glcm_distances {
+        for f in glcm::NAMES {
+            n.push(format!("diff_glcm_{f}_d{d}"));
+        }
+    }
+    n
+}
+
+/// The feature vector of a radiograph and its lung labels (1 right, 2 left, at the
+/// radiograph's size), in the order of [`feature_names`].
+///
+/// # Errors
+/// [`crate::Error::SizeMismatch`] when the labels do not match the image,
+/// [`crate::Error::NoLungs`] when a lung is (nearly) empty.
+pub fn extract(img: &Radiograph, labels: &Mask, opts: &FeatureOptions) -> Result<Vec<f64>> {
+    let fi = FeatureImage::new(img, labels, opts.size)?;
+    let mut v = Vec::with_capacity(256);
+    // First-order statistics: per lung, then per zone.
+    let mut per_lung_fo = Vec::new();
+    for (l, _) in LUNGS {
+        let s = first_order(&fi.values(l, None));
+        per_lung_fo.push(s);
+        v.extend(s);
+    }
+    for (l, _) in LUNGS {
+        for z in Zone::ALL {
+            v.extend(first_order(&fi.values(l, Some(z))));
+        }
+    }
+    // Co-occurrence.
+    let levels = opts.glcm_levels;
+    let mut per_lung_glcm: Vec<Vec<f64>> = Vec::new();
+    for (l, _) in LUNGS {
+        let region = fi.region(l, None);
+        let mut g = Vec::new();
+        for &d in &opts.glcm_distances {
+            g.extend(haralick(
+                &glcm(&fi.img, &region, levels, opts.distance(d)),
+                levels,
+            ));
+        }
+        v.extend(&g);
+        per_lung_glcm.push(g);
+    }
+    for (l, _) in LUNGS {
+        let region = fi.region(l, Some(Zone::Upper));
+        let d = opts.distance(opts.middle_distance());
+        v.extend(haralick(&glcm(&fi.img, &region, levels, d), levels));
+    }
+    // Local binary patterns.
+    let both = fi.region(0, None);
+    let upper = fi.region(0, Some(Zone::Upper));
+    for region in [&both, &upper] {
+        for &r in &opts.lbp_radii {
+            let r = (r * opts.scale() as f32).max(1.0);
+            v.extend(lbp_histogram(&fi.img, region, r));
+        }
+    }
+    // Edges.
+    let (mag, ori) = gradients(&fi.img);
+    v.extend(orientation_histogram(&mag, &ori, &both).0);
+    for (l, _) in LUNGS {
+        for z in Zone::ALL {
+            v.push(orientation_histogram(&mag, &ori, &fi.region(l, Some(z))).1);
+        }
+    }
+    // Blobs and zone contrasts.
+    for (sigmas, _) in blobs::SCALES {
+        let resp = dog(&fi.img, sigmas, opts.scale() as f32);
+        let mut per_zone: Vec<[f64; 5]> = Vec::new();
+        for (l, _) in LUNGS {
+            for z in Zone::ALL {
+                let mut vals: Vec<f32> = resp
+                    .as_slice()
+                    .iter()
+                    .zip(fi.labels.as_slice())
+                    .zip(fi.zones.as_slice())
+                    .filter(|((_, &lab), &zz)| lab == l && zz == z as u8)
+                    .map(|((&v, _), _)| v)
+                    .collect();
+                per_zone.push(blob_stats(&mut vals));
+            }
+        }
+        for k in 0..blobs::NAMES.len() {
+            v.extend(per_zone.iter().map(|s| s[k]));
+        }
+    }
+    for (li, (l, _)) in LUNGS.iter().enumerate() {
+        for z in Zone::ALL {
+            let zm = first_order(&fi.values(*l, Some(z)))[0];
+            v.push(zm - per_lung_fo[li][0]);
+        }
+    }
+    // Shape.
+    let r = lung_shape(&fi.labels, 1, true);
+    let l = lung_shape(&fi.labels, 2, false);
+    let ratio = |a: f64, b: f64| {
+        if a.max(b) > 0.0 {
+            a.min(b) / a.max(b)
+        } else {
+            0.0
+        }
+    };
+    v.extend([
+        r.area,
+        l.area,
+        ratio(r.area, l.area),
+        r.height,
+        l.height,
+        ratio(r.height, l.height),
+        r.eccentricity,
+        l.eccentricity,
+        r.solidity,
+        l.solidity,
+        r.costophrenic,
+        l.costophrenic,
+        symmetry(&fi.labels, &r, &l),
+        r.area + l.area,
+    ]);
+    // Left/right differences.
+    v.extend((0..first_order::NAMES.len()).map(|i| (per_lung_fo[0][i] - per_lung_fo[1][i]).abs()));
+    v.extend(
+        per_lung_glcm[0]
+            .iter()
+            .zip(&per_lung_glcm[1])
+            .map(|(a, b)| (a - b).abs()),
+    );
+    // Nothing undefined reaches the forest.
+    for x in &mut v {
+        if !x.is_finite() {
+            *x = 0.0;
+        }
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_the_vector_and_are_unique() {
+        let p = crate::phantom::render(256, 3, true);
+        let img = Radiograph::U8(p.to_u8());
+        for opts in [
+            FeatureOptions::default(),
+            FeatureOptions {
+                size: 256,
+                glcm_distances: vec![1, 3],
+                lbp_radii: vec![2.0],
+                ..Default::default()
+            },
+        ] {
+            let v = extract(&img, &p.labels, &opts).unwrap();
+            let names = feature_names(&opts);
+            assert_eq!(v.len(), names.len());
+            let mut sorted = names.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), names.len(), "duplicate names");
+            assert!(v.iter().all(|x| x.is_finite()));
+        }
+    }
+
+    #[test]
+    fn a_missing_lung_is_an_error() {
+        let p = crate::phantom::render(128, 4, false);
+        let one = p.labels.map(|&v| if v == 2 { 0 } else { v });
+        let e = extract(&Radiograph::U8(p.to_u8()), &one, &FeatureOptions::default());
+        assert!(matches!(e, Err(crate::Error::NoLungs(_))));
+    }
+
+    #[test]
+    fn exposure_does_not_change_the_features_much() {
+        // The same phantom darker and with less contrast gives nearly the same features.
+        let p = crate::phantom::render(256, 8, false);
+        let a = p.to_u8();
+        let b = a.map(|&v| (f32::from(v) * 0.6 + 20.0).round() as u8);
+        let opts = FeatureOptions::default();
+        let fa = extract(&Radiograph::U8(a), &p.labels, &opts).unwrap();
+        let fb = extract(&Radiograph::U8(b), &p.labels, &opts).unwrap();
+        let names = feature_names(&opts);
+        let i = names.iter().position(|n| n == "fo_mean_r_all").unwrap();
+        assert!((fa[i] - fb[i]).abs() < 0.03, "{} vs {}", fa[i], fb[i]);
+    }
+}

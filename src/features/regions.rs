@@ -1,0 +1,151 @@
+//! The feature image and its regions: the radiograph at the feature resolution with its
+//! intensities normalised inside the lungs, and the lungs split into zones.
+
+use crate::enhance::area_resize;
+use crate::error::{Error, Result};
+use crate::image::{GrayF32, Mask};
+use crate::io::Radiograph;
+
+/// Fewest pixels a lung must have at the feature resolution.
+pub const MIN_LUNG_PIXELS: usize = 64;
+
+/// Zone of a lung, by thirds of its height.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Zone {
+    /// Upper third (apex; where TB favours).
+    Upper,
+    /// Middle third.
+    Middle,
+    /// Lower third (base).
+    Lower,
+}
+
+impl Zone {
+    /// The three zones, top down.
+    pub const ALL: [Zone; 3] = [Zone::Upper, Zone::Middle, Zone::Lower];
+
+    /// Name used in feature names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Zone::Upper => "upper",
+            Zone::Middle => "middle",
+            Zone::Lower => "lower",
+        }
+    }
+}
+
+/// The radiograph prepared for features.
+pub struct FeatureImage {
+    /// Intensities, 0..1 between the 1st and 99th percentile of the lung pixels (clamped).
+    pub img: GrayF32,
+    /// Lung labels at the same size: 1 right (image left), 2 left.
+    pub labels: Mask,
+    /// Zone of each lung pixel (0 upper, 1 middle, 2 lower; 255 outside the lungs).
+    pub zones: Mask,
+}
+
+impl FeatureImage {
+    /// Downscales `img` and its lung `labels` (same size as `img`) so the longer side is
+    /// `size`, and normalises the intensities inside the lungs.
+    ///
+    /// # Errors
+    /// [`Error::SizeMismatch`] when the labels do not match the image, [`Error::NoLungs`] when
+    /// a lung has fewer than [`MIN_LUNG_PIXELS`] pixels at the feature resolution.
+    pub fn new(img: &Radiograph, labels: &Mask, size: usize) -> Result<FeatureImage> {
+        let (w, h) = (img.width(), img.height());
+        if (labels.width(), labels.height()) != (w, h) {
+            return Err(Error::SizeMismatch {
+                what: "lung labels".into(),
+                expected: (w as u32, h as u32),
+                got: (labels.width() as u32, labels.height() as u32),
+            });
+        }
+        let s = (size as f64 / w.max(h) as f64).min(1.0);
+        let (fw, fh) = (
+            ((w as f64 * s).round() as usize).max(1),
+            ((h as f64 * s).round() as usize).max(1),
+        );
+        let small = match img {
+            Radiograph::U8(p) => area_resize(p, fw, fh),
+            Radiograph::U16(p) => area_resize(p, fw, fh).map(|&v| v / 257.0),
+        };
+        let mut lab = Mask::new(fw, fh);
+        for y in 0..fh {
+            let sy = (((y as f64 + 0.5) * h as f64 / fh as f64) as usize).min(h - 1);
+            for x in 0..fw {
+                let sx = (((x as f64 + 0.5) * w as f64 / fw as f64) as usize).min(w - 1);
+                lab.set(x, y, labels.get(sx, sy));
+            }
+        }
+        for l in [1u8, 2] {
+            let n = lab.as_slice().iter().filter(|&&v| v == l).count();
+            if n < MIN_LUNG_PIXELS {
+                return Err(Error::NoLungs(format!(
+                    "the {} lung has {n} pixels at the feature resolution (at least {MIN_LUNG_PIXELS} needed)",
+                    if l == 1 { "right" } else { "left" }
+                )));
+            }
+        }
+        let mut inside: Vec<f32> = small
+            .as_slice()
+            .iter()
+            .zip(lab.as_slice())
+            .filter(|(_, &l)| l != 0)
+            .map(|(&v, _)| v)
+            .collect();
+        inside.sort_by(f32::total_cmp);
+        let lo = inside[inside.len() / 100];
+        let hi = inside[inside.len() - 1 - inside.len() / 100];
+        let span = (hi - lo).max(1e-3);
+        let norm = small.map(|&v| ((v - lo) / span).clamp(0.0, 1.0));
+        let mut zones = Mask::filled(fw, fh, 255);
+        for l in [1u8, 2] {
+            let Some((_, y0, _, y1)) = lab.bounds(|v| v == l) else {
+                continue;
+            };
+            let tall = y1 - y0 + 1;
+            for y in y0..=y1 {
+                let z = (((y - y0) * 3) / tall).min(2) as u8;
+                for x in 0..fw {
+                    if lab.get(x, y) == l {
+                        zones.set(x, y, z);
+                    }
+                }
+            }
+        }
+        Ok(FeatureImage {
+            img: norm,
+            labels: lab,
+            zones,
+        })
+    }
+
+    /// Pixel values of lung `label` (1 or 2), optionally one zone only.
+    pub fn values(&self, label: u8, zone: Option<Zone>) -> Vec<f32> {
+        let z = zone.map(|z| z as u8);
+        self.img
+            .as_slice()
+            .iter()
+            .zip(self.labels.as_slice())
+            .zip(self.zones.as_slice())
+            .filter(|((_, &l), &zz)| l == label && z.is_none_or(|z| z == zz))
+            .map(|((&v, _), _)| v)
+            .collect()
+    }
+
+    /// A mask of lung `label` (0 = both), optionally one zone only.
+    pub fn region(&self, label: u8, zone: Option<Zone>) -> Mask {
+        let z = zone.map(|z| z as u8);
+        let data = self
+            .labels
+            .as_slice()
+            .iter()
+            .zip(self.zones.as_slice())
+            .map(|(&l, &zz)| {
+                u8::from(l != 0 && (label == 0 || l == label) && z.is_none_or(|z| z == zz))
+            })
+            .collect();
+        Mask::from_vec(self.labels.width(), self.labels.height(), data)
+            .unwrap_or_else(|| Mask::new(self.labels.width(), self.labels.height()))
+    }
+}

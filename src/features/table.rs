@@ -1,0 +1,203 @@
+//! Features of many radiographs: one row per image, computed in parallel, in a fixed order,
+//! written as CSV with the feature names as header.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::{extract, feature_names, FeatureOptions};
+use crate::error::{Error, Result};
+use crate::image::Mask;
+use crate::io::{decode_file, read_mask, write_atomic};
+use crate::options::SegmentOptions;
+use crate::pipeline::segment_radiograph;
+
+/// Where the lung masks come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaskSource {
+    /// The lungs lungfield finds.
+    Found,
+    /// The dataset's own masks (`masks/<id>_mask.png`), split into the two lungs.
+    Provided,
+}
+
+/// One image to compute features for.
+#[derive(Clone, Debug)]
+pub struct FeatureJob {
+    /// Row id (file stem).
+    pub id: String,
+    /// The radiograph.
+    pub image: PathBuf,
+    /// Its expert mask, for [`MaskSource::Provided`].
+    pub mask: Option<PathBuf>,
+    /// 0/1 label when known.
+    pub label: Option<u8>,
+}
+
+/// One image's features.
+#[derive(Clone, Debug)]
+pub struct FeatureRow {
+    /// Row id.
+    pub id: String,
+    /// 0/1 label when known.
+    pub label: Option<u8>,
+    /// Values in the order of the table's names.
+    pub values: Vec<f64>,
+}
+
+/// Features of a set of images.
+#[derive(Debug)]
+pub struct FeatureTable {
+    /// Feature names.
+    pub names: Vec<String>,
+    /// Rows, in the order of the jobs.
+    pub rows: Vec<FeatureRow>,
+    /// Images that failed, with the reason, in the order of the jobs.
+    pub failures: Vec<(String, Error)>,
+}
+
+/// Lung labels (1 right, 2 left) from a binary expert mask: its two lungs.
+fn labels_from_mask(m: &Mask) -> Mask {
+    crate::segment::two_lungs(&m.map(|&v| u8::from(v != 0))).labels
+}
+
+/// Features of one image.
+///
+/// # Errors
+/// Decoding, segmentation or feature errors, naming the file.
+pub fn features_of(
+    job: &FeatureJob,
+    source: MaskSource,
+    seg: &SegmentOptions,
+    feat: &FeatureOptions,
+) -> Result<Vec<f64>> {
+    let img = decode_file(&job.image)?;
+    let labels = match (source, &job.mask) {
+        (MaskSource::Provided, Some(m)) => {
+            let mask = read_mask(m)?;
+            if (mask.width(), mask.height()) != (img.width(), img.height()) {
+                return Err(Error::SizeMismatch {
+                    what: m.display().to_string(),
+                    expected: (img.width() as u32, img.height() as u32),
+                    got: (mask.width() as u32, mask.height() as u32),
+                });
+            }
+            labels_from_mask(&mask)
+        }
+        (MaskSource::Provided, None) => {
+            return Err(Error::Dataset {
+                path: job.image.clone(),
+                reason: "no expert mask for this image (use the found lungs instead)".into(),
+            })
+        }
+        (MaskSource::Found, _) => {
+            segment_radiograph(&img, seg)
+                .map_err(|e| e.in_file(&job.image))?
+                .labels
+        }
+    };
+    extract(&img, &labels, feat).map_err(|e| e.in_file(&job.image))
+}
+
+/// Features of every job, in parallel (rayon's current pool); rows keep the jobs' order.
+pub fn feature_table(
+    jobs: &[FeatureJob],
+    source: MaskSource,
+    seg: &SegmentOptions,
+    feat: &FeatureOptions,
+) -> FeatureTable {
+    let results: Vec<Result<Vec<f64>>> = jobs
+        .par_iter()
+        .map(|j| features_of(j, source, seg, feat))
+        .collect();
+    let mut rows = Vec::new();
+    let mut failures = Vec::new();
+    for (j, r) in jobs.iter().zip(results) {
+        match r {
+            Ok(values) => rows.push(FeatureRow {
+                id: j.id.clone(),
+                label: j.label,
+                values,
+            }),
+            Err(e) => failures.push((j.id.clone(), e)),
+        }
+    }
+    FeatureTable {
+        names: feature_names(feat),
+        rows,
+        failures,
+    }
+}
+
+impl FeatureTable {
+    /// CSV bytes: `id,label,<names…>`, one row per image (empty label when unknown), values
+    /// printed in full precision.
+    ///
+    /// # Errors
+    /// Only if the CSV writer fails.
+    pub fn to_csv(&self) -> Result<Vec<u8>> {
+        let err = |e: csv::Error| Error::InvalidOption(format!("features CSV: {e}"));
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["id".to_string(), "label".to_string()];
+        header.extend(self.names.iter().cloned());
+        w.write_record(&header).map_err(err)?;
+        for r in &self.rows {
+            let mut rec = vec![
+                r.id.clone(),
+                r.label.map_or(String::new(), |l| l.to_string()),
+            ];
+            rec.extend(r.values.iter().map(|v| format!("{v}")));
+            w.write_record(&rec).map_err(err)?;
+        }
+        w.into_inner()
+            .map_err(|e| Error::InvalidOption(format!("features CSV: {e}")))
+    }
+
+    /// Writes [`FeatureTable::to_csv`] atomically.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the file.
+    pub fn write_csv(&self, path: &Path) -> Result<()> {
+        write_atomic(path, &self.to_csv()?)
+    }
+}
+
+/// Jobs for the non-degraded images of a dataset's subset, in id order.
+pub fn jobs_from_dataset(data: &crate::io::Dataset, subset: crate::io::Subset) -> Vec<FeatureJob> {
+    data.samples
+        .iter()
+        .filter(|s| !s.degraded && subset.contains(s.split))
+        .map(|s| FeatureJob {
+            id: s.id.clone(),
+            image: s.image.clone(),
+            mask: s.mask.clone(),
+            label: s.label,
+        })
+        .collect()
+}
+
+/// Jobs for image files (ids are the file stems; labels from a `_0`/`_1` suffix).
+pub fn jobs_from_files(files: &[PathBuf]) -> Vec<FeatureJob> {
+    files
+        .iter()
+        .map(|p| {
+            let id = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let label = if id.ends_with("_1") {
+                Some(1)
+            } else if id.ends_with("_0") {
+                Some(0)
+            } else {
+                None
+            };
+            FeatureJob {
+                id,
+                image: p.clone(),
+                mask: None,
+                label,
+            }
+        })
+        .collect()
+}
