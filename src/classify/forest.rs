@@ -1,18 +1,25 @@
-//! A random forest with real probabilities: `trees` one-tree smartcore forests (each with its
-//! own bootstrap and split-feature sampling, seeded from the forest's seed and the tree's
-//! number), trained in parallel with rayon; the probability of TB is the fraction of trees
-//! that vote for it. Results are bit-identical at any thread count.
+//! A random forest with real probabilities. smartcore's `RandomForestClassifier` has no
+//! `predict_proba`, trains on one thread and sorts every feature again for every tree; its
+//! `RandomForestRegressor` sorts once per forest. So lungfield grows regression trees on 0/1
+//! targets (with fully grown trees, variance reduction picks the same splits as Gini and a
+//! leaf's mean is the share of TB among its samples) in fixed chunks of [`CHUNK`] trees, each
+//! chunk a smartcore forest seeded from the forest's seed and the chunk's number, trained in
+//! parallel with rayon. The probability of TB is the mean over all trees. The chunks do not
+//! depend on the thread count, so neither do the results, bit for bit.
 
 use rayon::prelude::*;
-use smartcore::ensemble::random_forest_classifier::{
-    RandomForestClassifier, RandomForestClassifierParameters,
+use smartcore::ensemble::random_forest_regressor::{
+    RandomForestRegressor, RandomForestRegressorParameters,
 };
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use crate::error::{Error, Result};
 use crate::phantom::Rng;
 
-type Tree = RandomForestClassifier<f64, u32, DenseMatrix<f64>, Vec<u32>>;
+type Chunk = RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
+
+/// Trees per independently seeded smartcore forest (the unit of parallel work).
+pub const CHUNK: usize = 25;
 
 /// Forest settings.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -43,7 +50,10 @@ impl Default for ForestOptions {
 pub struct Forest {
     /// Number of features it was trained on.
     pub n_features: usize,
-    trees: Vec<Tree>,
+    /// Trees in all.
+    n_trees: usize,
+    /// The chunks and their tree counts.
+    chunks: Vec<(usize, Chunk)>,
 }
 
 fn matrix(x: &[Vec<f64>]) -> Result<DenseMatrix<f64>> {
@@ -75,37 +85,48 @@ impl Forest {
             ));
         }
         let xm = matrix(x)?;
-        let ym: Vec<u32> = y.iter().map(|&v| u32::from(v)).collect();
+        let ym: Vec<f64> = y.iter().map(|&v| f64::from(v)).collect();
         let base = Rng::new(opts.seed);
         let mtry = opts
             .mtry
             .unwrap_or_else(|| (n_features as f64).sqrt().floor().max(1.0) as usize)
             .clamp(1, n_features);
-        let trees = (0..opts.trees.max(1))
-            .into_par_iter()
-            .map(|t| {
-                let p = RandomForestClassifierParameters::default()
-                    .with_n_trees(1)
+        let n_trees = opts.trees.max(1);
+        let sizes: Vec<usize> = (0..n_trees.div_ceil(CHUNK))
+            .map(|c| CHUNK.min(n_trees - c * CHUNK))
+            .collect();
+        let chunks = sizes
+            .par_iter()
+            .enumerate()
+            .map(|(c, &size)| {
+                let p = RandomForestRegressorParameters::default()
+                    .with_n_trees(size)
                     .with_m(mtry)
                     .with_min_samples_leaf(opts.min_samples_leaf.max(1))
-                    .with_seed(base.fork(t as u64).next_u64());
-                Tree::fit(&xm, &ym, p).map_err(|e| Error::InvalidOption(format!("forest: {e}")))
+                    .with_seed(base.fork(c as u64).next_u64());
+                Chunk::fit(&xm, &ym, p)
+                    .map(|f| (size, f))
+                    .map_err(|e| Error::InvalidOption(format!("forest: {e}")))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Forest { n_features, trees })
+        Ok(Forest {
+            n_features,
+            n_trees,
+            chunks,
+        })
     }
 
     /// Number of trees.
     pub fn len(&self) -> usize {
-        self.trees.len()
+        self.n_trees
     }
 
     /// Whether the forest has no trees (never, once trained).
     pub fn is_empty(&self) -> bool {
-        self.trees.is_empty()
+        self.chunks.is_empty()
     }
 
-    /// Probability of class 1 for each row: the fraction of trees voting 1.
+    /// Probability of class 1 for each row: the mean of all trees' leaf values.
     ///
     /// # Errors
     /// [`Error::InvalidOption`] when a row's length is not [`Forest::n_features`].
@@ -120,17 +141,21 @@ impl Forest {
             )));
         }
         let xm = matrix(x)?;
-        let votes = self
-            .trees
+        let means = self
+            .chunks
             .par_iter()
-            .map(|t| {
-                t.predict(&xm)
+            .map(|(size, f)| {
+                f.predict(&xm)
+                    .map(|p| (*size, p))
                     .map_err(|e| Error::InvalidOption(format!("forest: {e}")))
             })
-            .collect::<Result<Vec<Vec<u32>>>>()?;
-        let n = self.trees.len().max(1) as f64;
+            .collect::<Result<Vec<(usize, Vec<f64>)>>>()?;
+        let n: usize = means.iter().map(|(s, _)| s).sum();
         Ok((0..x.len())
-            .map(|i| votes.iter().map(|v| f64::from(v[i])).sum::<f64>() / n)
+            .map(|i| {
+                let sum: f64 = means.iter().map(|(s, p)| *s as f64 * p[i]).sum();
+                (sum / n.max(1) as f64).clamp(0.0, 1.0)
+            })
             .collect())
     }
 }
