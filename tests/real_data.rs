@@ -3,9 +3,10 @@
 //! clone without the data; `.ci/run` runs them with `--include-ignored`, and they fail loudly
 //! when the data is missing. The data folder is `$LUNGFIELD_DATA`, default `../shared/data`.
 //!
-//! The floors are regression guards set below today's measured figures; the targets of issue
-//! #2 (jsrt-dev mean Dice >= 0.90, p5 >= 0.80; sz-cxr-sample mean >= 0.88) are not reached yet
-//! and are reported, not asserted.
+//! The segmentation floors are issue #2's targets (jsrt-dev mean Dice >= 0.90, p5 >= 0.80;
+//! sz-cxr-sample mean >= 0.88). The classifier has no target on real data here (no real TB
+//! labels beyond the sample); its tests check that it runs end to end on real radiographs,
+//! is deterministic, and learns something on JSRT's nodule task.
 
 use std::path::PathBuf;
 
@@ -89,5 +90,81 @@ fn degraded_jsrt_images_fail_cleanly_or_segment() {
             Ok(seg) => assert_eq!(seg.labels.width(), img.width()),
             Err(e) => assert!(!e.to_string().is_empty()),
         }
+    }
+}
+
+#[test]
+#[ignore = "needs ../shared/data (run with --include-ignored)"]
+fn jsrt_nodule_task_cross_validates_above_chance_and_deterministically() {
+    use lungfield::classify::{study, CvOptions};
+    use lungfield::features::{feature_table, jobs_from_dataset, FeatureOptions, MaskSource};
+    let mut d = data("jsrt-dev");
+    d.relabel_from_manifest("jsrt_class", "nodule").unwrap();
+    let jobs = jobs_from_dataset(&d, Subset::All);
+    let t = feature_table(
+        &jobs,
+        MaskSource::Found,
+        &SegmentOptions::default(),
+        &FeatureOptions::default(),
+    );
+    assert_eq!(t.rows.len(), 140, "failures: {:?}", t.failures);
+    let split = d.samples.iter().map(|s| (s.id.clone(), s.split)).collect();
+    let opts = CvOptions::default();
+    let a = study(&t, &split, &opts).unwrap();
+    let b = study(&t, &split, &opts).unwrap();
+    assert_eq!(a.cv.oof, b.cv.oof);
+    let s = &a.cv.scores;
+    eprintln!(
+        "jsrt nodule vs non-nodule: AUC {:.3} [{:.3}, {:.3}]",
+        s.auc, s.auc_ci_low, s.auc_ci_high
+    );
+    assert_eq!(s.n, 124);
+    // Small nodules are hard; the guard is only that the forest learns something.
+    assert!(s.auc > 0.55, "AUC {}", s.auc);
+}
+
+#[test]
+#[ignore = "needs ../shared/data (run with --include-ignored)"]
+fn a_phantom_model_classifies_the_real_sample_and_names_what_fails() {
+    use lungfield::classify::{ForestOptions, Model};
+    use lungfield::features::{feature_table, jobs_from_dataset, FeatureOptions, MaskSource};
+    use lungfield::phantom::{write_set, PhantomSetOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let opts = PhantomSetOptions {
+        count: 40,
+        seed: 4,
+        size: 384,
+        ..Default::default()
+    };
+    write_set(dir.path(), &opts).unwrap();
+    let ph = Dataset::open(dir.path()).unwrap();
+    let (seg, feat) = (SegmentOptions::default(), FeatureOptions::default());
+    let t = feature_table(
+        &jobs_from_dataset(&ph, Subset::All),
+        MaskSource::Found,
+        &seg,
+        &feat,
+    );
+    let ids: Vec<String> = t.rows.iter().map(|r| r.id.clone()).collect();
+    let x: Vec<Vec<f64>> = t.rows.iter().map(|r| r.values.clone()).collect();
+    let y: Vec<u8> = t.rows.iter().map(|r| r.label.unwrap()).collect();
+    let model = Model::train(&ids, &x, &y, &seg, &feat, &ForestOptions::default()).unwrap();
+    let sample = data("sz-cxr-sample");
+    let real = feature_table(
+        &jobs_from_dataset(&sample, Subset::All),
+        MaskSource::Found,
+        &seg,
+        &feat,
+    );
+    assert_eq!(real.rows.len() + real.failures.len(), 17);
+    assert!(real.rows.len() >= 15, "failures: {:?}", real.failures);
+    for (id, e) in &real.failures {
+        assert!(e.to_string().contains(id.as_str()), "{e}");
+    }
+    let xr: Vec<Vec<f64>> = real.rows.iter().map(|r| r.values.clone()).collect();
+    let p = model.predict_proba(&xr).unwrap();
+    assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
+    for (r, v) in real.rows.iter().zip(&p) {
+        eprintln!("{} {v:.3}", r.id);
     }
 }

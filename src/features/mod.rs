@@ -15,6 +15,8 @@
 //! - `blob_<scale>_<stat>_<zone>`: positive difference-of-Gaussians responses (fine: nodules,
 //!   miliary; coarse: consolidation) per zone: mean, 95th and 99th percentile, maximum,
 //!   fraction of blob pixels;
+//!   `hessian_<scale>_<stat>_<zone>`: the same statistics of a Hessian bright-blob measure,
+//!   which ignores ridges (ribs, vessels) and keeps round opacities;
 //!   `zone_contrast_<zone>`: the zone's mean less its lung's mean;
 //! - `shape_*`: areas, heights, their ratios, eccentricity, solidity, costophrenic fill,
 //!   left/right symmetry;
@@ -31,7 +33,7 @@ mod regions;
 mod shape;
 mod table;
 
-pub use blobs::{blob_stats, dog};
+pub use blobs::{blob_stats, dog, hessian_blobs};
 pub use edges::{gradients, orientation_histogram};
 pub use first_order::first_order;
 pub use glcm::{glcm, haralick};
@@ -162,6 +164,15 @@ pub fn feature_names(opts: &FeatureOptions) -> Vec<String> {
             }
         }
     }
+    for (_, scale) in blobs::HESSIAN_SCALES {
+        for stat in blobs::NAMES {
+            for (_, l) in LUNGS {
+                for z in Zone::ALL {
+                    n.push(format!("hessian_{scale}_{stat}_{l}_{}", z.name()));
+                }
+            }
+        }
+    }
     for (_, l) in LUNGS {
         for z in Zone::ALL {
             n.push(format!("zone_contrast_{l}_{}", z.name()));
@@ -237,9 +248,16 @@ pub fn extract(img: &Radiograph, labels: &Mask, opts: &FeatureOptions) -> Result
             v.push(orientation_histogram(&mag, &ori, &fi.region(l, Some(z))).1);
         }
     }
-    // Blobs and zone contrasts.
-    for (sigmas, _) in blobs::SCALES {
-        let resp = dog(&fi.img, sigmas, opts.scale() as f32);
+    // Blobs (difference of Gaussians, then the Hessian measure) and zone contrasts.
+    let responses = blobs::SCALES
+        .iter()
+        .map(|(sigmas, _)| dog(&fi.img, *sigmas, opts.scale() as f32))
+        .chain(
+            blobs::HESSIAN_SCALES
+                .iter()
+                .map(|(sigma, _)| hessian_blobs(&fi.img, *sigma, opts.scale() as f32)),
+        );
+    for resp in responses {
         let mut per_zone: Vec<[f64; 5]> = Vec::new();
         for (l, _) in LUNGS {
             for z in Zone::ALL {
