@@ -10,8 +10,8 @@
 //!   `glcm_<feature>_upper_<lung>` for the upper zones at the middle distance;
 //! - `lbp_r<r>_<bin>` and `lbp_upper_r<r>_<bin>`: uniform LBP histograms over both lungs and
 //!   over the upper zones, at each radius;
-//! - `edge_o<bin>`: the magnitude-weighted edge-orientation histogram over both lungs, and
-//!   `edge_mag_<zone>`: mean gradient magnitude per zone;
+//! - `edge_o<bin>_<zone>` and `edge_mag_<zone>`: the magnitude-weighted edge-orientation
+//!   histogram (8 bins over 0..π, a HOG pooled per zone) and the mean gradient magnitude;
 //! - `blob_<scale>_<stat>_<zone>`: positive difference-of-Gaussians responses (fine: nodules,
 //!   miliary; coarse: consolidation) per zone: mean, 95th and 99th percentile, maximum,
 //!   fraction of blob pixels;
@@ -147,11 +147,11 @@ pub fn feature_names(opts: &FeatureOptions) -> Vec<String> {
             }
         }
     }
-    for b in 0..edges::BINS {
-        n.push(format!("edge_o{b}"));
-    }
     for (_, l) in LUNGS {
         for z in Zone::ALL {
+            for b in 0..edges::BINS {
+                n.push(format!("edge_o{b}_{l}_{}", z.name()));
+            }
             n.push(format!("edge_mag_{l}_{}", z.name()));
         }
     }
@@ -242,10 +242,11 @@ pub fn extract(img: &Radiograph, labels: &Mask, opts: &FeatureOptions) -> Result
     }
     // Edges.
     let (mag, ori) = gradients(&fi.img);
-    v.extend(orientation_histogram(&mag, &ori, &both).0);
     for (l, _) in LUNGS {
         for z in Zone::ALL {
-            v.push(orientation_histogram(&mag, &ori, &fi.region(l, Some(z))).1);
+            let (hist, mean) = orientation_histogram(&mag, &ori, &fi.region(l, Some(z)));
+            v.extend(hist);
+            v.push(mean);
         }
     }
     // Blobs (difference of Gaussians, then the Hessian measure) and zone contrasts.
