@@ -23,6 +23,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod bench;
 pub mod classify;
 pub mod demo;
 pub mod enhance;

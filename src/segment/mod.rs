@@ -12,4 +12,4 @@ pub use components::{components, fill_holes, Component, Labels};
 pub use contour::{refine, BetaField, ContourOptions};
 pub use morphology::{close, dilate, erode, open};
 pub use postprocess::{two_lungs, LungPair, Side};
-pub use threshold::{otsu_level, threshold_below};
+pub use threshold::{otsu_from_histogram, otsu_level, threshold_below};

@@ -12,11 +12,7 @@ use crate::image::{GrayU8, Mask};
 /// assert!((12..200).contains(&t));
 /// ```
 pub fn otsu_level(img: &GrayU8) -> u8 {
-    let mut hist = [0u64; 256];
-    for &v in img.as_slice() {
-        hist[v as usize] += 1;
-    }
-    otsu_from_histogram(&hist)
+    otsu_from_histogram(&crate::simd::threshold::histogram_u8(img))
 }
 
 /// Otsu's level from a 256-bin histogram.

@@ -10,6 +10,9 @@
 
 pub mod gaussian;
 pub mod median;
+pub mod minmax;
+pub mod resize;
+pub mod threshold;
 
 /// Which implementation of a kernel to run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -49,6 +49,31 @@ pub enum Command {
     ///
     /// Example: lungfield cv --data ~/data/SZ-CXR --folds 10 -o cv-results
     Cv(CvArgs),
+    /// Single-thread median timings of the kernels on one image, under the keys of the OpenCV
+    /// peer script (../shared/peer/opencv_bench.py), plus the whole segmentation.
+    ///
+    /// Example: lungfield bench --image ../shared/data/jsrt-dev/images/JPCNN010.png --json ms.json
+    Bench(BenchArgs),
+}
+
+/// `lungfield bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Grayscale image (any format lungfield reads; colour is converted to grey).
+    #[arg(long)]
+    pub image: PathBuf,
+    /// Resize by this factor first (bicubic), e.g. 2.9296875 for 3000 px from 1024.
+    #[arg(long)]
+    pub scale: Option<f64>,
+    /// Minimum timed runs per kernel (and at least half a second).
+    #[arg(long, default_value_t = 20)]
+    pub runs: usize,
+    /// Only these keys (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Also write {"image", "width", "height", "instruction_set", "ms": {key: median_ms}}.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
 }
 
 /// Where the lung masks for features come from.

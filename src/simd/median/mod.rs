@@ -1,6 +1,8 @@
-//! 3×3 median filter for `u8` planes with a min/max sorting network (Paeth's 19-exchange
-//! median of nine), border replicated (OpenCV's `medianBlur` semantics).
+//! Median filters for `u8` planes with min/max sorting networks, border replicated (OpenCV's
+//! `medianBlur` semantics): 3×3 with Paeth's 19-exchange median of nine, 5×5 with a pruned
+//! Batcher network ([`network`]).
 
+mod network;
 mod scalar;
 mod wide;
 
@@ -22,6 +24,39 @@ pub fn median3_u8(src: &GrayU8, backend: Backend) -> GrayU8 {
     match backend {
         Backend::Scalar => scalar::median3(src),
         Backend::Wide => wide::median3(src),
+    }
+}
+
+/// 5×5 median of a `u8` plane.
+///
+/// ```
+/// use lungfield::{simd::{median::median5_u8, Backend}, GrayU8};
+/// let mut img = GrayU8::filled(9, 9, 10);
+/// for x in 3..5 { img.set(x, 4, 255); } // a two-pixel speck
+/// assert_eq!(median5_u8(&img, Backend::Wide).get(4, 4), 10);
+/// ```
+pub fn median5_u8(src: &GrayU8, backend: Backend) -> GrayU8 {
+    if src.is_empty() {
+        return src.clone();
+    }
+    match backend {
+        Backend::Scalar => scalar::median5(src),
+        Backend::Wide => wide::median5(src),
+    }
+}
+
+/// The five source rows around `y` (replicated at the borders), each padded by two
+/// replicated pixels on both sides.
+pub(super) fn padded_rows5(src: &GrayU8, y: usize, bufs: &mut [Vec<u8>; 5]) {
+    let h = src.height() as isize;
+    for (k, buf) in bufs.iter_mut().enumerate() {
+        let yy = (y as isize + k as isize - 2).clamp(0, h - 1) as usize;
+        let row = src.row(yy);
+        buf.clear();
+        buf.extend_from_slice(&[row[0], row[0]]);
+        buf.extend_from_slice(row);
+        let last = row[row.len() - 1];
+        buf.extend_from_slice(&[last, last]);
     }
 }
 
@@ -81,6 +116,23 @@ mod proptests {
         #[test]
         fn median3_u8_matches_sorting_reference(img in plane_u8()) {
             prop_assert_eq!(median3_u8(&img, Backend::Scalar), reference(&img));
+        }
+
+        #[test]
+        fn median5_u8_matches_scalar_and_sorting_reference(img in plane_u8()) {
+            let s = median5_u8(&img, Backend::Scalar);
+            prop_assert_eq!(&s, &median5_u8(&img, Backend::Wide));
+            let (w, h) = (img.width() as isize, img.height() as isize);
+            for y in 0..h {
+                for x in 0..w {
+                    let mut v: Vec<u8> = (-2..=2)
+                        .flat_map(|dy| (-2..=2).map(move |dx| (dx, dy)))
+                        .map(|(dx, dy)| img.get((x + dx).clamp(0, w - 1) as usize, (y + dy).clamp(0, h - 1) as usize))
+                        .collect();
+                    v.sort_unstable();
+                    prop_assert_eq!(s.get(x as usize, y as usize), v[12]);
+                }
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
-//! `wide` median of nine: sixteen columns at a time (`u8x16`), the same network as the scalar
-//! twin (min/max are exact, so results are identical); scalar tail.
+//! `wide` medians: sixteen columns at a time (`u8x16`), the same networks as the scalar twins
+//! (min/max are exact, so results are identical); scalar tails.
 
 use wide::u8x16;
 
@@ -34,6 +34,34 @@ pub(super) fn median3(src: &GrayU8) -> GrayU8 {
         }
         for (x, o) in out.iter_mut().enumerate().skip(body) {
             *o = median_at(&bufs, x);
+        }
+    }
+    dst
+}
+
+pub(super) fn median5(src: &GrayU8) -> GrayU8 {
+    let w = src.width();
+    let mut dst = GrayU8::new(w, src.height());
+    let mut bufs: [Vec<u8>; 5] = Default::default();
+    let body = w - w % 16;
+    let wire = super::network::median25_wire();
+    for y in 0..src.height() {
+        super::padded_rows5(src, y, &mut bufs);
+        let out = dst.row_mut(y);
+        let mut x = 0;
+        while x < body {
+            let mut p = [u8x16::splat(255); 32];
+            for (r, buf) in bufs.iter().enumerate() {
+                for c in 0..5 {
+                    p[5 * r + c] = load(&buf[x + c..]);
+                }
+            }
+            super::scalar::run_network(&mut p, |a, b| a.min(b), |a, b| a.max(b));
+            out[x..x + 16].copy_from_slice(p[wire].as_array());
+            x += 16;
+        }
+        for (x, o) in out.iter_mut().enumerate().skip(body) {
+            *o = super::scalar::median25_at(&bufs, x);
         }
     }
     dst

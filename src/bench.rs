@@ -1,0 +1,173 @@
+//! `lungfield bench`: single-thread median timings of lungfield's kernels on one image, under
+//! the keys and definitions of the OpenCV peer script (`../shared/peer/opencv_bench.py`), so
+//! the two can be divided key by key; plus `segment_total`, the whole segmentation.
+//!
+//! Timing as the peer does it: three warm-up runs, then at least `runs` runs and half a
+//! second, median. Everything runs on the calling thread.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::enhance::{clahe_u8, ClaheOptions};
+use crate::image::GrayU8;
+use crate::io::Radiograph;
+use crate::simd::{gaussian, median, minmax, resize, threshold, Backend};
+
+/// The keys, in the peer's order, then `segment_total`.
+pub const KEYS: [&str; 12] = [
+    "clahe_u8",
+    "gaussian_s2_u8",
+    "gaussian_s2_f32",
+    "median3_u8",
+    "median5_u8",
+    "erode_disk7_u8",
+    "dilate_disk7_u8",
+    "erode_rect15_u8",
+    "otsu_u8",
+    "ccl8_u8",
+    "resize_half_u8",
+    "segment_total",
+];
+
+/// What `--json` writes.
+#[derive(Debug, serde::Serialize)]
+pub struct BenchReport {
+    /// The image's path as given.
+    pub image: String,
+    /// Width after scaling.
+    pub width: usize,
+    /// Height after scaling.
+    pub height: usize,
+    /// The SIMD instruction set of this build.
+    pub instruction_set: String,
+    /// Median milliseconds per key.
+    pub ms: BTreeMap<String, f64>,
+}
+
+/// Median time in ms of `f`: 3 warm-ups, then at least `runs` runs and 0.5 s.
+pub fn median_ms<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
+    for _ in 0..3 {
+        std::hint::black_box(f());
+    }
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while times.len() < runs.max(1) || start.elapsed() < Duration::from_millis(500) {
+        let t = Instant::now();
+        std::hint::black_box(f());
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        if times.len() > 100_000 {
+            break;
+        }
+    }
+    crate::metrics::percentile(&mut times, 50.0)
+}
+
+/// Bicubic resize by `scale` (the peer's `INTER_CUBIC`, Keys a = −0.75, replicated border),
+/// for benchmarking at other sizes.
+pub fn scale_cubic(src: &GrayU8, scale: f64) -> GrayU8 {
+    let (w, h) = (src.width(), src.height());
+    let (ow, oh) = (
+        ((w as f64 * scale).round() as usize).max(1),
+        ((h as f64 * scale).round() as usize).max(1),
+    );
+    let cubic = |t: f64| -> [f64; 4] {
+        let a = -0.75;
+        let f = |x: f64| {
+            let x = x.abs();
+            if x <= 1.0 {
+                ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0
+            } else if x < 2.0 {
+                ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a
+            } else {
+                0.0
+            }
+        };
+        [f(1.0 + t), f(t), f(1.0 - t), f(2.0 - t)]
+    };
+    let taps = |n_in: usize, n_out: usize| -> Vec<(isize, [f64; 4])> {
+        (0..n_out)
+            .map(|o| {
+                let s = (o as f64 + 0.5) * n_in as f64 / n_out as f64 - 0.5;
+                let i = s.floor();
+                (i as isize - 1, cubic(s - i))
+            })
+            .collect()
+    };
+    let (xt, yt) = (taps(w, ow), taps(h, oh));
+    let clamp = |i: isize, n: usize| i.clamp(0, n as isize - 1) as usize;
+    // Horizontal pass to f64 rows, then vertical.
+    let mut tmp = vec![0f64; ow * h];
+    for y in 0..h {
+        let row = src.row(y);
+        for (x, (i0, k)) in xt.iter().enumerate() {
+            tmp[y * ow + x] = (0..4)
+                .map(|j| k[j] * f64::from(row[clamp(i0 + j as isize, w)]))
+                .sum();
+        }
+    }
+    let mut dst = GrayU8::new(ow, oh);
+    for (y, (i0, k)) in yt.iter().enumerate() {
+        for x in 0..ow {
+            let v: f64 = (0..4)
+                .map(|j| k[j] * tmp[clamp(i0 + j as isize, h) * ow + x])
+                .sum();
+            dst.set(x, y, v.round().clamp(0.0, 255.0) as u8);
+        }
+    }
+    dst
+}
+
+/// Times every key (or those in `only`) on `img`.
+pub fn run(img: &GrayU8, runs: usize, only: &[String]) -> BTreeMap<String, f64> {
+    let wanted = |k: &str| only.is_empty() || only.iter().any(|o| o == k);
+    let b = Backend::Wide;
+    let f = img.map(|&v| f32::from(v));
+    let clahe = ClaheOptions::default();
+    let (_, bw) = threshold::otsu_u8(img, b);
+    let dark = bw.map(|&v| u8::from(v == 0));
+    let radiograph = Radiograph::U8(img.clone());
+    let seg = crate::SegmentOptions::default();
+    let mut out = BTreeMap::new();
+    let mut time = |key: &str, ms: &mut dyn FnMut() -> f64| {
+        if wanted(key) {
+            out.insert(key.to_string(), ms());
+        }
+    };
+    time("clahe_u8", &mut || {
+        median_ms(runs, || clahe_u8(img, &clahe))
+    });
+    time("gaussian_s2_u8", &mut || {
+        median_ms(runs, || gaussian::gaussian_u8(img, 2.0, b))
+    });
+    time("gaussian_s2_f32", &mut || {
+        median_ms(runs, || gaussian::gaussian_f32(&f, 2.0, b))
+    });
+    time("median3_u8", &mut || {
+        median_ms(runs, || median::median3_u8(img, b))
+    });
+    time("median5_u8", &mut || {
+        median_ms(runs, || median::median5_u8(img, b))
+    });
+    time("erode_disk7_u8", &mut || {
+        median_ms(runs, || minmax::erode_ellipse_u8(img, 7, b))
+    });
+    time("dilate_disk7_u8", &mut || {
+        median_ms(runs, || minmax::dilate_ellipse_u8(img, 7, b))
+    });
+    time("erode_rect15_u8", &mut || {
+        median_ms(runs, || minmax::erode_rect_u8(img, 7, 7, b))
+    });
+    time("otsu_u8", &mut || {
+        median_ms(runs, || threshold::otsu_u8(img, b))
+    });
+    time("ccl8_u8", &mut || {
+        median_ms(runs, || crate::segment::components(&dark))
+    });
+    time("resize_half_u8", &mut || {
+        median_ms(runs, || resize::half_u8(img, b))
+    });
+    time("segment_total", &mut || {
+        median_ms(runs, || crate::segment_radiograph(&radiograph, &seg))
+    });
+    out
+}
