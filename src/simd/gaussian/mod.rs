@@ -60,8 +60,14 @@ pub fn gaussian_f32(src: &GrayF32, sigma: f32, backend: Backend) -> GrayF32 {
 /// assert!(out.as_slice().iter().all(|&v| v == 200));
 /// ```
 pub fn gaussian_u8(src: &GrayU8, sigma: f32, backend: Backend) -> GrayU8 {
-    let f = src.map(|&v| f32::from(v));
-    gaussian_f32(&f, sigma, backend).map(|&v| (v + 0.5).floor().clamp(0.0, 255.0) as u8)
+    if src.is_empty() {
+        return src.clone();
+    }
+    let k = kernel(sigma);
+    match backend {
+        Backend::Scalar => scalar::blur_u8(src, &k),
+        Backend::Wide => wide::blur_u8(src, &k),
+    }
 }
 
 #[cfg(test)]

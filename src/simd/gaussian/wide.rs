@@ -1,70 +1,58 @@
-//! `wide` Gaussian: eight columns at a time (`f32x8`), scalar tails, same summation order as
-//! the scalar twin, so the results are bit-identical.
+//! `wide` Gaussian: the scalar twin's row operations eight lanes at a time (`f32x8`), scalar
+//! tails; the same operations in the same order, so the results are bit-identical.
 
 use wide::f32x8;
 
-use super::scalar::padded_row;
-use crate::image::GrayF32;
-use crate::simd::reflect101;
+use crate::image::{GrayF32, GrayU8};
 
-#[inline(always)]
-fn load(s: &[f32]) -> f32x8 {
-    f32x8::from(&s[..8])
+fn start(acc: &mut [f32], c: f32, centre: &[f32]) {
+    let n = acc.len().min(centre.len());
+    let body = n - n % 8;
+    let cv = f32x8::splat(c);
+    for (a, v) in acc[..body]
+        .chunks_exact_mut(8)
+        .zip(centre[..body].chunks_exact(8))
+    {
+        a.copy_from_slice((cv * f32x8::from(v)).as_array());
+    }
+    super::scalar::start(&mut acc[body..n], c, &centre[body..n]);
+}
+
+fn add_pair(acc: &mut [f32], c: f32, left: &[f32], right: &[f32]) {
+    let n = acc.len().min(left.len()).min(right.len());
+    let body = n - n % 8;
+    let cv = f32x8::splat(c);
+    for ((a, l), r) in acc[..body]
+        .chunks_exact_mut(8)
+        .zip(left[..body].chunks_exact(8))
+        .zip(right[..body].chunks_exact(8))
+    {
+        let v = f32x8::from(&*a) + cv * (f32x8::from(l) + f32x8::from(r));
+        a.copy_from_slice(v.as_array());
+    }
+    super::scalar::add_pair(&mut acc[body..n], c, &left[body..n], &right[body..n]);
+}
+
+fn finish_u8(acc: &[f32], out: &mut [u8]) {
+    let n = acc.len().min(out.len());
+    let body = n - n % 8;
+    let (half, lo, hi) = (f32x8::splat(0.5), f32x8::splat(0.0), f32x8::splat(255.0));
+    for (o, a) in out[..body]
+        .chunks_exact_mut(8)
+        .zip(acc[..body].chunks_exact(8))
+    {
+        let v = (f32x8::from(a) + half).max(lo).min(hi).trunc_int();
+        for (o, &i) in o.iter_mut().zip(v.as_array()) {
+            *o = i as u8;
+        }
+    }
+    super::scalar::finish_u8(&acc[body..n], &mut out[body..n]);
 }
 
 pub(super) fn blur_f32(src: &GrayF32, k: &[f32]) -> GrayF32 {
-    let (w, h) = (src.width(), src.height());
-    let r = k.len() / 2;
-    let kv: Vec<f32x8> = k.iter().map(|&v| f32x8::splat(v)).collect();
-    let mut tmp = GrayF32::new(w, h);
-    let mut buf = Vec::new();
-    let body = w - w % 8;
-    for y in 0..h {
-        padded_row(src.row(y), r, &mut buf);
-        let out = tmp.row_mut(y);
-        let mut x = 0;
-        while x < body {
-            let mut acc = f32x8::ZERO;
-            for (j, kw) in kv.iter().enumerate() {
-                acc += *kw * load(&buf[x + j..]);
-            }
-            out[x..x + 8].copy_from_slice(acc.as_array());
-            x += 8;
-        }
-        for (x, o) in out.iter_mut().enumerate().skip(body) {
-            let mut acc = 0.0f32;
-            for (j, &kw) in k.iter().enumerate() {
-                acc += kw * buf[x + j];
-            }
-            *o = acc;
-        }
-    }
-    let mut dst = GrayF32::new(w, h);
-    let t = tmp.as_slice();
-    for y in 0..h {
-        let rows: Vec<&[f32]> = (0..k.len())
-            .map(|j| {
-                let ry = reflect101(y as isize + j as isize - r as isize, h);
-                &t[ry * w..(ry + 1) * w]
-            })
-            .collect();
-        let out = dst.row_mut(y);
-        let mut x = 0;
-        while x < body {
-            let mut acc = f32x8::ZERO;
-            for (kw, row) in kv.iter().zip(&rows) {
-                acc += *kw * load(&row[x..]);
-            }
-            out[x..x + 8].copy_from_slice(acc.as_array());
-            x += 8;
-        }
-        for (x, o) in out.iter_mut().enumerate().skip(body) {
-            let mut acc = 0.0f32;
-            for (&kw, row) in k.iter().zip(&rows) {
-                acc += kw * row[x];
-            }
-            *o = acc;
-        }
-    }
-    dst
+    super::scalar::blur_with(src, k, start, add_pair, super::scalar::finish_f32)
+}
+
+pub(super) fn blur_u8(src: &GrayU8, k: &[f32]) -> GrayU8 {
+    super::scalar::blur_with(src, k, start, add_pair, finish_u8)
 }
