@@ -67,9 +67,9 @@ pub(super) fn blur_with<T: Copy + Into<f32>, U: Copy + Default>(
             &ring[slot * w..(slot + 1) * w]
         };
         start(&mut acc, k[r], row(0));
-        for j in 0..r {
+        for (j, &kj) in k[..r].iter().enumerate() {
             let d = (r - j) as isize;
-            add_pair(&mut acc, k[j], row(-d), row(d));
+            add_pair(&mut acc, kj, row(-d), row(d));
         }
         finish(&acc, dst.row_mut(y));
     }
@@ -83,6 +83,7 @@ pub(super) fn finish_f32(acc: &[f32], out: &mut [f32]) {
 
 /// Rounds a finished row to `u8`: `floor(v + 0.5)` clamped to 0..=255, computed as the
 /// truncation of `v + 0.5` clamped first (the same for every input, NaN giving 0).
+#[allow(clippy::manual_clamp)] // `clamp` would keep a NaN; this gives 0, as `as u8` does
 pub(super) fn finish_u8(acc: &[f32], out: &mut [u8]) {
     for (o, &v) in out.iter_mut().zip(acc) {
         *o = (v + 0.5).max(0.0).min(255.0) as u8;
