@@ -2,6 +2,8 @@
 //! `medianBlur` semantics): 3×3 with Paeth's 19-exchange median of nine, 5×5 with a pruned
 //! Batcher network ([`network`]).
 
+mod net25;
+#[cfg(test)]
 mod network;
 mod scalar;
 mod wide;

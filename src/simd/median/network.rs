@@ -1,5 +1,5 @@
-//! A selection network for the median of 25 (the 5×5 median), generated once: Batcher's
-//! odd–even merge sort on 32 wires, the 7 wires past 25 holding a known "+∞" (so comparators
+//! A selection network for the median of 25 (the 5×5 median), the generator behind `net25.rs`:
+//! Batcher's odd–even merge sort on 32 wires, the 7 wires past 25 holding a known "+∞" (so comparators
 //! that touch them become wire renamings or vanish), then pruned backwards to what the median
 //! (wire 12) depends on, keeping only the half (min or max) of each comparator that is used.
 
@@ -127,6 +127,13 @@ mod tests {
     }
 
     #[test]
+    fn written_network_is_the_generated_one() {
+        let generated: Vec<String> = median25().iter().map(|op| format!("{op:?}")).collect();
+        assert_eq!(generated.join(";"), super::super::net25::STEPS);
+        assert_eq!(median25_wire(), 12);
+    }
+
+    #[test]
     fn batcher_sorts_everything() {
         let c = batcher(32);
         let mut r = crate::phantom::Rng::new(1);
@@ -151,3 +158,4 @@ mod tests {
         }
     }
 }
+

@@ -65,35 +65,14 @@ pub(super) fn median3(src: &GrayU8) -> GrayU8 {
     dst
 }
 
-/// Runs the 5×5 median network on 32 wires.
-#[inline(always)]
-pub(super) fn run_network<T: Copy>(
-    w: &mut [T; 32],
-    min: impl Fn(T, T) -> T,
-    max: impl Fn(T, T) -> T,
-) {
-    use super::network::Op;
-    for op in super::network::median25() {
-        match *op {
-            Op::Both(a, b) => {
-                let (x, y) = (w[a as usize], w[b as usize]);
-                w[a as usize] = min(x, y);
-                w[b as usize] = max(x, y);
-            }
-            Op::Min(a, b) => w[a as usize] = min(w[a as usize], w[b as usize]),
-            Op::Max(a, b) => w[b as usize] = max(w[a as usize], w[b as usize]),
-        }
-    }
-}
-
 /// The 5×5 median at column `x` of the padded rows.
 pub(super) fn median25_at(bufs: &[Vec<u8>; 5], x: usize) -> u8 {
-    let mut w = [255u8; 32];
+    let mut w = [0u8; 25];
     for (r, buf) in bufs.iter().enumerate() {
         w[5 * r..5 * r + 5].copy_from_slice(&buf[x..x + 5]);
     }
-    run_network(&mut w, u8::min, u8::max);
-    w[super::network::median25_wire()]
+    super::net25::median25!(w);
+    w[12]
 }
 
 pub(super) fn median5(src: &GrayU8) -> GrayU8 {

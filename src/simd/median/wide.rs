@@ -44,20 +44,19 @@ pub(super) fn median5(src: &GrayU8) -> GrayU8 {
     let mut dst = GrayU8::new(w, src.height());
     let mut bufs: [Vec<u8>; 5] = Default::default();
     let body = w - w % 16;
-    let wire = super::network::median25_wire();
     for y in 0..src.height() {
         super::padded_rows5(src, y, &mut bufs);
         let out = dst.row_mut(y);
         let mut x = 0;
         while x < body {
-            let mut p = [u8x16::splat(255); 32];
+            let mut p = [u8x16::ZERO; 25];
             for (r, buf) in bufs.iter().enumerate() {
                 for c in 0..5 {
                     p[5 * r + c] = load(&buf[x + c..]);
                 }
             }
-            super::scalar::run_network(&mut p, |a, b| a.min(b), |a, b| a.max(b));
-            out[x..x + 16].copy_from_slice(p[wire].as_array());
+            super::net25::median25!(p);
+            out[x..x + 16].copy_from_slice(p[12].as_array());
             x += 16;
         }
         for (x, o) in out.iter_mut().enumerate().skip(body) {
