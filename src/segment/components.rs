@@ -1,8 +1,9 @@
-//! Connected components (8-connected, imageproc's labelling) with per-component statistics,
-//! and hole filling.
-
-use image::GrayImage;
-use imageproc::region_labelling::{connected_components, Connectivity};
+//! Connected components (8-connected) with per-component statistics, and hole filling.
+//!
+//! Labelling works on runs: each row's runs of foreground are joined (union–find) to the runs
+//! of the row above that touch them, diagonals included; labels are then numbered in raster
+//! order of each component's first pixel (what imageproc's `connected_components` gives, which
+//! the tests check against), written run by run, and the statistics are summed per run.
 
 use crate::image::{Mask, Plane};
 
@@ -46,39 +47,98 @@ impl Labels {
 /// ```
 pub fn components(m: &Mask) -> Labels {
     let (w, h) = (m.width(), m.height());
-    let g = GrayImage::from_raw(w as u32, h as u32, m.as_slice().to_vec())
-        .unwrap_or_else(|| GrayImage::new(0, 0));
-    let lab = connected_components(&g, Connectivity::Eight, image::Luma([0u8]));
-    let labels = Plane::from_vec(w, h, lab.into_raw()).unwrap_or_else(|| Plane::new(w, h));
-    let n = labels.as_slice().iter().copied().max().unwrap_or(0) as usize;
-    let mut acc = vec![(0usize, usize::MAX, usize::MAX, 0usize, 0usize, 0f64, 0f64); n];
+    // Runs `(y, x0, x1)` (inclusive) in raster order, and where each row's runs start.
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+    let mut row_start = Vec::with_capacity(h + 1);
     for y in 0..h {
-        for (x, &l) in labels.row(y).iter().enumerate() {
-            if l == 0 {
+        row_start.push(runs.len());
+        let row = m.row(y);
+        let mut x = 0;
+        while x < w {
+            if row[x] == 0 {
+                x += 1;
                 continue;
             }
-            let a = &mut acc[l as usize - 1];
-            a.0 += 1;
-            a.1 = a.1.min(x);
-            a.2 = a.2.min(y);
-            a.3 = a.3.max(x);
-            a.4 = a.4.max(y);
-            a.5 += x as f64;
-            a.6 += y as f64;
+            let s = x;
+            while x < w && row[x] != 0 {
+                x += 1;
+            }
+            runs.push((y, s, x - 1));
         }
     }
-    let components = acc
-        .into_iter()
-        .enumerate()
-        .filter(|(_, a)| a.0 > 0)
-        .map(|(i, a)| Component {
-            label: i as u32 + 1,
-            area: a.0,
-            bbox: (a.1, a.2, a.3, a.4),
-            centroid: (a.5 / a.0 as f64, a.6 / a.0 as f64),
-        })
-        .collect();
-    Labels { labels, components }
+    row_start.push(runs.len());
+    // Union–find over runs (parents point to the smaller index, so roots are first runs).
+    let mut parent: Vec<usize> = (0..runs.len()).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for y in 1..h {
+        let (prev, cur) = (
+            row_start[y - 1]..row_start[y],
+            row_start[y]..row_start[y + 1],
+        );
+        let mut j = prev.start;
+        for i in cur {
+            let (_, s, e) = runs[i];
+            // Skip runs above that end before this one's diagonal reach.
+            while j < prev.end && runs[j].2 + 1 < s {
+                j += 1;
+            }
+            let mut k = j;
+            while k < prev.end && runs[k].1 <= e + 1 {
+                let (a, b) = (find(&mut parent, i), find(&mut parent, k));
+                if a != b {
+                    let (lo, hi) = (a.min(b), a.max(b));
+                    parent[hi] = lo;
+                }
+                k += 1;
+            }
+        }
+    }
+    // Number the components in raster order of their first run, and sum their statistics.
+    let mut label_of_root = vec![0u32; runs.len()];
+    let mut comps: Vec<Component> = Vec::new();
+    let mut sums: Vec<(u64, u64)> = Vec::new();
+    let mut labels = Plane::<u32>::new(w, h);
+    for i in 0..runs.len() {
+        let root = find(&mut parent, i);
+        if label_of_root[root] == 0 {
+            comps.push(Component {
+                label: comps.len() as u32 + 1,
+                area: 0,
+                bbox: (usize::MAX, usize::MAX, 0, 0),
+                centroid: (0.0, 0.0),
+            });
+            sums.push((0, 0));
+            label_of_root[root] = comps.len() as u32;
+        }
+        let l = label_of_root[root];
+        let (y, s, e) = runs[i];
+        labels.row_mut(y)[s..=e].fill(l);
+        let c = &mut comps[l as usize - 1];
+        let len = e - s + 1;
+        c.area += len;
+        c.bbox = (
+            c.bbox.0.min(s),
+            c.bbox.1.min(y),
+            c.bbox.2.max(e),
+            c.bbox.3.max(y),
+        );
+        let sum = &mut sums[l as usize - 1];
+        sum.0 += ((s + e) * len / 2) as u64;
+        sum.1 += (y * len) as u64;
+    }
+    for (c, (sx, sy)) in comps.iter_mut().zip(sums) {
+        c.centroid = (sx as f64 / c.area as f64, sy as f64 / c.area as f64);
+    }
+    Labels {
+        labels,
+        components: comps,
+    }
 }
 
 /// Fills holes: background regions (4-connected) that do not reach the image border.
@@ -146,5 +206,28 @@ mod tests {
     fn hole_touching_border_is_not_filled() {
         let m = Mask::from_vec(3, 3, vec![1, 0, 1, 1, 0, 1, 1, 1, 1]).unwrap();
         assert_eq!(fill_holes(&m), m);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn labels_match_imageproc(w in 1usize..40, h in 1usize..30, seed: u64, density in 0.1f64..0.9) {
+            use imageproc::region_labelling::{connected_components, Connectivity};
+            let mut r = crate::phantom::Rng::new(seed);
+            let m = Mask::from_vec(w, h, (0..w * h).map(|_| u8::from(r.uniform(0.0, 1.0) < density)).collect()).unwrap();
+            let ours = components(&m);
+            let g = image::GrayImage::from_raw(w as u32, h as u32, m.as_slice().to_vec()).unwrap();
+            let theirs = connected_components(&g, Connectivity::Eight, image::Luma([0u8]));
+            proptest::prop_assert_eq!(ours.labels.as_slice(), theirs.as_raw().as_slice());
+            // Statistics from the label image, the slow way.
+            for c in &ours.components {
+                let pts: Vec<(usize, usize)> = (0..h).flat_map(|y| (0..w).map(move |x| (x, y)))
+                    .filter(|&(x, y)| ours.labels.get(x, y) == c.label).collect();
+                proptest::prop_assert_eq!(c.area, pts.len());
+                let sx: f64 = pts.iter().map(|p| p.0 as f64).sum();
+                proptest::prop_assert_eq!(c.centroid.0, sx / pts.len() as f64);
+                proptest::prop_assert_eq!(c.bbox.0, pts.iter().map(|p| p.0).min().unwrap());
+                proptest::prop_assert_eq!(c.bbox.3, pts.iter().map(|p| p.1).max().unwrap());
+            }
+        }
     }
 }
