@@ -104,7 +104,7 @@ pub fn components(m: &Mask) -> Labels {
     let mut comps: Vec<Component> = Vec::new();
     let mut sums: Vec<(u64, u64)> = Vec::new();
     let mut labels = Plane::<u32>::new(w, h);
-    for i in 0..runs.len() {
+    for (i, &(y, s, e)) in runs.iter().enumerate() {
         let root = find(&mut parent, i);
         if label_of_root[root] == 0 {
             comps.push(Component {
@@ -117,7 +117,6 @@ pub fn components(m: &Mask) -> Labels {
             label_of_root[root] = comps.len() as u32;
         }
         let l = label_of_root[root];
-        let (y, s, e) = runs[i];
         labels.row_mut(y)[s..=e].fill(l);
         let c = &mut comps[l as usize - 1];
         let len = e - s + 1;
