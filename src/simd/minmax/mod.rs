@@ -26,6 +26,15 @@ pub fn combine(a: &[u8], b: &[u8], out: &mut [u8], max: bool, backend: Backend) 
     }
 }
 
+/// `acc[i] = min(acc[i], b[i])` (or `max`), in place.
+#[inline]
+pub fn combine_into(acc: &mut [u8], b: &[u8], max: bool, backend: Backend) {
+    match backend {
+        Backend::Scalar => scalar::combine_into(acc, b, max),
+        Backend::Wide => wide::combine_into(acc, b, max),
+    }
+}
+
 /// The value that does not change a min (255) or a max (0).
 fn identity(max: bool) -> u8 {
     if max {
@@ -80,69 +89,114 @@ impl Levels {
     }
 }
 
-/// Horizontal extremes of every row over the windows `[x − k, x + k]`, one plane per `k` in
-/// `ks`, with outside pixels ignored.
-fn horizontal(src: &GrayU8, ks: &[usize], max: bool, backend: Backend) -> Vec<GrayU8> {
-    let (w, h) = (src.width(), src.height());
-    let r = ks.iter().copied().max().unwrap_or(0);
-    let mut planes: Vec<GrayU8> = ks.iter().map(|_| GrayU8::new(w, h)).collect();
-    let mut padded = vec![identity(max); w + 2 * r];
-    let mut levels = Levels::new();
-    for y in 0..h {
-        padded[r..r + w].copy_from_slice(src.row(y));
-        levels.build(&padded, 2 * r + 1, max, backend);
-        for (plane, &k) in planes.iter_mut().zip(ks) {
-            levels.window(r - k, 2 * k + 1, plane.row_mut(y), max, backend);
+/// Horizontal extremes of one row over the windows `[x − k, x + k]` for each `k` in `ks`
+/// (outside pixels ignored), into `outs` (one row each).
+struct RowFilter {
+    padded: Vec<u8>,
+    levels: Levels,
+    r: usize,
+}
+
+impl RowFilter {
+    fn new(w: usize, r: usize, max: bool) -> Self {
+        RowFilter {
+            padded: vec![identity(max); w + 2 * r],
+            levels: Levels::new(),
+            r,
         }
     }
-    planes
+
+    fn run(
+        &mut self,
+        row: &[u8],
+        ks: &[usize],
+        outs: &mut [&mut [u8]],
+        max: bool,
+        backend: Backend,
+    ) {
+        let (w, r) = (row.len(), self.r);
+        self.padded[r..r + w].copy_from_slice(row);
+        self.levels.build(&self.padded, 2 * r + 1, max, backend);
+        for (out, &k) in outs.iter_mut().zip(ks) {
+            self.levels.window(r - k, 2 * k + 1, out, max, backend);
+        }
+    }
 }
 
-/// Vertical extremes over `[y − k, y + k]` (outside rows ignored), by doubling over rows.
-fn vertical(src: &GrayU8, k: usize, max: bool, backend: Backend) -> GrayU8 {
-    let (w, h) = (src.width(), src.height());
-    if k == 0 {
-        return src.clone();
-    }
-    let len = 2 * k + 1;
-    let rows = h + 2 * k;
-    // Level 0: the plane with `k` identity rows above and below.
-    let mut cur = vec![identity(max); rows * w];
-    cur[k * w..(k + h) * w].copy_from_slice(src.as_slice());
-    let mut levels = vec![cur];
-    let mut p = 1;
-    while p * 2 <= len {
-        let prev = &levels[levels.len() - 1];
-        let n = rows - (2 * p - 1);
-        let mut next = vec![0u8; n * w];
-        combine(
-            &prev[..n * w],
-            &prev[p * w..(p + n) * w],
-            &mut next,
-            max,
-            backend,
-        );
-        levels.push(next);
-        p *= 2;
-    }
-    let lv = &levels[levels.len() - 1];
-    let mut dst = GrayU8::new(w, h);
-    combine(
-        &lv[..h * w],
-        &lv[(len - p) * w..(len - p + h) * w],
-        dst.as_mut_slice(),
-        max,
-        backend,
-    );
-    dst
-}
-
+/// Rectangle `(2rx+1) × (2ry+1)`: rows by doubling, then columns by van Herk/Gil-Werman,
+/// streamed through two blocks of `2ry + 1` rows: prefix extremes of one block and suffix
+/// extremes of the one before, so each output row is one more operation whatever `ry`.
 fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, backend: Backend) -> GrayU8 {
     if src.is_empty() {
         return src.clone();
     }
-    let h = horizontal(src, &[rx], max, backend).remove(0);
-    vertical(&h, ry, max, backend)
+    let (w, h) = (src.width(), src.height());
+    let id = identity(max);
+    let len = 2 * ry + 1;
+    let mut filter = RowFilter::new(w, rx, max);
+    // Row `t` of the padded sequence: the horizontally filtered source row `t − ry`, or the
+    // identity outside the image.
+    let mut padded_row = |t: usize, out: &mut [u8]| {
+        if t < ry || t - ry >= h {
+            out.fill(id);
+        } else {
+            filter.run(src.row(t - ry), &[rx], &mut [out], max, backend);
+        }
+    };
+    // Block b holds padded rows [b·len, (b+1)·len): `pre[i]` = extreme of rows b·len..=b·len+i,
+    // `suf[i]` = extreme of rows b·len+i..(b+1)·len.
+    let fill_block =
+        |b: usize, pre: &mut [u8], suf: &mut [u8], padded_row: &mut dyn FnMut(usize, &mut [u8])| {
+            for i in 0..len {
+                padded_row(b * len + i, &mut suf[i * w..(i + 1) * w]);
+            }
+            pre[..w].copy_from_slice(&suf[..w]);
+            for i in 1..len {
+                let (done, rest) = pre.split_at_mut(i * w);
+                combine(
+                    &done[(i - 1) * w..],
+                    &suf[i * w..(i + 1) * w],
+                    &mut rest[..w],
+                    max,
+                    backend,
+                );
+            }
+            for i in (0..len - 1).rev() {
+                let (head, tail) = suf.split_at_mut((i + 1) * w);
+                combine_into(&mut head[i * w..], &tail[..w], max, backend);
+            }
+        };
+    let mut dst = GrayU8::new(w, h);
+    let (mut pre_a, mut suf_a) = (vec![0u8; len * w], vec![0u8; len * w]);
+    let (mut pre_b, mut suf_b) = (vec![0u8; len * w], vec![0u8; len * w]);
+    let mut block_a: Option<usize> = None;
+    for y in 0..h {
+        // The window is padded rows [y, y + len).
+        let (b, i) = (y / len, y % len);
+        if block_a != Some(b) {
+            if block_a.map(|a| a + 1) == Some(b) {
+                std::mem::swap(&mut pre_a, &mut pre_b);
+                std::mem::swap(&mut suf_a, &mut suf_b);
+            } else {
+                fill_block(b, &mut pre_a, &mut suf_a, &mut padded_row);
+            }
+            block_a = Some(b);
+            fill_block(b + 1, &mut pre_b, &mut suf_b, &mut padded_row);
+        }
+        let out = dst.row_mut(y);
+        if i == 0 {
+            out.copy_from_slice(&suf_a[..w]);
+        } else {
+            combine(
+                &suf_a[i * w..(i + 1) * w],
+                &pre_b[(i - 1) * w..i * w],
+                out,
+                max,
+                backend,
+            );
+        }
+    }
+    dst
 }
 
 /// Half-width of the disk's row at offset `dy`: the largest `k` with `k² + dy² <= r²`.
@@ -168,7 +222,8 @@ fn disk(src: &GrayU8, r: usize, max: bool, backend: Backend) -> GrayU8 {
 }
 
 /// The extreme over a shape symmetric about both axes, given by the half-width of each row
-/// offset `dy = 0..=r` (`widths[dy]`).
+/// offset `dy = 0..=r` (`widths[dy]`): each source row is filtered once for every distinct
+/// half-width into a ring of `2r + 1` rows, and each output row combines its `2r + 1` rows.
 fn symmetric(src: &GrayU8, widths: &[usize], max: bool, backend: Backend) -> GrayU8 {
     let r = widths.len().saturating_sub(1);
     if src.is_empty() || r == 0 && widths.first().copied().unwrap_or(0) == 0 {
@@ -178,16 +233,35 @@ fn symmetric(src: &GrayU8, widths: &[usize], max: bool, backend: Backend) -> Gra
     let mut ks = widths.to_vec();
     ks.sort_unstable();
     ks.dedup();
-    let planes = horizontal(src, &ks, max, backend);
-    let plane_of = |dy: usize| &planes[ks.binary_search(&widths[dy]).unwrap_or(0)];
-    let mut dst = GrayU8::filled(w, h, identity(max));
-    let mut tmp = vec![0u8; w];
+    let n = 2 * r + 1;
+    let mut filter = RowFilter::new(w, ks.last().copied().unwrap_or(0), max);
+    // ring[k][slot]: source row held in `slot`, filtered with half-width ks[k].
+    let mut ring = vec![vec![0u8; n * w]; ks.len()];
+    let mut held = vec![usize::MAX; n];
+    let which: Vec<usize> = widths
+        .iter()
+        .map(|wd| ks.binary_search(wd).unwrap_or(0))
+        .collect();
+    let mut dst = GrayU8::new(w, h);
     for y in 0..h {
         let (a, b) = (y.saturating_sub(r), (y + r + 1).min(h));
         for yy in a..b {
-            let src_row = plane_of(yy.abs_diff(y)).row(yy);
-            tmp.copy_from_slice(dst.row(y));
-            combine(&tmp, src_row, dst.row_mut(y), max, backend);
+            let slot = yy % n;
+            if held[slot] != yy {
+                let mut outs: Vec<&mut [u8]> = ring
+                    .iter_mut()
+                    .map(|plane| &mut plane[slot * w..(slot + 1) * w])
+                    .collect();
+                filter.run(src.row(yy), &ks, &mut outs, max, backend);
+                held[slot] = yy;
+            }
+        }
+        let out = dst.row_mut(y);
+        out.fill(identity(max));
+        for yy in a..b {
+            let k = which[yy.abs_diff(y)];
+            let slot = yy % n;
+            combine_into(out, &ring[k][slot * w..(slot + 1) * w], max, backend);
         }
     }
     dst
