@@ -12,6 +12,7 @@ macro_rules! sort2 {
         $p[$b] = hi;
     }};
 }
+#[allow(unused_imports)]
 pub(crate) use sort2;
 
 /// Paeth's median-of-nine network; the median ends in `p[4]`.
@@ -40,7 +41,6 @@ macro_rules! median9 {
         sort2!($p, 4, 2);
     }};
 }
-pub(crate) use median9;
 
 /// Median of the nine pixels around column `x` of the padded rows.
 #[inline]
