@@ -34,13 +34,26 @@ trait Level: Copy + Default {
     fn from_f32(v: f32) -> Self;
 }
 
+/// Round half to even (what OpenCV's `cvRound` does), inline: adding and removing 2²³ leaves
+/// a float in `0 ≤ v < 2²³` rounded to an integer in the default rounding mode. Other values
+/// (never met here: table entries are at most 65535) fall back to `round_ties_even`.
+#[inline(always)]
+fn round_even(v: f32) -> f32 {
+    const BIG: f32 = 8_388_608.0;
+    if (0.0..BIG).contains(&v) {
+        (v + BIG) - BIG
+    } else {
+        v.round_ties_even()
+    }
+}
+
 impl Level for u8 {
     const BINS: usize = 256;
     fn index(self) -> usize {
         self as usize
     }
     fn from_f32(v: f32) -> Self {
-        v.round_ties_even().clamp(0.0, 255.0) as u8
+        round_even(v).clamp(0.0, 255.0) as u8
     }
 }
 
@@ -50,7 +63,7 @@ impl Level for u16 {
         self as usize
     }
     fn from_f32(v: f32) -> Self {
-        v.round_ties_even().clamp(0.0, 65535.0) as u16
+        round_even(v).clamp(0.0, 65535.0) as u16
     }
 }
 
@@ -111,16 +124,16 @@ fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions) -> Result<Plane<T>> {
     for j in 0..ty {
         for i in 0..tx {
             hist.iter_mut().for_each(|v| *v = 0);
+            let (x0, x1) = (i * tw, (i + 1) * tw);
             for yy in j * th..(j + 1) * th {
                 let sy = reflect101(yy as isize, h);
                 let row = src.row(sy);
-                for xx in i * tw..(i + 1) * tw {
-                    let sx = if xx < w {
-                        xx
-                    } else {
-                        reflect101(xx as isize, w)
-                    };
-                    hist[row[sx].index()] += 1;
+                // The part inside the image in one tight loop, the padded tail apart.
+                for &v in &row[x0.min(w)..x1.min(w)] {
+                    hist[v.index()] += 1;
+                }
+                for xx in x1.min(w).max(x0)..x1 {
+                    hist[row[reflect101(xx as isize, w)].index()] += 1;
                 }
             }
             if clip > 0 {
@@ -166,6 +179,13 @@ fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions) -> Result<Plane<T>> {
             (a, b, xa)
         })
         .collect();
+    // Tables as f32 (once per tile and level, not once per pixel); 8-bit tables only, the
+    // 16-bit ones would be 16 MB.
+    let lutf: Vec<f32> = if bins <= 256 {
+        luts.iter().map(|v| v.index() as f32).collect()
+    } else {
+        Vec::new()
+    };
     let mut dst = Plane::<T>::new(w, h);
     for y in 0..h {
         let tyf = y as f32 * inv_th - 0.5;
@@ -177,13 +197,24 @@ fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions) -> Result<Plane<T>> {
         let (p1, p2) = (ty1 * tx, ty2 * tx);
         let srow = src.row(y);
         let drow = dst.row_mut(y);
-        for x in 0..w {
-            let (a, b, xa) = xs[x];
-            let v = srow[x].index();
-            let l = |tile: usize| -> f32 { luts[tile * bins + v].index() as f32 };
-            let res = (l(p1 + a) * (1.0 - xa) + l(p1 + b) * xa) * (1.0 - ya)
-                + (l(p2 + a) * (1.0 - xa) + l(p2 + b) * xa) * ya;
-            drow[x] = T::from_f32(res);
+        if lutf.is_empty() {
+            for x in 0..w {
+                let (a, b, xa) = xs[x];
+                let v = srow[x].index();
+                let l = |tile: usize| -> f32 { luts[tile * bins + v].index() as f32 };
+                let res = (l(p1 + a) * (1.0 - xa) + l(p1 + b) * xa) * (1.0 - ya)
+                    + (l(p2 + a) * (1.0 - xa) + l(p2 + b) * xa) * ya;
+                drow[x] = T::from_f32(res);
+            }
+        } else {
+            // The same arithmetic on the f32 tables.
+            for ((d, &sv), &(a, b, xa)) in drow.iter_mut().zip(srow).zip(&xs) {
+                let v = sv.index();
+                let l = |tile: usize| -> f32 { lutf[tile * bins + v] };
+                let res = (l(p1 + a) * (1.0 - xa) + l(p1 + b) * xa) * (1.0 - ya)
+                    + (l(p2 + a) * (1.0 - xa) + l(p2 + b) * xa) * ya;
+                *d = T::from_f32(res);
+            }
         }
     }
     Ok(dst)
