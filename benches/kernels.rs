@@ -1,9 +1,10 @@
-//! Kernel and pipeline benchmarks: `cargo bench`. Bench ids are `<kernel>/<backend>/<size>`.
+//! Kernel and pipeline benchmarks: `cargo bench --bench kernels`. Bench ids are
+//! `<kernel>/<backend>/<size>`, the kernel names the keys of `lungfield bench`.
 //! Uses `../shared/data/jsrt-dev/images/JPCNN010.png` when present (the image the OpenCV
 //! peer script is run on), else a 1024² phantom.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use lungfield::simd::{gaussian, median, Backend};
+use lungfield::simd::{gaussian, median, minmax, resize, threshold, Backend};
 use lungfield::{enhance, io, phantom, segment_radiograph, GrayU8, SegmentOptions};
 
 fn image() -> GrayU8 {
@@ -37,20 +38,50 @@ fn kernels(c: &mut Criterion) {
         });
     }
     g.finish();
-    let mut g = c.benchmark_group("median3_u8");
-    for b in Backend::ALL {
-        g.bench_function(BenchmarkId::new(b.name(), &size), |bench| {
-            bench.iter(|| median::median3_u8(&img, b))
-        });
+    type Kernel<'a> = Box<dyn Fn(Backend) + 'a>;
+    let (_, bw) = threshold::otsu_u8(&img, Backend::Wide);
+    let dark = bw.map(|&v| u8::from(v == 0));
+    let by_backend: Vec<(&str, Kernel)> = vec![
+        (
+            "median3_u8",
+            Box::new(|b| drop(median::median3_u8(&img, b))),
+        ),
+        (
+            "median5_u8",
+            Box::new(|b| drop(median::median5_u8(&img, b))),
+        ),
+        (
+            "erode_disk7_u8",
+            Box::new(|b| drop(minmax::erode_ellipse_u8(&img, 7, b))),
+        ),
+        (
+            "dilate_disk7_u8",
+            Box::new(|b| drop(minmax::dilate_ellipse_u8(&img, 7, b))),
+        ),
+        (
+            "erode_rect15_u8",
+            Box::new(|b| drop(minmax::erode_rect_u8(&img, 7, 7, b))),
+        ),
+        ("otsu_u8", Box::new(|b| drop(threshold::otsu_u8(&img, b)))),
+        (
+            "resize_half_u8",
+            Box::new(|b| drop(resize::half_u8(&img, b))),
+        ),
+    ];
+    for (name, k) in &by_backend {
+        let mut g = c.benchmark_group(*name);
+        for b in Backend::ALL {
+            g.bench_function(BenchmarkId::new(b.name(), &size), |bench| {
+                bench.iter(|| k(b))
+            });
+        }
+        g.finish();
     }
-    g.finish();
     c.bench_function(&format!("clahe_u8/scalar/{size}"), |bench| {
         bench.iter(|| enhance::clahe_u8(&img, &Default::default()))
     });
-    c.bench_function(&format!("otsu_u8/scalar/{size}"), |bench| {
-        bench.iter(|| {
-            lungfield::segment::threshold_below(&img, lungfield::segment::otsu_level(&img))
-        })
+    c.bench_function(&format!("ccl8_u8/scalar/{size}"), |bench| {
+        bench.iter(|| lungfield::segment::components(&dark))
     });
 }
 
