@@ -5,7 +5,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::io::{decode_file, read_mask, Dataset, Sample, Subset};
+use crate::io::{decode_file, read_mask_for, Dataset, Sample, Subset};
 use crate::metrics::{percentile, score_masks, MaskScores};
 use crate::options::SegmentOptions;
 use crate::pipeline::segment_radiograph;
@@ -74,14 +74,7 @@ pub struct Evaluation {
 
 fn score_one(s: &Sample, mask: &std::path::Path, opts: &SegmentOptions) -> Result<EvalRow> {
     let img = decode_file(&s.image)?;
-    let truth = read_mask(mask)?;
-    if (truth.width(), truth.height()) != (img.width(), img.height()) {
-        return Err(Error::SizeMismatch {
-            what: mask.display().to_string(),
-            expected: (img.width() as u32, img.height() as u32),
-            got: (truth.width() as u32, truth.height() as u32),
-        });
-    }
+    let truth = read_mask_for(mask, &img)?;
     let t0 = Instant::now();
     let seg = segment_radiograph(&img, opts);
     let ms = t0.elapsed().as_secs_f64() * 1e3;

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::{extract, feature_names, FeatureOptions};
 use crate::error::{Error, Result};
 use crate::image::Mask;
-use crate::io::{decode_file, read_mask, write_atomic};
+use crate::io::{decode_file, read_mask_for, write_atomic};
 use crate::options::SegmentOptions;
 use crate::pipeline::segment_radiograph;
 
@@ -73,17 +73,7 @@ pub fn features_of(
 ) -> Result<Vec<f64>> {
     let img = decode_file(&job.image)?;
     let labels = match (source, &job.mask) {
-        (MaskSource::Provided, Some(m)) => {
-            let mask = read_mask(m)?;
-            if (mask.width(), mask.height()) != (img.width(), img.height()) {
-                return Err(Error::SizeMismatch {
-                    what: m.display().to_string(),
-                    expected: (img.width() as u32, img.height() as u32),
-                    got: (mask.width() as u32, mask.height() as u32),
-                });
-            }
-            labels_from_mask(&mask)
-        }
+        (MaskSource::Provided, Some(m)) => labels_from_mask(&read_mask_for(m, &img)?),
         (MaskSource::Provided, None) => {
             return Err(Error::Dataset {
                 path: job.image.clone(),

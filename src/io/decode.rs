@@ -140,3 +140,19 @@ pub fn read_mask(path: &Path) -> Result<Mask> {
         Radiograph::U16(p) => p.map(|&v| u8::from(v >= 32768)),
     })
 }
+
+/// [`read_mask`], checked to be the size of the radiograph it belongs to.
+///
+/// # Errors
+/// As [`read_mask`]; [`crate::Error::SizeMismatch`] naming the mask when the sizes differ.
+pub fn read_mask_for(path: &Path, img: &Radiograph) -> Result<Mask> {
+    let mask = read_mask(path)?;
+    if (mask.width(), mask.height()) != (img.width(), img.height()) {
+        return Err(crate::Error::SizeMismatch {
+            what: path.display().to_string(),
+            expected: (img.width() as u32, img.height() as u32),
+            got: (mask.width() as u32, mask.height() as u32),
+        });
+    }
+    Ok(mask)
+}

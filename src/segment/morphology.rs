@@ -49,16 +49,7 @@ pub(crate) fn disk_reach(m: &Mask, target: bool, outside_is_target: bool, r: usi
     }
     // Half-widths of the disk's rows.
     let half: Vec<u8> = (0..=r)
-        .map(|dy| {
-            let mut k = ((r * r - dy * dy) as f64).sqrt() as usize;
-            while (k + 1) * (k + 1) + dy * dy <= r * r {
-                k += 1;
-            }
-            while k * k + dy * dy > r * r {
-                k -= 1;
-            }
-            k as u8
-        })
+        .map(|dy| crate::simd::minmax::half_width(r, dy) as u8)
         .collect();
     for y in 0..h {
         let o = out.row_mut(y);

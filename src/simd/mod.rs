@@ -12,6 +12,8 @@ pub mod gaussian;
 pub mod median;
 pub mod minmax;
 pub mod resize;
+#[cfg(test)]
+mod test_planes;
 pub mod threshold;
 
 /// Which implementation of a kernel to run.

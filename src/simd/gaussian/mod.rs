@@ -73,25 +73,12 @@ pub fn gaussian_u8(src: &GrayU8, sigma: f32, backend: Backend) -> GrayU8 {
 #[cfg(test)]
 mod proptests {
     use super::*;
+    use crate::simd::test_planes::*;
     use proptest::prelude::*;
-
-    fn plane_f32() -> impl Strategy<Value = GrayF32> {
-        (1usize..70, 1usize..40).prop_flat_map(|(w, h)| {
-            proptest::collection::vec(-1000.0f32..1000.0, w * h)
-                .prop_map(move |d| GrayF32::from_vec(w, h, d).unwrap())
-        })
-    }
-
-    fn plane_u8() -> impl Strategy<Value = GrayU8> {
-        (1usize..70, 1usize..40).prop_flat_map(|(w, h)| {
-            proptest::collection::vec(any::<u8>(), w * h)
-                .prop_map(move |d| GrayU8::from_vec(w, h, d).unwrap())
-        })
-    }
 
     proptest! {
         #[test]
-        fn gaussian_f32_matches_scalar(img in plane_f32(), sigma in 0.3f32..4.0) {
+        fn gaussian_f32_matches_scalar(img in plane_f32(70, 40), sigma in 0.3f32..4.0) {
             let a = gaussian_f32(&img, sigma, Backend::Scalar);
             let b = gaussian_f32(&img, sigma, Backend::Wide);
             prop_assert_eq!(a.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
@@ -99,13 +86,13 @@ mod proptests {
         }
 
         #[test]
-        fn gaussian_u8_matches_scalar(img in plane_u8(), sigma in 0.3f32..4.0) {
+        fn gaussian_u8_matches_scalar(img in plane_u8(70, 40), sigma in 0.3f32..4.0) {
             prop_assert_eq!(gaussian_u8(&img, sigma, Backend::Scalar),
                             gaussian_u8(&img, sigma, Backend::Wide));
         }
 
         #[test]
-        fn gaussian_keeps_the_range(img in plane_u8(), sigma in 0.3f32..4.0) {
+        fn gaussian_keeps_the_range(img in plane_u8(70, 40), sigma in 0.3f32..4.0) {
             let (lo, hi) = img.as_slice().iter().fold((255u8, 0u8), |(l, h), &v| (l.min(v), h.max(v)));
             let out = gaussian_u8(&img, sigma, Backend::Wide);
             prop_assert!(out.as_slice().iter().all(|&v| v >= lo && v <= hi));

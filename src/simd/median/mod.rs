@@ -79,6 +79,7 @@ pub(super) fn padded_rows(src: &GrayU8, y: usize, bufs: &mut [Vec<u8>; 3]) {
 #[cfg(test)]
 mod proptests {
     use super::*;
+    use crate::simd::test_planes::*;
     use proptest::prelude::*;
 
     fn reference(src: &GrayU8) -> GrayU8 {
@@ -102,26 +103,19 @@ mod proptests {
         out
     }
 
-    fn plane_u8() -> impl Strategy<Value = GrayU8> {
-        (1usize..70, 1usize..30).prop_flat_map(|(w, h)| {
-            proptest::collection::vec(any::<u8>(), w * h)
-                .prop_map(move |d| GrayU8::from_vec(w, h, d).unwrap())
-        })
-    }
-
     proptest! {
         #[test]
-        fn median3_u8_matches_scalar(img in plane_u8()) {
+        fn median3_u8_matches_scalar(img in plane_u8(70, 30)) {
             prop_assert_eq!(median3_u8(&img, Backend::Scalar), median3_u8(&img, Backend::Wide));
         }
 
         #[test]
-        fn median3_u8_matches_sorting_reference(img in plane_u8()) {
+        fn median3_u8_matches_sorting_reference(img in plane_u8(70, 30)) {
             prop_assert_eq!(median3_u8(&img, Backend::Scalar), reference(&img));
         }
 
         #[test]
-        fn median5_u8_matches_scalar_and_sorting_reference(img in plane_u8()) {
+        fn median5_u8_matches_scalar_and_sorting_reference(img in plane_u8(70, 30)) {
             let s = median5_u8(&img, Backend::Scalar);
             prop_assert_eq!(&s, &median5_u8(&img, Backend::Wide));
             let (w, h) = (img.width() as isize, img.height() as isize);

@@ -199,8 +199,9 @@ fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, backend: Backend) -> Gray
     dst
 }
 
-/// Half-width of the disk's row at offset `dy`: the largest `k` with `k² + dy² <= r²`.
-fn half_width(r: usize, dy: usize) -> usize {
+/// Half-width of the disk's row at offset `dy`: the largest `k` with `k² + dy² <= r²`
+/// (shared with the binary morphology of `segment`).
+pub(crate) fn half_width(r: usize, dy: usize) -> usize {
     let mut k = ((r * r - dy * dy) as f64).sqrt() as usize;
     while (k + 1) * (k + 1) + dy * dy <= r * r {
         k += 1;
@@ -321,6 +322,7 @@ pub fn dilate_ellipse_u8(src: &GrayU8, r: usize, backend: Backend) -> GrayU8 {
 #[cfg(test)]
 mod proptests {
     use super::*;
+    use crate::simd::test_planes::*;
     use proptest::prelude::*;
 
     /// The definition: the extreme over the structuring element, outside pixels ignored.
@@ -350,16 +352,9 @@ mod proptests {
         out
     }
 
-    fn plane_u8() -> impl Strategy<Value = GrayU8> {
-        (1usize..50, 1usize..30).prop_flat_map(|(w, h)| {
-            proptest::collection::vec(any::<u8>(), w * h)
-                .prop_map(move |d| GrayU8::from_vec(w, h, d).unwrap())
-        })
-    }
-
     proptest! {
         #[test]
-        fn rect_matches_definition_and_backends_agree(img in plane_u8(), rx in 0usize..9, ry in 0usize..9, max: bool) {
+        fn rect_matches_definition_and_backends_agree(img in plane_u8(50, 30), rx in 0usize..9, ry in 0usize..9, max: bool) {
             let s = rect(&img, rx, ry, max, Backend::Scalar);
             prop_assert_eq!(&s, &rect(&img, rx, ry, max, Backend::Wide));
             let (rxi, ryi) = (rx as isize, ry as isize);
@@ -368,7 +363,7 @@ mod proptests {
         }
 
         #[test]
-        fn ellipse_matches_opencv_shape(img in plane_u8(), r in 1usize..8) {
+        fn ellipse_matches_opencv_shape(img in plane_u8(50, 30), r in 1usize..8) {
             let ri = r as isize;
             let inside = |dx: isize, dy: isize| dx.unsigned_abs() <= ellipse_width(r, dy.unsigned_abs());
             prop_assert_eq!(erode_ellipse_u8(&img, r, Backend::Wide), reference(&img, inside, ri, false));
@@ -376,7 +371,7 @@ mod proptests {
         }
 
         #[test]
-        fn disk_matches_definition_and_backends_agree(img in plane_u8(), r in 0usize..9, max: bool) {
+        fn disk_matches_definition_and_backends_agree(img in plane_u8(50, 30), r in 0usize..9, max: bool) {
             let s = disk(&img, r, max, Backend::Scalar);
             prop_assert_eq!(&s, &disk(&img, r, max, Backend::Wide));
             let ri = r as isize;
