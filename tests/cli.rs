@@ -28,6 +28,16 @@ fn evaluate(data: &str, extra: &[&str]) -> (std::process::Output, tempfile::Temp
     (r, out)
 }
 
+/// Asserts the exit code, showing stderr when it differs.
+fn assert_exit(r: &std::process::Output, code: i32) {
+    assert_eq!(
+        r.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+}
+
 fn summary(out: &tempfile::TempDir) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(out.path().join("summary.json")).unwrap()).unwrap()
 }
@@ -83,31 +93,14 @@ fn all_good_exits_0() {
         .arg(out.path())
         .output()
         .unwrap();
-    assert_eq!(
-        r.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    assert_exit(&r, 0);
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 8);
 }
 
 #[test]
 fn evaluate_writes_csv_and_summary() {
-    let out = tempfile::tempdir().unwrap();
-    let r = bin()
-        .args(["evaluate", "--data"])
-        .arg(fixture("phantoms"))
-        .arg("-o")
-        .arg(out.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        r.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    let (r, out) = evaluate("phantoms", &[]);
+    assert_exit(&r, 0);
     let csv = std::fs::read_to_string(out.path().join("per_image.csv")).unwrap();
     assert!(csv.starts_with("id,dice,jaccard,hd95_px,ms"));
     assert_eq!(csv.lines().count(), 9);
@@ -162,10 +155,5 @@ fn fatal_errors_exit_2_with_a_readable_message() {
         .args(["-o", "/proc/lungfield-cannot-write-here"])
         .output()
         .unwrap();
-    assert_eq!(
-        r.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    assert_exit(&r, 2);
 }
