@@ -2,11 +2,12 @@
 //! false-negative fractions (of the expert area), and a heat map of both over the image frame
 //! (red = false positive, green = false negative), written as `OUT/error_map.png`.
 //!
-//! `cargo run --release --example error_map -- ../shared/data/jsrt-dev /tmp/errors`
+//! `cargo run --release --example error_map -- ../shared/data/jsrt-dev /tmp/errors`; with
+//! `PRIOR=1`, each half of the images is segmented with a shape prior fitted on the other.
 use lungfield::*;
 use rayon::prelude::*;
 
-const G: usize = 64;
+const G: usize = 128;
 
 struct Errors {
     id: String,
@@ -17,11 +18,15 @@ struct Errors {
     fn_total: f64,
 }
 
-fn errors(s: &io::Sample, opts: &SegmentOptions) -> anyhow::Result<Errors> {
+fn errors(
+    s: &io::Sample,
+    opts: &SegmentOptions,
+    prior: Option<&segment::prior::ShapePrior>,
+) -> anyhow::Result<Errors> {
     let img = io::decode_file(&s.image)?;
     let mask = s.mask.as_ref().ok_or_else(|| anyhow::anyhow!("no mask"))?;
     let truth = io::read_mask(mask)?;
-    let pred = segment_radiograph(&img, opts)
+    let pred = segment_with_prior(&img, opts, prior)
         .map(|g| g.binary())
         .unwrap_or_else(|_| Mask::new(img.width(), img.height()));
     let (w, h) = (truth.width(), truth.height());
@@ -64,12 +69,39 @@ fn main() -> anyhow::Result<()> {
     let out = args.next().unwrap_or_else(|| "error-map".into());
     let data = io::Dataset::open(root.as_ref())?;
     let opts = SegmentOptions::default();
-    let mut rows: Vec<Errors> = data
+    let scored: Vec<&io::Sample> = data
         .samples
-        .par_iter()
+        .iter()
         .filter(|s| s.mask.is_some() && !s.degraded)
-        .map(|s| errors(s, &opts))
-        .collect::<anyhow::Result<_>>()?;
+        .collect();
+    // With PRIOR=1, a 2-fold prior: fitted on every other image, scored on the rest.
+    let with_prior = std::env::var("PRIOR").is_ok_and(|v| v == "1");
+    let mut rows: Vec<Errors> = Vec::new();
+    for fold in 0..if with_prior { 2 } else { 1 } {
+        let prior = if with_prior {
+            let shapes = scored
+                .iter()
+                .skip(1 - fold)
+                .step_by(2)
+                .filter_map(|s| {
+                    let img = io::decode_file(&s.image).ok()?;
+                    segment::prior::PairShape::from_sample(&s.id, &img, s.mask.as_ref()?, &opts)
+                        .ok()
+                        .flatten()
+                })
+                .collect();
+            Some(segment::prior::ShapePrior::from_shapes(shapes, Vec::new())?)
+        } else {
+            None
+        };
+        let step = if with_prior { 2 } else { 1 };
+        let part: Vec<&io::Sample> = scored.iter().skip(fold).step_by(step).copied().collect();
+        let got: Vec<Errors> = part
+            .par_iter()
+            .map(|s| errors(s, &opts, prior.as_ref()))
+            .collect::<anyhow::Result<_>>()?;
+        rows.extend(got);
+    }
     rows.sort_by(|a, b| a.dice.total_cmp(&b.dice));
     let n = rows.len().max(1) as f64;
     let (mut hfp, mut hfn) = (vec![0f64; G * G], vec![0f64; G * G]);

@@ -14,7 +14,7 @@ use crate::io::Radiograph;
 use crate::simd::{gaussian, median, minmax, resize, threshold, Backend};
 
 /// The keys, in the peer's order, then `segment_total`.
-pub const KEYS: [&str; 12] = [
+pub const KEYS: [&str; 13] = [
     "clahe_u8",
     "gaussian_s2_u8",
     "gaussian_s2_f32",
@@ -27,6 +27,7 @@ pub const KEYS: [&str; 12] = [
     "ccl8_u8",
     "resize_half_u8",
     "segment_total",
+    "segment_prior",
 ];
 
 /// What `--json` writes.
@@ -117,8 +118,14 @@ pub fn scale_cubic(src: &GrayU8, scale: f64) -> GrayU8 {
     dst
 }
 
-/// Times every key (or those in `only`) on `img`.
-pub fn run(img: &GrayU8, runs: usize, only: &[String]) -> BTreeMap<String, f64> {
+/// Times every key (or those in `only`) on `img`; `segment_prior` (the whole segmentation
+/// with a shape prior) only when `prior` is given.
+pub fn run(
+    img: &GrayU8,
+    runs: usize,
+    only: &[String],
+    prior: Option<&crate::segment::prior::ShapePrior>,
+) -> BTreeMap<String, f64> {
     let wanted = |k: &str| only.is_empty() || only.iter().any(|o| o == k);
     let b = Backend::Wide;
     let f = img.map(|&v| f32::from(v));
@@ -169,5 +176,12 @@ pub fn run(img: &GrayU8, runs: usize, only: &[String]) -> BTreeMap<String, f64> 
     time("segment_total", &mut || {
         median_ms(runs, || crate::segment_radiograph(&radiograph, &seg))
     });
+    if let Some(p) = prior {
+        time("segment_prior", &mut || {
+            median_ms(runs, || {
+                crate::segment_with_prior(&radiograph, &seg, Some(p))
+            })
+        });
+    }
     out
 }

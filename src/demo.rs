@@ -54,6 +54,9 @@ pub struct DemoReport {
     pub phantoms: PathBuf,
     /// The segmentation scores (also in `OUT/per_image.csv` and `OUT/summary.json`).
     pub evaluation: Evaluation,
+    /// The segmentation scores with a shape prior cross-validated on the phantoms' own masks
+    /// (5 folds; also in `OUT/prior-cv/`); `None` when the set is too small.
+    pub prior_cv: Option<Evaluation>,
     /// The contact sheet (`OUT/contact_sheet.png`).
     pub contact_sheet: PathBuf,
     /// The classifier's cross-validation (also in `OUT/classifier/`); `None` when the set is
@@ -72,6 +75,16 @@ pub fn run_demo(out: &Path, opts: &DemoOptions) -> Result<DemoReport> {
     let seg = SegmentOptions::default();
     let evaluation = evaluate(&data, Subset::All, &seg);
     crate::report::write_evaluation(out, &evaluation)?;
+    let prior_cv = crate::evaluate::evaluate_with(
+        &data,
+        Subset::All,
+        &seg,
+        crate::evaluate::PriorSource::CrossValidated(5),
+    )
+    .ok();
+    if let Some(ev) = &prior_cv {
+        crate::report::write_evaluation(&out.join("prior-cv"), ev)?;
+    }
     // The contact sheet: the first images, their lungs as found and the exact masks.
     let picked: Vec<_> = data.samples.iter().take(opts.sheet_count).collect();
     let tiles = picked
@@ -119,6 +132,7 @@ pub fn run_demo(out: &Path, opts: &DemoOptions) -> Result<DemoReport> {
     Ok(DemoReport {
         phantoms,
         evaluation,
+        prior_cv,
         contact_sheet,
         study,
     })

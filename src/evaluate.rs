@@ -8,7 +8,21 @@ use crate::error::{Error, Result};
 use crate::io::{decode_file, read_mask_for, Dataset, Sample, Subset};
 use crate::metrics::{percentile, score_masks, MaskScores};
 use crate::options::SegmentOptions;
-use crate::pipeline::segment_radiograph;
+use crate::pipeline::segment_with_prior;
+use crate::segment::prior::{PairShape, ShapePrior};
+
+/// Which shape prior an evaluation uses.
+#[derive(Clone, Copy, Debug)]
+pub enum PriorSource<'a> {
+    /// None: the image-driven pipeline alone.
+    None,
+    /// One prior for every image.
+    Fixed(&'a ShapePrior),
+    /// Cross-validated on the dataset's own masks: the scored images are split into this
+    /// many folds (by id order, round robin) and each fold is segmented with a prior fitted on
+    /// the masks of the others, so no image is scored with its own mask in the prior.
+    CrossValidated(usize),
+}
 
 /// One scored image.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -59,6 +73,8 @@ pub struct EvalSummary {
     pub contour_iterations: usize,
     /// The SIMD instruction set of this build.
     pub instruction_set: String,
+    /// The shape prior used: `none`, `fixed (N shapes)` or `cross-validated, K folds`.
+    pub prior: String,
 }
 
 /// Everything an evaluation produced.
@@ -72,11 +88,16 @@ pub struct Evaluation {
     pub summary: EvalSummary,
 }
 
-fn score_one(s: &Sample, mask: &std::path::Path, opts: &SegmentOptions) -> Result<EvalRow> {
+fn score_one(
+    s: &Sample,
+    mask: &std::path::Path,
+    opts: &SegmentOptions,
+    prior: Option<&ShapePrior>,
+) -> Result<EvalRow> {
     let img = decode_file(&s.image)?;
     let truth = read_mask_for(mask, &img)?;
     let t0 = Instant::now();
-    let seg = segment_radiograph(&img, opts);
+    let seg = segment_with_prior(&img, opts, prior);
     let ms = t0.elapsed().as_secs_f64() * 1e3;
     let (pred, flags) = match seg {
         Ok(seg) => (seg.binary(), seg.flags.join("; ")),
@@ -103,24 +124,116 @@ fn mean(v: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
-/// Segments and scores every image of `data` in `subset` that has a mask and is not degraded,
-/// in parallel (rayon's current pool). Results do not depend on the number of threads.
-pub fn evaluate(data: &Dataset, subset: Subset, opts: &SegmentOptions) -> Evaluation {
+/// The images of `subset` with a mask, not degraded, and the number of degraded ones left out.
+fn select(data: &Dataset, subset: Subset) -> (Vec<&Sample>, usize) {
     let chosen: Vec<&Sample> = data
         .samples
         .iter()
         .filter(|s| s.mask.is_some() && subset.contains(s.split))
         .collect();
-    let n_excluded_degraded = chosen.iter().filter(|s| s.degraded).count();
-    let results: Vec<(String, Result<EvalRow>)> = chosen
+    let degraded = chosen.iter().filter(|s| s.degraded).count();
+    (
+        chosen.into_iter().filter(|s| !s.degraded).collect(),
+        degraded,
+    )
+}
+
+type Scored = Vec<(String, Result<EvalRow>)>;
+
+/// Scores `samples` in parallel.
+fn run(samples: &[&Sample], opts: &SegmentOptions, prior: Option<&ShapePrior>) -> Scored {
+    samples
         .par_iter()
-        .filter(|s| !s.degraded)
         .filter_map(|s| {
             s.mask
                 .as_ref()
-                .map(|m| (s.id.clone(), score_one(s, m, opts)))
+                .map(|m| (s.id.clone(), score_one(s, m, opts, prior)))
+        })
+        .collect()
+}
+
+/// Segments and scores every image of `data` in `subset` that has a mask and is not degraded,
+/// in parallel (rayon's current pool). Results do not depend on the number of threads.
+pub fn evaluate(data: &Dataset, subset: Subset, opts: &SegmentOptions) -> Evaluation {
+    let (scored, degraded) = select(data, subset);
+    summarise(
+        run(&scored, opts, None),
+        degraded,
+        opts,
+        subset,
+        "none".into(),
+    )
+}
+
+/// [`evaluate`] with a shape prior.
+///
+/// # Errors
+/// With [`PriorSource::CrossValidated`]: fewer than 2 folds, or a fold whose other folds hold
+/// too few usable masks to fit a prior.
+pub fn evaluate_with(
+    data: &Dataset,
+    subset: Subset,
+    opts: &SegmentOptions,
+    prior: PriorSource<'_>,
+) -> Result<Evaluation> {
+    let (scored, degraded) = select(data, subset);
+    let (results, name) = match prior {
+        PriorSource::None => (run(&scored, opts, None), "none".to_string()),
+        PriorSource::Fixed(p) => (
+            run(&scored, opts, Some(p)),
+            format!("fixed ({} shapes)", p.exemplars.len()),
+        ),
+        PriorSource::CrossValidated(k) => (
+            cross_validated(&scored, opts, k)?,
+            format!("cross-validated, {k} folds"),
+        ),
+    };
+    Ok(summarise(results, degraded, opts, subset, name))
+}
+
+/// Scores each of `k` folds (round robin in id order) with a prior fitted on the others' masks.
+fn cross_validated(scored: &[&Sample], opts: &SegmentOptions, k: usize) -> Result<Scored> {
+    if k < 2 {
+        return Err(Error::InvalidOption(format!(
+            "--prior-cv needs at least 2 folds, got {k}"
+        )));
+    }
+    // Every image and mask is reduced once; each fold's prior is made from the others'.
+    let shapes: Vec<Option<PairShape>> = scored
+        .par_iter()
+        .map(|s| {
+            let img = decode_file(&s.image).ok()?;
+            PairShape::from_sample(&s.id, &img, s.mask.as_ref()?, opts)
+                .ok()
+                .flatten()
         })
         .collect();
+    let mut results = Vec::new();
+    for fold in 0..k {
+        let train: Vec<PairShape> = shapes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % k != fold)
+            .filter_map(|(_, s)| s.clone())
+            .collect();
+        let test: Vec<&Sample> = scored.iter().skip(fold).step_by(k).copied().collect();
+        if test.is_empty() {
+            continue;
+        }
+        let p = ShapePrior::from_shapes(train, Vec::new())?;
+        results.extend(run(&test, opts, Some(&p)));
+    }
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(results)
+}
+
+fn summarise(
+    results: Scored,
+    n_excluded_degraded: usize,
+    opts: &SegmentOptions,
+    subset: Subset,
+    prior: String,
+) -> Evaluation {
     let mut rows = Vec::new();
     let mut failures = Vec::new();
     for (id, r) in results {
@@ -155,6 +268,7 @@ pub fn evaluate(data: &Dataset, subset: Subset, opts: &SegmentOptions) -> Evalua
         work_size: opts.work_size,
         contour_iterations: opts.contour.iterations,
         instruction_set: crate::simd::instruction_set().into(),
+        prior,
     };
     Evaluation {
         rows,

@@ -6,7 +6,8 @@
 //! 2. [`enhance`]: area downscale to a working resolution, CLAHE;
 //! 3. [`simd`]: median and Gaussian filtering (`wide` kernels with scalar twins);
 //! 4. [`segment`]: Otsu seed, morphology and components, an active contour, then exactly two
-//!    lungs labelled right/left;
+//!    lungs labelled right/left, optionally constrained and repaired by a learned shape prior
+//!    ([`segment::prior`]);
 //! 5. back to the original size; [`metrics`] scores masks (Dice, Jaccard, HD95) and
 //!    [`evaluate`] runs a whole dataset.
 //!
@@ -44,4 +45,4 @@ pub mod simd;
 pub use error::{Error, Result};
 pub use image::{GrayF32, GrayU16, GrayU8, Mask, Plane};
 pub use options::SegmentOptions;
-pub use pipeline::{segment_radiograph, working_image, Segmentation, MIN_SIDE};
+pub use pipeline::{segment_radiograph, segment_with_prior, working_image, Segmentation, MIN_SIDE};

@@ -1,6 +1,7 @@
 //! Pipeline options, with the defaults every published figure used.
 
 use crate::enhance::ClaheOptions;
+use crate::segment::prior::PriorOptions;
 use crate::segment::ContourOptions;
 use crate::simd::Backend;
 
@@ -28,6 +29,9 @@ pub struct SegmentOptions {
     pub lung_close: usize,
     /// Which kernel implementations to use. Default: `Wide`.
     pub backend: Backend,
+    /// How a shape prior is applied, when one is given (see [`crate::segment::prior`]).
+    #[serde(default)]
+    pub prior: PriorOptions,
 }
 
 impl Default for SegmentOptions {
@@ -42,6 +46,7 @@ impl Default for SegmentOptions {
             final_open: 4,
             lung_close: 12,
             backend: Backend::Wide,
+            prior: PriorOptions::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The segmentation pipeline, top-down: working resolution → CLAHE → SIMD filtering → Otsu
-//! seed → morphology and components → active contour → two lungs → original size.
+//! seed → morphology and components → active contour → two lungs → (a learned shape prior,
+//! when given) → original size.
 
 use crate::enhance::{area_resize, clahe_u16, clahe_u8, working_size};
 use crate::error::{Error, Result};
@@ -7,8 +8,9 @@ use crate::image::{GrayU16, GrayU8, Mask};
 use crate::io::Radiograph;
 use crate::options::SegmentOptions;
 use crate::segment::postprocess::{pick_lungs, plausibility, Placement};
+use crate::segment::prior::ShapePrior;
 use crate::segment::{
-    close, fill_holes, open, otsu_level, refine, threshold_below, BetaField, Side,
+    close, fill_holes, open, otsu_level, refine, threshold_below, BetaField, LungPair, Side,
 };
 use crate::simd::{gaussian::gaussian_u8, median::median3_u8};
 
@@ -141,9 +143,47 @@ fn seed(smooth: &GrayU8, opts: &SegmentOptions) -> Mask {
 /// # Ok::<(), lungfield::Error>(())
 /// ```
 pub fn segment_radiograph(img: &Radiograph, opts: &SegmentOptions) -> Result<Segmentation> {
+    segment_with_prior(img, opts, None)
+}
+
+/// [`segment_radiograph`] constrained and repaired by a learned shape prior (when given):
+/// see [`crate::segment::prior`].
+///
+/// # Errors
+/// As [`segment_radiograph`].
+pub fn segment_with_prior(
+    img: &Radiograph,
+    opts: &SegmentOptions,
+    prior: Option<&ShapePrior>,
+) -> Result<Segmentation> {
     let (w, h) = (img.width(), img.height());
+    let mut pair = found_lungs(img, opts)?;
+    let (ww, wh) = (pair.labels.width(), pair.labels.height());
+    if let Some(prior) = prior {
+        let labels = crate::segment::prior::apply(prior, &pair.labels, &opts.prior);
+        pair = LungPair {
+            areas: [1, 2].map(|l| labels.as_slice().iter().filter(|&&v| v == l).count()),
+            labels,
+        };
+        if pair.areas == [0, 0] {
+            return Err(Error::NoLungs("the shape prior left no lung".into()));
+        }
+    }
+    let flags = plausibility(&pair, ww, wh);
+    let labels = to_original_size(&pair.labels, w, h, opts);
+    Ok(Segmentation {
+        labels,
+        flags,
+        work_size: (ww, wh),
+    })
+}
+
+/// The image-driven lungs at working resolution: everything before the shape prior.
+///
+/// # Errors
+/// As [`segment_radiograph`].
+pub(crate) fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<LungPair> {
     let work = working_image(img, opts)?;
-    let (ww, wh) = (work.width(), work.height());
     let smooth = gaussian_u8(
         &median3_u8(&work, opts.backend),
         opts.blur_sigma * opts.scale(),
@@ -167,13 +207,7 @@ pub fn segment_radiograph(img: &Radiograph, opts: &SegmentOptions) -> Result<Seg
             "the lung fields vanished after clean-up".into(),
         ));
     }
-    let flags = plausibility(&pair, ww, wh);
-    let labels = to_original_size(&pair.labels, w, h, opts);
-    Ok(Segmentation {
-        labels,
-        flags,
-        work_size: (ww, wh),
-    })
+    Ok(pair)
 }
 
 /// Cleans each lung on its own: an opening cuts spurs and leaks through narrow necks (the

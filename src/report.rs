@@ -67,6 +67,7 @@ pub fn summary_table(ev: &Evaluation) -> String {
         "ms/image mean {:.2}  median {:.2}  (one thread per image, decode excluded, {}, work {} px, contour {} it)",
         s.ms_per_image, s.ms_median, s.instruction_set, s.work_size, s.contour_iterations
     );
+    let _ = writeln!(t, "prior    {}", s.prior);
     t
 }
 

@@ -157,3 +157,88 @@ fn fatal_errors_exit_2_with_a_readable_message() {
         .unwrap();
     assert_exit(&r, 2);
 }
+
+#[test]
+fn a_prior_fitted_on_phantoms_is_used_and_cross_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let lfp = dir.path().join("lungs.lfp");
+    let r = bin()
+        .args(["prior", "fit", "--data"])
+        .arg(fixture("phantoms"))
+        .arg("-o")
+        .arg(&lfp)
+        .output()
+        .unwrap();
+    assert_exit(&r, 0);
+    assert!(String::from_utf8_lossy(&r.stdout).contains("on 8 masks (8 with corrections"));
+    let (r, none) = evaluate("phantoms", &[]);
+    assert_exit(&r, 0);
+    let (r, fixed) = evaluate("phantoms", &["--prior", lfp.to_str().unwrap()]);
+    assert_exit(&r, 0);
+    let (r, cv) = evaluate("phantoms", &["--prior-cv", "2"]);
+    assert_exit(&r, 0);
+    let dice = |s: &serde_json::Value| s["dice_mean"].as_f64().unwrap();
+    let (none, fixed, cv) = (summary(&none), summary(&fixed), summary(&cv));
+    assert_eq!(none["prior"], "none");
+    assert_eq!(fixed["prior"], "fixed (8 shapes)");
+    assert_eq!(cv["prior"], "cross-validated, 2 folds");
+    // Fitted on the very masks it is scored on, the prior must fit them closely; fitted on
+    // the other half, it must still beat no prior.
+    assert!(dice(&fixed) > 0.95, "{fixed}");
+    assert!(dice(&cv) > dice(&none) + 0.02, "{cv} vs {none}");
+    // The same prior from masks alone: shapes, no corrections.
+    let r = bin()
+        .args(["prior", "fit", "--masks"])
+        .arg(fixture("phantoms/masks"))
+        .arg("-o")
+        .arg(dir.path().join("shapes.lfp"))
+        .output()
+        .unwrap();
+    assert_exit(&r, 0);
+    assert!(String::from_utf8_lossy(&r.stdout).contains("on 8 masks (0 with corrections"));
+    // Segmenting with it writes every mask.
+    let masks = dir.path().join("masks");
+    let r = bin()
+        .arg("segment")
+        .arg(fixture("phantoms/images"))
+        .arg("-o")
+        .arg(&masks)
+        .arg("--prior")
+        .arg(&lfp)
+        .output()
+        .unwrap();
+    assert_exit(&r, 0);
+    assert_eq!(std::fs::read_dir(&masks).unwrap().count(), 8);
+}
+
+#[test]
+fn a_broken_prior_file_is_a_fatal_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.lfp");
+    std::fs::write(&bad, b"{\"format\": \"lungfield-prior\", \"format_vers").unwrap();
+    let r = bin()
+        .arg("segment")
+        .arg(fixture("phantom_gray.png"))
+        .arg("-o")
+        .arg(dir.path().join("out"))
+        .arg("--prior")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_exit(&r, 2);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("broken.lfp") && err.contains("not a lungfield prior"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let r = bin()
+        .args(["evaluate", "--prior-cv", "1", "--data"])
+        .arg(fixture("phantoms"))
+        .arg("-o")
+        .arg(dir.path().join("ev"))
+        .output()
+        .unwrap();
+    assert_exit(&r, 2);
+    assert!(String::from_utf8_lossy(&r.stderr).contains("at least 2 folds"));
+}

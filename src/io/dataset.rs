@@ -301,7 +301,7 @@ pub fn find_images(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             source,
         })?;
         if meta.is_dir() {
-            walk(p, &mut out)?;
+            walk(p, false, &mut out)?;
         } else {
             out.push(p.clone());
         }
@@ -311,7 +311,19 @@ pub fn find_images(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// Every image file under the folder `dir` (recursively), masks included, sorted: the input
+/// of a shape prior fitted on masks alone.
+///
+/// # Errors
+/// [`Error::Io`] for an unreadable folder.
+pub fn find_masks(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    walk(dir, true, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+fn walk(dir: &Path, masks_too: bool, out: &mut Vec<PathBuf>) -> Result<()> {
     let io = |source| Error::Io {
         path: dir.to_path_buf(),
         source,
@@ -319,8 +331,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
         if path.is_dir() {
-            walk(&path, out)?;
-        } else if is_image(&path) && !is_mask_name(&path) {
+            walk(&path, masks_too, out)?;
+        } else if is_image(&path) && (masks_too || !is_mask_name(&path)) {
             out.push(path);
         }
     }

@@ -6,6 +6,7 @@ pub mod contour;
 pub mod distance;
 pub mod morphology;
 pub mod postprocess;
+pub mod prior;
 pub mod threshold;
 
 pub use components::{components, fill_holes, Component, Labels};

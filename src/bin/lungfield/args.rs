@@ -49,11 +49,46 @@ pub enum Command {
     ///
     /// Example: lungfield cv --data ~/data/SZ-CXR --folds 10 -o cv-results
     Cv(CvArgs),
+    /// Learned lung shape priors: `lungfield prior fit`.
+    ///
+    /// Example: lungfield prior fit --data ../shared/data/jsrt-dev -o lungs.lfp
+    #[command(subcommand)]
+    Prior(PriorCommand),
     /// Single-thread median timings of the kernels on one image, under the keys of the OpenCV
     /// peer script (../shared/peer/opencv_bench.py), plus the whole segmentation.
     ///
     /// Example: lungfield bench --image ../shared/data/jsrt-dev/images/JPCNN010.png --json ms.json
     Bench(BenchArgs),
+}
+
+/// `lungfield prior …`.
+#[derive(Subcommand, Debug)]
+pub enum PriorCommand {
+    /// Fit a lung shape prior on expert masks (with their images, it also learns where
+    /// lungfield's own boundaries habitually err, and corrects them).
+    ///
+    /// Example: lungfield prior fit --data ../shared/data/jsrt-dev -o lungs.lfp
+    ///
+    /// Then: lungfield segment scans/ -o masks --prior lungs.lfp
+    Fit(PriorFitArgs),
+}
+
+/// `lungfield prior fit`.
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["data", "masks"])))]
+pub struct PriorFitArgs {
+    /// Dataset in SZ-CXR layout (images/ and masks/): shapes and corrections (recommended).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// A folder of mask images alone: shapes only (repairs a missing lung, smooths the rest).
+    #[arg(long)]
+    pub masks: Option<PathBuf>,
+    /// Output prior file.
+    #[arg(long, short = 'o', default_value = "lungs.lfp")]
+    pub out: PathBuf,
+    /// Pipeline options (must match the ones the prior will be used with).
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
 }
 
 /// `lungfield bench`.
@@ -74,6 +109,9 @@ pub struct BenchArgs {
     /// Also write {"image", "width", "height", "instruction_set", "ms": {key: median_ms}}.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Also time `segment_prior`: the whole segmentation with this shape prior.
+    #[arg(long, value_name = "FILE")]
+    pub prior: Option<PathBuf>,
 }
 
 /// Where the lung masks for features come from.
@@ -240,6 +278,9 @@ pub struct PipelineArgs {
     /// Skip the active-contour refinement (for comparison).
     #[arg(long)]
     pub no_contour: bool,
+    /// Constrain and repair the lungs with a shape prior from `lungfield prior fit`.
+    #[arg(long, value_name = "FILE")]
+    pub prior: Option<PathBuf>,
 }
 
 /// `lungfield segment`.
@@ -284,6 +325,10 @@ pub struct EvaluateArgs {
     /// Output folder for per_image.csv and summary.json.
     #[arg(long, short = 'o', default_value = "lungfield-eval")]
     pub out: PathBuf,
+    /// Score with a shape prior cross-validated on the dataset's own masks: K folds, each
+    /// segmented with a prior fitted on the other folds' images and masks.
+    #[arg(long, value_name = "K", conflicts_with = "prior")]
+    pub prior_cv: Option<usize>,
     /// Pipeline options.
     #[command(flatten)]
     pub pipeline: PipelineArgs,

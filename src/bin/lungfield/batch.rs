@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use lungfield::{io, overlay, segment_radiograph, SegmentOptions};
+use lungfield::segment::prior::ShapePrior;
+use lungfield::{io, overlay, segment_with_prior, SegmentOptions};
 
 /// What happened to one input file.
 pub enum Outcome {
@@ -22,10 +23,16 @@ fn stem(p: &Path) -> String {
         .unwrap_or_else(|| "image".into())
 }
 
-fn segment_file(path: &Path, out: &Path, overlay: bool, opts: &SegmentOptions) -> Outcome {
+fn segment_file(
+    path: &Path,
+    out: &Path,
+    overlay: bool,
+    opts: &SegmentOptions,
+    prior: Option<&ShapePrior>,
+) -> Outcome {
     let run = || -> lungfield::Result<Vec<String>> {
         let img = io::decode_file(path)?;
-        let seg = segment_radiograph(&img, opts).map_err(|e| e.in_file(path))?;
+        let seg = segment_with_prior(&img, opts, prior).map_err(|e| e.in_file(path))?;
         let name = stem(path);
         io::write_png_gray8(&out.join(format!("{name}_mask.png")), &seg.mask_u8())?;
         if overlay {
@@ -53,6 +60,7 @@ pub fn segment_all(
     out: &Path,
     overlay: bool,
     opts: &SegmentOptions,
+    prior: Option<&ShapePrior>,
 ) -> Result<usize> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("creating output folder {}", out.display()))?;
@@ -62,7 +70,7 @@ pub fn segment_all(
     let _ = std::fs::remove_file(out.join(".lungfield-write-test"));
     let outcomes: Vec<(&PathBuf, Outcome)> = files
         .par_iter()
-        .map(|p| (p, segment_file(p, out, overlay, opts)))
+        .map(|p| (p, segment_file(p, out, overlay, opts, prior)))
         .collect();
     let mut failed = 0;
     for (path, o) in &outcomes {

@@ -11,7 +11,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use args::{Cli, Command};
+use args::{Cli, Command, PriorCommand};
+use lungfield::evaluate::PriorSource;
+use lungfield::segment::prior::ShapePrior;
 
 fn threads(n: Option<usize>) -> Result<()> {
     if let Some(n) = n {
@@ -23,6 +25,23 @@ fn threads(n: Option<usize>) -> Result<()> {
     Ok(())
 }
 
+/// The `--prior` file, loaded and checked; a warning when its corrections were measured with
+/// other segmentation settings.
+fn load_prior(a: &args::PipelineArgs) -> Result<Option<ShapePrior>> {
+    let Some(path) = &a.prior else {
+        return Ok(None);
+    };
+    let prior = ShapePrior::load(path)?;
+    let opts: lungfield::SegmentOptions = a.into();
+    if prior.segment.is_some_and(|s| s != opts) {
+        eprintln!(
+            "{}: warning: fitted with other segmentation settings (e.g. --work-size, --no-contour); its corrections may not fit",
+            path.display()
+        );
+    }
+    Ok(Some(prior))
+}
+
 fn run(cli: Cli) -> Result<bool> {
     match cli.command {
         Command::Segment(a) => {
@@ -31,13 +50,31 @@ fn run(cli: Cli) -> Result<bool> {
             if files.is_empty() {
                 anyhow::bail!("no image files found in the given paths");
             }
-            let failed = batch::segment_all(&files, &a.out, a.overlay, &(&a.pipeline).into())?;
+            let prior = load_prior(&a.pipeline)?;
+            let failed = batch::segment_all(
+                &files,
+                &a.out,
+                a.overlay,
+                &(&a.pipeline).into(),
+                prior.as_ref(),
+            )?;
             Ok(failed == 0)
         }
         Command::Evaluate(a) => {
             threads(a.pipeline.threads)?;
             let data = lungfield::io::Dataset::open(&a.data)?;
-            let ev = lungfield::evaluate::evaluate(&data, a.subset.into(), &(&a.pipeline).into());
+            let prior = load_prior(&a.pipeline)?;
+            let source = match (&prior, a.prior_cv) {
+                (Some(p), _) => PriorSource::Fixed(p),
+                (None, Some(k)) => PriorSource::CrossValidated(k),
+                (None, None) => PriorSource::None,
+            };
+            let ev = lungfield::evaluate::evaluate_with(
+                &data,
+                a.subset.into(),
+                &(&a.pipeline).into(),
+                source,
+            )?;
             for (id, e) in &ev.failures {
                 eprintln!("{id}: {e}");
             }
@@ -82,6 +119,13 @@ fn run(cli: Cli) -> Result<bool> {
                 r.phantoms.display()
             );
             print!("{}", lungfield::report::summary_table(&r.evaluation));
+            if let Some(ev) = &r.prior_cv {
+                let s = &ev.summary;
+                println!(
+                    "with a shape prior, 5-fold cross-validated on the phantoms' masks: dice mean {:.4}  median {:.4}  p5 {:.4}  hd95 median {:.2} px",
+                    s.dice_mean, s.dice_median, s.dice_p5, s.hd95_median_px
+                );
+            }
             match &r.study {
                 Some(st) => {
                     println!("TB classifier, {}-fold cross-validation:", opts.cv.folds);
@@ -90,7 +134,7 @@ fn run(cli: Cli) -> Result<bool> {
                 None => println!("TB classifier: too few phantoms for cross-validation"),
             }
             println!(
-                "wrote {}/per_image.csv, summary.json, classifier/ and {} in {:.1} s",
+                "wrote {}/per_image.csv, summary.json, prior-cv/, classifier/ and {} in {:.1} s",
                 a.out.display(),
                 r.contact_sheet.display(),
                 t.elapsed().as_secs_f64()
@@ -114,6 +158,38 @@ fn run(cli: Cli) -> Result<bool> {
             screen::cv(&a)
         }
         Command::Bench(a) => bench(&a),
+        Command::Prior(PriorCommand::Fit(a)) => {
+            threads(a.pipeline.threads)?;
+            let opts: lungfield::SegmentOptions = (&a.pipeline).into();
+            let t = std::time::Instant::now();
+            let prior = match (&a.data, &a.masks) {
+                (Some(d), _) => ShapePrior::fit_dataset(&lungfield::io::Dataset::open(d)?, &opts)?,
+                (None, Some(m)) => {
+                    let files = lungfield::io::find_masks(m)?;
+                    ShapePrior::fit_files(&files)?
+                }
+                (None, None) => anyhow::bail!("give --data DIR or --masks DIR"),
+            };
+            for s in &prior.skipped {
+                eprintln!("skipped {s}");
+            }
+            prior.save(&a.out)?;
+            let corrected = prior
+                .exemplars
+                .iter()
+                .filter(|e| e.correction.iter().any(Option::is_some))
+                .count();
+            println!(
+                "fitted a lung shape prior on {} masks ({} with corrections, {} skipped) in {:.1} s: wrote {} ({} KB)",
+                prior.exemplars.len(),
+                corrected,
+                prior.skipped.len(),
+                t.elapsed().as_secs_f64(),
+                a.out.display(),
+                std::fs::metadata(&a.out).map(|m| m.len() / 1024).unwrap_or(0)
+            );
+            Ok(true)
+        }
     }
 }
 
@@ -132,7 +208,8 @@ fn bench(a: &args::BenchArgs) -> Result<bool> {
         img.width(),
         img.height()
     );
-    let ms = lungfield::bench::run(&img, a.runs, &a.only);
+    let prior = a.prior.as_deref().map(ShapePrior::load).transpose()?;
+    let ms = lungfield::bench::run(&img, a.runs, &a.only, prior.as_ref());
     let mpix = (img.width() * img.height()) as f64 / 1e6;
     for key in lungfield::bench::KEYS {
         if let Some(m) = ms.get(key) {

@@ -1,0 +1,388 @@
+//! Using the prior. The lungs found by the image-driven stages pick the training pairs whose
+//! found lungs look most alike (coverage grids in the lungs' boxes); then, per lung:
+//!
+//! - with corrections (a prior fitted with images): every pixel near the found lung takes the
+//!   pooled share of expert lung in its (cell, distance-to-boundary bin) over those pairs, so
+//!   a boundary the segmenter habitually draws too far in or out is moved where the experts
+//!   draw it, region by region;
+//! - without (a prior fitted on masks alone, or a lung not found): the pairs' expert shapes,
+//!   averaged and laid over the box the found lung (or, for a missing lung, the other one)
+//!   predicts, are blended with the found mask.
+//!
+//! Each pixel then joins the lung with the higher probability, when it is at least one half.
+
+use super::model::ShapePrior;
+use super::shape::{
+    corr_frame, distance_bins, draw, to_px, Frac, LungShape, CORR_BINS, CORR_D, CORR_H, CORR_W,
+    GRID_H, GRID_W,
+};
+use crate::image::{GrayF32, Mask};
+
+/// How a shape prior is applied.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PriorOptions {
+    /// Training pairs consulted per image (the most alike). Default: 20.
+    pub neighbours: usize,
+    /// Weight of the found mask against the averaged expert shapes where no correction is
+    /// available (a prior fitted on masks alone). Default: 0.3.
+    pub image_weight: f32,
+}
+
+impl Default for PriorOptions {
+    fn default() -> Self {
+        PriorOptions {
+            neighbours: 20,
+            image_weight: 0.3,
+        }
+    }
+}
+
+/// Mean absolute difference of two coverage grids, 0..=255.
+fn grid_distance(a: &[u8], b: &[u8]) -> u32 {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| u32::from(x.abs_diff(y)))
+        .sum::<u32>()
+        / (GRID_W * GRID_H) as u32
+}
+
+/// `dst` moved from `src_ref`'s frame into `src`'s: the box that relates to `src` as `dst`
+/// relates to `src_ref` (offsets and sizes scaled by the ratio of the boxes' sizes).
+fn transfer(src: &Frac, src_ref: &Frac, dst: &Frac) -> Frac {
+    let mut out = [0.0; 4];
+    for (j, o) in out.iter_mut().enumerate() {
+        let a = j % 2;
+        let (base, size) = (src_ref[a], (src_ref[a + 2] - src_ref[a]).max(1e-9));
+        *o = src[a] + (dst[j] - base) / size * (src[a + 2] - src[a]);
+    }
+    out
+}
+
+/// The training pairs most alike `cur` (the found lungs), at most `k`, ties by index.
+fn nearest(prior: &ShapePrior, cur: &[Option<LungShape>; 2], k: usize) -> Vec<usize> {
+    let mut ranked: Vec<(u32, usize)> = prior
+        .exemplars
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let mut d = 0;
+            for (s, c) in cur.iter().enumerate() {
+                if let Some(c) = c {
+                    d += grid_distance(&c.grid, &e.found(s)?.grid);
+                }
+            }
+            Some((d, i))
+        })
+        .collect();
+    ranked.sort_unstable();
+    ranked.iter().take(k.max(1)).map(|&(_, i)| i).collect()
+}
+
+/// The expert-lung probability of every pixel near the found lung `side` (box `frac`), from
+/// the chosen pairs' corrections pooled: each pixel takes the pooled share of expert lung in
+/// its (cell, distance bin), interpolated bilinearly between cells. `None` when no chosen
+/// pair has a correction for the side.
+fn corrected(
+    prior: &ShapePrior,
+    chosen: &[usize],
+    side: usize,
+    labels: &Mask,
+    frac: &Frac,
+) -> Option<GrayF32> {
+    let n = CORR_W * CORR_H * CORR_BINS;
+    let (mut tot, mut hit) = (vec![0f32; n], vec![0f32; n]);
+    let mut used = 0;
+    for &i in chosen {
+        let Some(c) = &prior.exemplars[i].correction[side] else {
+            continue;
+        };
+        used += 1;
+        for &[j, t, h] in &c.entries {
+            if let (Some(a), Some(b)) = (tot.get_mut(usize::from(j)), hit.get_mut(usize::from(j))) {
+                *a += f32::from(t);
+                *b += f32::from(h);
+            }
+        }
+    }
+    if used == 0 {
+        return None;
+    }
+    // One pseudo-pixel of the plain answer (inside = lung) keeps empty bins defined.
+    let p: Vec<f32> = (0..n)
+        .map(|j| {
+            let inside = (j % CORR_BINS) < CORR_D as usize;
+            (hit[j] + f32::from(u8::from(inside))) / (tot[j] + 1.0)
+        })
+        .collect();
+    let (w, h) = (labels.width(), labels.height());
+    let mut map = GrayF32::new(w, h);
+    let px = to_px(&corr_frame(frac), w, h);
+    let clampi = |v: f64, hi: usize| (v.max(0.0) as usize).min(hi);
+    let (x0, x1) = (clampi(px[0].floor(), w), clampi(px[2].ceil(), w));
+    let (y0, y1) = (clampi(px[1].floor(), h), clampi(px[3].ceil(), h));
+    // The frame holds the whole lung, so distances computed on it alone are exact.
+    let cw = x1 - x0;
+    let bins = distance_bins(
+        &labels.crop(x0, y0, cw, y1 - y0),
+        side as u8 + 1,
+        256.0 / w.max(h) as f32,
+    );
+    // Bilinear weights between cell centres (clamped to the grid), per column and per row.
+    let axis = |t: f64, n: usize| {
+        let t = (t as f32 - 0.5).clamp(0.0, (n - 1) as f32);
+        let i = t as usize;
+        (i, (i + 1).min(n - 1), t - i as f32)
+    };
+    let (su, sv) = (
+        CORR_W as f64 / (px[2] - px[0]).max(1e-6),
+        CORR_H as f64 / (px[3] - px[1]).max(1e-6),
+    );
+    let cols: Vec<_> = (x0..x1)
+        .map(|x| axis((x as f64 + 0.5 - px[0]) * su, CORR_W))
+        .collect();
+    for y in y0..y1 {
+        let (iv, iv1, av) = axis((y as f64 + 0.5 - px[1]) * sv, CORR_H);
+        let brow = &bins[(y - y0) * cw..(y - y0 + 1) * cw];
+        let out = &mut map.row_mut(y)[x0..x1];
+        for ((o, &(iu, iu1, au)), &b) in out.iter_mut().zip(&cols).zip(brow) {
+            let b = usize::from(b);
+            let at = |cu: usize, cv: usize| p[(cv * CORR_W + cu) * CORR_BINS + b];
+            let top = at(iu, iv) * (1.0 - au) + at(iu1, iv) * au;
+            let bottom = at(iu, iv1) * (1.0 - au) + at(iu1, iv1) * au;
+            *o = top * (1.0 - av) + bottom * av;
+        }
+    }
+    Some(map)
+}
+
+/// The chosen pairs' expert shapes for `side`, averaged and drawn over the box predicted
+/// from the found lung `src` (the same side, or the other when this one is missing).
+fn shape_map(
+    prior: &ShapePrior,
+    chosen: &[usize],
+    side: usize,
+    src: usize,
+    found: &LungShape,
+    w: usize,
+    h: usize,
+) -> GrayF32 {
+    let mut map = GrayF32::new(w, h);
+    let mut frac = [0.0f64; 4];
+    let mut grid = vec![0f32; GRID_W * GRID_H];
+    let mut n = 0usize;
+    for &i in chosen {
+        let e = &prior.exemplars[i];
+        let Some(f) = e.found(src) else { continue };
+        n += 1;
+        let b = transfer(&found.frac, &f.frac, &e.lung(side).frac);
+        for (o, v) in frac.iter_mut().zip(b) {
+            *o += v;
+        }
+        for (g, &v) in grid.iter_mut().zip(&e.lung(side).grid) {
+            *g += f32::from(v) / 255.0;
+        }
+    }
+    if n > 0 {
+        frac.iter_mut().for_each(|v| *v /= n as f64);
+        grid.iter_mut().for_each(|v| *v /= n as f32);
+        draw(&grid, to_px(&frac, w, h), &mut map);
+    }
+    map
+}
+
+/// The lung probability maps (right, left) the prior gives the found lungs `labels`
+/// (1 right, 2 left), at their resolution.
+pub(crate) fn probability(prior: &ShapePrior, labels: &Mask, opts: &PriorOptions) -> [GrayF32; 2] {
+    let (w, h) = (labels.width(), labels.height());
+    let cur: [Option<LungShape>; 2] = [
+        LungShape::from_labels(labels, 1),
+        LungShape::from_labels(labels, 2),
+    ];
+    let chosen = nearest(prior, &cur, opts.neighbours);
+    let a = opts.image_weight.clamp(0.0, 1.0);
+    [0usize, 1].map(|side| {
+        let label = side as u8 + 1;
+        match &cur[side] {
+            Some(c) => corrected(prior, &chosen, side, labels, &c.frac).unwrap_or_else(|| {
+                let mut m = shape_map(prior, &chosen, side, side, c, w, h);
+                for (p, &l) in m.as_mut_slice().iter_mut().zip(labels.as_slice()) {
+                    *p = (1.0 - a) * *p + a * f32::from(u8::from(l == label));
+                }
+                m
+            }),
+            None => match &cur[1 - side] {
+                Some(o) => shape_map(prior, &chosen, side, 1 - side, o, w, h),
+                None => GrayF32::new(w, h),
+            },
+        }
+    })
+}
+
+/// Constrains and repairs the found lungs `labels` (1 right, 2 left) with the prior: each
+/// pixel joins the lung with the higher probability when it is at least one half; each lung
+/// is then its largest piece with holes filled.
+///
+/// ```
+/// use lungfield::{segment::prior::{apply, PairShape, PriorOptions, ShapePrior}, Mask};
+/// // Three training masks of two rectangular lungs; a found pair missing its left lung.
+/// let mut m = Mask::new(40, 40);
+/// for y in 8..32 { for x in 4..16 { m.set(x, y, 1); m.set(x + 20, y, 1); } }
+/// let shapes = (0..3).map(|i| PairShape::from_mask(&i.to_string(), &m).unwrap()).collect();
+/// let prior = ShapePrior::from_shapes(shapes, vec![]).unwrap();
+/// let mut found = Mask::new(40, 40);
+/// for y in 8..32 { for x in 4..16 { found.set(x, y, 1); } }
+/// let out = apply(&prior, &found, &PriorOptions::default());
+/// assert_eq!(out.get(10, 20), 1);
+/// assert_eq!(out.get(30, 20), 2); // the missing lung, placed from the other
+/// ```
+pub fn apply(prior: &ShapePrior, labels: &Mask, opts: &PriorOptions) -> Mask {
+    let [pr, pl] = probability(prior, labels, opts);
+    let mut out = Mask::new(labels.width(), labels.height());
+    for ((o, &r), &l) in out
+        .as_mut_slice()
+        .iter_mut()
+        .zip(pr.as_slice())
+        .zip(pl.as_slice())
+    {
+        *o = if r >= 0.5 && r >= l {
+            1
+        } else if l >= 0.5 {
+            2
+        } else {
+            0
+        };
+    }
+    tidy(&out)
+}
+
+/// Each lung reduced to its largest piece, holes filled (the probability maps can leave
+/// islands where a few training pairs had lung far from the found boundary).
+fn tidy(labels: &Mask) -> Mask {
+    let (w, h) = (labels.width(), labels.height());
+    let mut out = Mask::new(w, h);
+    for label in [1u8, 2] {
+        // On the lung's box grown by one pixel: same pieces, same holes, fewer pixels.
+        let Some((bx0, by0, bx1, by1)) = labels.bounds(|v| v == label) else {
+            continue;
+        };
+        let (x0, y0) = (bx0.saturating_sub(1), by0.saturating_sub(1));
+        let (cw, ch) = ((bx1 + 2).min(w) - x0, (by1 + 2).min(h) - y0);
+        let crop = labels.crop(x0, y0, cw, ch).map(|&v| u8::from(v == label));
+        let parts = crate::segment::components(&crop);
+        let Some(big) = parts
+            .components
+            .iter()
+            .max_by_key(|c| (c.area, std::cmp::Reverse(c.label)))
+        else {
+            continue;
+        };
+        let m = crate::segment::fill_holes(&parts.select(&[big.label]));
+        for y in 0..ch {
+            let orow = &mut out.row_mut(y0 + y)[x0..x0 + cw];
+            for (o, &v) in orow.iter_mut().zip(m.row(y)) {
+                if v != 0 && *o == 0 {
+                    *o = label;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::prior::PairShape;
+
+    /// Two elliptical lungs with semi-axes scaled by `k` and shifted by `dx`, `dy`.
+    fn lungs(w: usize, k: f64, dx: f64, dy: f64, grow: f64) -> Mask {
+        let mut m = Mask::new(w, w);
+        let s = w as f64;
+        for y in 0..w {
+            for x in 0..w {
+                let (fx, fy) = (x as f64 + 0.5, y as f64 + 0.5);
+                for (cx, label) in [(0.3, 1u8), (0.7, 2u8)] {
+                    let (ax, ay) = (0.12 * s * k + grow, 0.3 * s * k + grow);
+                    let u = (fx - (cx * s + dx)) / ax;
+                    let v = (fy - (0.5 * s + dy)) / ay;
+                    if u * u + v * v <= 1.0 {
+                        m.set(x, y, label);
+                    }
+                }
+            }
+        }
+        m
+    }
+
+    fn dice(a: &Mask, b: &Mask) -> f64 {
+        let (mut i, mut s) = (0usize, 0usize);
+        for (&x, &y) in a.as_slice().iter().zip(b.as_slice()) {
+            i += usize::from(x != 0 && y != 0);
+            s += usize::from(x != 0) + usize::from(y != 0);
+        }
+        2.0 * i as f64 / s.max(1) as f64
+    }
+
+    /// Training pairs where the "segmenter" always draws the lungs 3 pixels too small.
+    fn biased_prior() -> ShapePrior {
+        let shapes = (0..12)
+            .map(|i| {
+                let k = 0.9 + 0.02 * i as f64;
+                let (dx, dy) = ((i % 3) as f64 - 1.0, (i % 4) as f64 - 1.5);
+                let truth = lungs(128, k, dx, dy, 0.0);
+                let found = lungs(128, k, dx, dy, -3.0);
+                PairShape::with_found(&format!("t{i:02}"), &truth, &found).unwrap()
+            })
+            .collect();
+        ShapePrior::from_shapes(shapes, Vec::new()).unwrap()
+    }
+
+    #[test]
+    fn a_learned_bias_is_corrected() {
+        let prior = biased_prior();
+        let truth = lungs(128, 1.01, 0.5, -0.5, 0.0);
+        let found = lungs(128, 1.01, 0.5, -0.5, -3.0);
+        let fixed = apply(&prior, &found, &PriorOptions::default());
+        let (before, after) = (dice(&found, &truth), dice(&fixed, &truth));
+        assert!(before < 0.95, "{before}");
+        assert!(after > 0.98, "{before} -> {after}");
+        // Sides are kept.
+        assert_eq!(fixed.get(38, 64), 1);
+        assert_eq!(fixed.get(90, 64), 2);
+    }
+
+    #[test]
+    fn a_missing_lung_is_placed_from_the_other() {
+        let prior = biased_prior();
+        let truth = lungs(128, 1.0, 0.0, 0.0, 0.0);
+        let mut found = lungs(128, 1.0, 0.0, 0.0, -3.0);
+        found.as_mut_slice().iter_mut().for_each(|v| {
+            if *v == 2 {
+                *v = 0
+            }
+        });
+        let fixed = apply(&prior, &found, &PriorOptions::default());
+        let left = |m: &Mask| m.map(|&v| u8::from(v == 2));
+        assert!(dice(&left(&fixed), &left(&truth)) > 0.9);
+    }
+
+    #[test]
+    fn nothing_found_stays_nothing() {
+        let prior = biased_prior();
+        let out = apply(&prior, &Mask::new(64, 64), &PriorOptions::default());
+        assert_eq!(out.count(), 0);
+    }
+
+    #[test]
+    fn transfer_maps_boxes_between_frames() {
+        let b = transfer(
+            &[0.2, 0.2, 0.4, 0.6],
+            &[0.1, 0.1, 0.2, 0.3],
+            &[0.1, 0.05, 0.25, 0.3],
+        );
+        let want = [0.2, 0.1, 0.5, 0.6];
+        for (g, w) in b.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{b:?}");
+        }
+    }
+}

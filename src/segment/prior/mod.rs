@@ -1,0 +1,29 @@
+//! A learned lung shape prior, without deep learning: the lungs of many expert masks, and,
+//! when the prior is fitted with the images, what lungfield's image-driven stages found in
+//! those same images.
+//!
+//! Fitting ([`ShapePrior::fit_dataset`], [`ShapePrior::fit_files`]) reduces every training
+//! lung to its bounding box and a coverage grid ([`LungShape`]); with images it also records,
+//! region by region around each found lung, where the expert's boundary lies relative to the
+//! found one ([`Correction`]): how many pixels at each signed distance from the found
+//! boundary the expert called lung.
+//!
+//! Applying ([`apply`]) picks the training pairs whose found lungs look most like this
+//! image's, pools their corrections, and gives every pixel near each found lung the share of
+//! expert lung of its region and distance bin: boundaries the segmenter habitually draws too
+//! far in (the rib cage, the apices, the costophrenic angles) or too far out (the
+//! mediastinum, the heart) move to where the experts draw them. A lung the image-driven
+//! stages missed is placed from the other lung and the averaged expert shapes. The result
+//! follows the convention of the masks the prior was fitted on.
+
+mod apply;
+mod codec;
+mod model;
+mod shape;
+
+pub use apply::{apply, PriorOptions};
+pub use model::{PairShape, ShapePrior, MAX_PRIOR_BYTES, PRIOR_FORMAT, PRIOR_VERSION};
+pub use shape::{
+    corr_frame, frac_box, Correction, Frac, LungShape, CORR_BINS, CORR_H, CORR_MARGIN, CORR_W,
+    GRID_H, GRID_W,
+};

@@ -1,0 +1,432 @@
+//! The shape prior itself: every training mask's two lungs in resolution-free form (with the
+//! found lungs and corrections when fitted with images), saved as a versioned JSON file
+//! (`.lfp`) whose loader checks every table before use.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::shape::{Correction, LungShape, GRID_H, GRID_W};
+use crate::error::{Error, Result};
+use crate::image::Mask;
+use crate::segment::two_lungs;
+
+/// Identifies a lungfield prior file.
+pub const PRIOR_FORMAT: &str = "lungfield-prior";
+/// Version of the prior file layout; files of another version are refused.
+pub const PRIOR_VERSION: u32 = 1;
+/// Largest prior file read (about 27 KB per training image with corrections: some 40 000
+/// images).
+pub const MAX_PRIOR_BYTES: u64 = 1 << 30;
+
+/// Both lungs of one training mask.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PairShape {
+    /// Mask file stem it came from.
+    pub id: String,
+    /// Patient's right lung (image left).
+    pub right: LungShape,
+    /// Patient's left lung (image right).
+    pub left: LungShape,
+    /// What lungfield's image-driven stages found in the same image (right, left), when the
+    /// prior was fitted with images: how the found lungs relate to the expert's is what lets
+    /// the prior correct the segmenter's systematic errors.
+    #[serde(default)]
+    pub found: [Option<LungShape>; 2],
+    /// How the expert's lungs relate to the found ones, cell by cell (right, left), when the
+    /// prior was fitted with images.
+    #[serde(default)]
+    pub correction: [Option<Correction>; 2],
+}
+
+impl PairShape {
+    /// The found lung on `side` (0 right, 1 left): the image-driven one when known, else the
+    /// expert's (a prior fitted on masks alone assumes the segmenter is unbiased).
+    pub fn found(&self, side: usize) -> Option<&LungShape> {
+        if self.found.iter().any(Option::is_some) {
+            self.found[side].as_ref()
+        } else {
+            Some(self.lung(side))
+        }
+    }
+
+    /// Both lungs of an expert mask and what the image-driven stages find in `img`.
+    ///
+    /// # Errors
+    /// An unreadable mask or one of another size than the image; `Ok(None)` when the mask
+    /// does not hold two lungs.
+    pub fn from_sample(
+        id: &str,
+        img: &crate::io::Radiograph,
+        mask_path: &Path,
+        opts: &crate::options::SegmentOptions,
+    ) -> Result<Option<PairShape>> {
+        let mask = crate::io::read_mask_for(mask_path, img)?;
+        Ok(match crate::pipeline::found_lungs(img, opts) {
+            Ok(found) => PairShape::with_found(id, &mask, &found.labels),
+            // Nothing found: the shapes still count, without a correction.
+            Err(_) => PairShape::from_mask(id, &mask),
+        })
+    }
+
+    /// Both lungs of the expert `mask` and the lungs found in the same image (`found`: a label
+    /// image, 1 right, 2 left, at the working resolution of a 256-pixel reference scale or
+    /// any other), with the corrections that relate them; `None` when the mask does not hold
+    /// two lungs.
+    pub fn with_found(id: &str, mask: &Mask, found: &Mask) -> Option<PairShape> {
+        let truth = two_lungs(&mask.map(|&v| u8::from(v != 0))).labels;
+        let scale = 256.0 / found.width().max(found.height()).max(1) as f32;
+        Some(PairShape {
+            id: id.to_string(),
+            right: LungShape::from_labels(&truth, 1)?,
+            left: LungShape::from_labels(&truth, 2)?,
+            found: [
+                LungShape::from_labels(found, 1),
+                LungShape::from_labels(found, 2),
+            ],
+            correction: [1, 2].map(|l| Correction::measure(found, l, scale, &truth, l)),
+        })
+    }
+
+    /// The lung on `side` (0 right, 1 left).
+    pub fn lung(&self, side: usize) -> &LungShape {
+        if side == 0 {
+            &self.right
+        } else {
+            &self.left
+        }
+    }
+
+    /// Both lungs of a binary or label mask (largest plausible component each side of the
+    /// midline); `None` when a lung is missing.
+    pub fn from_mask(id: &str, mask: &Mask) -> Option<PairShape> {
+        let pair = two_lungs(&mask.map(|&v| u8::from(v != 0)));
+        Some(PairShape {
+            id: id.to_string(),
+            right: LungShape::from_labels(&pair.labels, 1)?,
+            left: LungShape::from_labels(&pair.labels, 2)?,
+            found: [None, None],
+            correction: [None, None],
+        })
+    }
+}
+
+/// A learned lung shape prior: the training masks' lungs, each reduced to its bounding box
+/// and a `grid[0] × grid[1]` coverage grid.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct ShapePrior {
+    /// Always [`PRIOR_FORMAT`].
+    pub format: String,
+    /// [`PRIOR_VERSION`] when written.
+    pub format_version: u32,
+    /// The lungfield version that wrote it.
+    pub lungfield_version: String,
+    /// Grid columns and rows per lung.
+    pub grid: (usize, usize),
+    /// The segmentation settings the corrections were measured with (`None` for a prior
+    /// fitted on masks alone); the corrections suit those settings.
+    #[serde(default)]
+    pub segment: Option<crate::options::SegmentOptions>,
+    /// Masks skipped at fitting (no two lungs found), with the reason.
+    pub skipped: Vec<String>,
+    /// The training shapes, sorted by id.
+    pub exemplars: Vec<PairShape>,
+}
+
+impl ShapePrior {
+    /// A prior from shapes already reduced (sorted by id for determinism).
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] when fewer than 3 shapes are given.
+    pub fn from_shapes(mut exemplars: Vec<PairShape>, skipped: Vec<String>) -> Result<Self> {
+        if exemplars.len() < 3 {
+            return Err(Error::InvalidOption(format!(
+                "a shape prior needs at least 3 masks with two lungs each, got {}",
+                exemplars.len()
+            )));
+        }
+        exemplars.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(ShapePrior {
+            format: PRIOR_FORMAT.into(),
+            format_version: PRIOR_VERSION,
+            lungfield_version: env!("CARGO_PKG_VERSION").into(),
+            grid: (GRID_W, GRID_H),
+            segment: None,
+            skipped,
+            exemplars,
+        })
+    }
+
+    /// Fits a prior on mask files (read in parallel; the result does not depend on the
+    /// thread count or the order of `files`). Masks without two lungs are skipped and listed.
+    ///
+    /// # Errors
+    /// The first unreadable mask file (named), or too few usable masks.
+    pub fn fit_files(files: &[PathBuf]) -> Result<Self> {
+        let shapes: Vec<(String, Option<PairShape>)> = files
+            .par_iter()
+            .map(|p| {
+                let id = p
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let m = crate::io::read_mask(p)?;
+                Ok((id.clone(), PairShape::from_mask(&id, &m)))
+            })
+            .collect::<Result<_>>()?;
+        let mut skipped = Vec::new();
+        let mut ok = Vec::new();
+        for (id, s) in shapes {
+            match s {
+                Some(s) => ok.push(s),
+                None => skipped.push(format!("{id}: two lungs not found")),
+            }
+        }
+        skipped.sort();
+        Self::from_shapes(ok, skipped)
+    }
+
+    /// Fits a prior on a dataset's images and masks (degraded images left out): each expert
+    /// mask gives its lungs' shapes, and what lungfield's image-driven stages (with `opts`)
+    /// find in the image gives the correction that pulls found lungs towards expert ones.
+    /// Deterministic at any thread count.
+    ///
+    /// # Errors
+    /// The first unreadable image or mask (named), or too few usable masks.
+    pub fn fit_dataset(
+        data: &crate::io::Dataset,
+        opts: &crate::options::SegmentOptions,
+    ) -> Result<Self> {
+        let samples: Vec<&crate::io::Sample> = data
+            .samples
+            .iter()
+            .filter(|s| s.mask.is_some() && !s.degraded)
+            .collect();
+        let shapes: Vec<(String, Option<PairShape>)> = samples
+            .par_iter()
+            .map(|s| {
+                let Some(mask) = &s.mask else {
+                    return Ok((s.id.clone(), None));
+                };
+                let img = crate::io::decode_file(&s.image)?;
+                Ok((
+                    s.id.clone(),
+                    PairShape::from_sample(&s.id, &img, mask, opts)?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let mut skipped = Vec::new();
+        let mut ok = Vec::new();
+        for (id, s) in shapes {
+            match s {
+                Some(s) => ok.push(s),
+                None => skipped.push(format!("{id}: two lungs not found in the mask")),
+            }
+        }
+        let mut prior = Self::from_shapes(ok, skipped)?;
+        prior.segment = Some(*opts);
+        Ok(prior)
+    }
+
+    /// Saves the prior as JSON, atomically.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the file.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let bytes = serde_json::to_vec(self).map_err(|e| Error::Model {
+            path: path.to_path_buf(),
+            reason: format!("cannot serialise the prior: {e}"),
+        })?;
+        crate::io::write_atomic(path, &bytes)
+    }
+
+    /// Loads and checks a prior file.
+    ///
+    /// # Errors
+    /// [`Error::Model`] naming the file when it is too large, malformed, truncated, from
+    /// another format version or inconsistent (wrong grid sizes, boxes outside the image).
+    pub fn load(path: &Path) -> Result<Self> {
+        let bad = |reason: String| Error::Model {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let len = std::fs::metadata(path).map_err(io)?.len();
+        if len > MAX_PRIOR_BYTES {
+            return Err(bad(format!(
+                "{len} bytes is larger than any prior lungfield writes ({MAX_PRIOR_BYTES})"
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(io)?;
+        let p: ShapePrior = serde_json::from_slice(&bytes).map_err(|e| {
+            bad(format!(
+                "not a lungfield prior file ({e}); make one with `lungfield prior fit`"
+            ))
+        })?;
+        if p.format != PRIOR_FORMAT {
+            return Err(bad(format!(
+                "format is {:?}, not {PRIOR_FORMAT:?}",
+                p.format
+            )));
+        }
+        if p.format_version != PRIOR_VERSION {
+            return Err(bad(format!(
+                "prior format version {} (this lungfield reads version {PRIOR_VERSION}); refit it with `lungfield prior fit`",
+                p.format_version
+            )));
+        }
+        p.check().map_err(bad)?;
+        Ok(p)
+    }
+
+    fn check(&self) -> std::result::Result<(), String> {
+        if self.grid != (GRID_W, GRID_H) {
+            return Err(format!(
+                "grid {:?} differs from this lungfield's {:?}",
+                self.grid,
+                (GRID_W, GRID_H)
+            ));
+        }
+        if self.exemplars.len() < 3 {
+            return Err(format!(
+                "{} shapes; at least 3 needed",
+                self.exemplars.len()
+            ));
+        }
+        for e in &self.exemplars {
+            for s in [&e.right, &e.left]
+                .into_iter()
+                .chain(e.found.iter().flatten())
+            {
+                let f = s.frac;
+                let ok = f.iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v))
+                    && f[0] < f[2]
+                    && f[1] < f[3];
+                if !ok || s.grid.len() != GRID_W * GRID_H {
+                    return Err(format!("shape {:?} is malformed", e.id));
+                }
+            }
+            if !e.correction.iter().flatten().all(Correction::is_valid) {
+                return Err(format!("shape {:?} has a malformed correction grid", e.id));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair_mask(w: usize, shift: usize) -> Mask {
+        let mut m = Mask::new(w, w);
+        for y in 10 + shift..50 {
+            for x in 6..26 {
+                m.set(x, y, 255);
+                m.set(x + 32, y, 255);
+            }
+        }
+        m
+    }
+
+    fn prior() -> ShapePrior {
+        let shapes = (0..4)
+            .map(|i| PairShape::from_mask(&format!("m{i}"), &pair_mask(64, i)).unwrap())
+            .collect();
+        ShapePrior::from_shapes(shapes, vec!["x: two lungs not found".into()]).unwrap()
+    }
+
+    #[test]
+    fn saves_and_loads_the_same_prior() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("lungs.lfp");
+        let a = prior();
+        a.save(&p).unwrap();
+        let b = ShapePrior::load(&p).unwrap();
+        assert_eq!(a.exemplars, b.exemplars);
+        assert_eq!(a.skipped, b.skipped);
+    }
+
+    #[test]
+    fn too_few_masks_is_an_error() {
+        let shapes = vec![PairShape::from_mask("a", &pair_mask(64, 0)).unwrap()];
+        assert!(ShapePrior::from_shapes(shapes, Vec::new()).is_err());
+        assert_eq!(PairShape::from_mask("empty", &Mask::new(64, 64)), None);
+    }
+
+    #[test]
+    fn broken_files_are_refused_with_the_file_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good.lfp");
+        prior().save(&good).unwrap();
+        let text = std::fs::read_to_string(&good).unwrap();
+        let mut cases: Vec<(&str, String)> = vec![
+            ("empty", String::new()),
+            ("truncated", text[..text.len() / 2].to_string()),
+            ("not json", "PNG\u{1a}garbage".into()),
+            (
+                "other format",
+                text.replace(PRIOR_FORMAT, "lungfield-model"),
+            ),
+            (
+                "other version",
+                text.replace("\"format_version\":1", "\"format_version\":99"),
+            ),
+        ];
+        // A grid that is not base64, and one of the wrong length.
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["exemplars"][0]["right"]["grid"] = "!!!".into();
+        cases.push(("bad base64", v.to_string()));
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["exemplars"][1]["left"]["grid"] = "AAAA".into();
+        cases.push(("short grid", v.to_string()));
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["exemplars"][2]["left"]["frac"] = serde_json::json!([0.5, 0.1, 0.2, 0.9]);
+        cases.push(("inverted box", v.to_string()));
+        for (what, body) in cases {
+            let p = dir.path().join(format!("{}.lfp", what.replace(' ', "_")));
+            std::fs::write(&p, body).unwrap();
+            let err = ShapePrior::load(&p).expect_err(what).to_string();
+            assert!(err.contains(&*p.to_string_lossy()), "{what}: {err}");
+        }
+        // Larger than any prior: refused before reading (a sparse file, no disk used).
+        let huge = dir.path().join("huge.lfp");
+        std::fs::File::create(&huge)
+            .unwrap()
+            .set_len(MAX_PRIOR_BYTES + 1)
+            .unwrap();
+        let err = ShapePrior::load(&huge).unwrap_err().to_string();
+        assert!(err.contains("larger than any prior"), "{err}");
+    }
+
+    #[test]
+    fn fitting_files_does_not_depend_on_threads_or_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for i in 0..5 {
+            let p = dir.path().join(format!("m{i}_mask.png"));
+            crate::io::write_png_gray8(&p, &pair_mask(64, i)).unwrap();
+            files.push(p);
+        }
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let a = one.install(|| ShapePrior::fit_files(&files)).unwrap();
+        files.reverse();
+        let two = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let b = two.install(|| ShapePrior::fit_files(&files)).unwrap();
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        assert_eq!(a.exemplars.len(), 5);
+        assert_eq!(a.exemplars[0].id, "m0_mask");
+    }
+}
