@@ -45,4 +45,6 @@ pub mod simd;
 pub use error::{Error, Result};
 pub use image::{GrayF32, GrayU16, GrayU8, Mask, Plane};
 pub use options::SegmentOptions;
-pub use pipeline::{segment_radiograph, segment_with_prior, working_image, Segmentation, MIN_SIDE};
+pub use pipeline::{
+    found_lungs, segment_radiograph, segment_with_prior, working_image, Segmentation, MIN_SIDE,
+};

@@ -178,11 +178,13 @@ pub fn segment_with_prior(
     })
 }
 
-/// The image-driven lungs at working resolution: everything before the shape prior.
+/// The image-driven lungs at working resolution (label image: 1 right, 2 left): everything
+/// before the shape prior and the return to the original size. What a shape prior's
+/// corrections are measured against ([`crate::segment::prior::PairShape::with_found`]).
 ///
 /// # Errors
 /// As [`segment_radiograph`].
-pub(crate) fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<LungPair> {
+pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<LungPair> {
     let work = working_image(img, opts)?;
     let smooth = gaussian_u8(
         &median3_u8(&work, opts.backend),
