@@ -32,7 +32,8 @@ pub struct EvalRow {
     /// Dice, Jaccard, HD95 (an image with no lungs found scores as an empty prediction).
     #[serde(flatten)]
     pub scores: MaskScores,
-    /// Segmentation time in milliseconds, one thread, decoding excluded.
+    /// Segmentation time in milliseconds, one thread, decoding excluded (`timing.csv`).
+    #[serde(skip)]
     pub ms: f64,
     /// Plausibility warnings or the segmentation error, `; `-separated.
     pub flags: String,
@@ -61,9 +62,12 @@ pub struct EvalSummary {
     pub hd95_median_px: f64,
     /// 95th percentile of HD95 in pixels.
     pub hd95_p95_px: f64,
-    /// Mean segmentation time per image in ms (one thread per image, decoding excluded).
+    /// Mean segmentation time per image in ms (one thread per image, decoding excluded); a
+    /// measurement, so written to `timing.json`, not `summary.json`.
+    #[serde(skip)]
     pub ms_per_image: f64,
-    /// Median segmentation time per image in ms.
+    /// Median segmentation time per image in ms (`timing.json`).
+    #[serde(skip)]
     pub ms_median: f64,
     /// The subset scored (`all`, `train`, `val`, `test`).
     pub subset: String,

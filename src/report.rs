@@ -8,8 +8,10 @@ use crate::error::{Error, Result};
 use crate::evaluate::Evaluation;
 use crate::io::write_atomic;
 
-/// Writes `per_image.csv` (id, dice, jaccard, hd95_px, ms, flags) and `summary.json` into `dir`
-/// (created if missing).
+/// Writes `per_image.csv` (id, dice, jaccard, hd95_px, flags) and `summary.json`, which
+/// depend only on the inputs and options (bit-identical at any thread count and across runs),
+/// and `timing.csv` (id, ms) and `timing.json` (ms_per_image, ms_median, instruction_set),
+/// which are measurements, into `dir` (created if missing).
 ///
 /// # Errors
 /// [`Error::Io`] naming the file that could not be written.
@@ -20,26 +22,42 @@ pub fn write_evaluation(dir: &Path, ev: &Evaluation) -> Result<()> {
     })?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     let bad = |e: csv::Error| Error::InvalidOption(format!("CSV: {e}"));
-    csv.write_record(["id", "dice", "jaccard", "hd95_px", "ms", "flags"])
+    csv.write_record(["id", "dice", "jaccard", "hd95_px", "flags"])
         .map_err(bad)?;
+    let mut timing = csv::Writer::from_writer(Vec::new());
+    timing.write_record(["id", "ms"]).map_err(bad)?;
     for r in &ev.rows {
         csv.write_record([
             r.id.clone(),
             format!("{:.6}", r.scores.dice),
             format!("{:.6}", r.scores.jaccard),
             format!("{:.3}", r.scores.hd95_px),
-            format!("{:.3}", r.ms),
             r.flags.clone(),
         ])
         .map_err(bad)?;
+        timing
+            .write_record([r.id.clone(), format!("{:.3}", r.ms)])
+            .map_err(bad)?;
     }
-    let bytes = csv
-        .into_inner()
-        .map_err(|e| Error::InvalidOption(format!("CSV: {e}")))?;
-    write_atomic(&dir.join("per_image.csv"), &bytes)?;
-    let json = serde_json::to_vec_pretty(&ev.summary)
-        .map_err(|e| Error::InvalidOption(format!("JSON: {e}")))?;
-    write_atomic(&dir.join("summary.json"), &json)
+    let csv_done = |w: csv::Writer<Vec<u8>>| {
+        w.into_inner()
+            .map_err(|e| Error::InvalidOption(format!("CSV: {e}")))
+    };
+    write_atomic(&dir.join("per_image.csv"), &csv_done(csv)?)?;
+    write_atomic(&dir.join("timing.csv"), &csv_done(timing)?)?;
+    write_atomic(&dir.join("summary.json"), &to_json(&ev.summary)?)?;
+    let t = &ev.summary;
+    let timing_json = serde_json::json!({
+        "ms_per_image": t.ms_per_image,
+        "ms_median": t.ms_median,
+        "instruction_set": t.instruction_set,
+        "note": "one thread per image, decoding excluded",
+    });
+    write_atomic(&dir.join("timing.json"), &to_json(&timing_json)?)
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec_pretty(v).map_err(|e| Error::InvalidOption(format!("JSON: {e}")))
 }
 
 /// A short human-readable table of an evaluation.

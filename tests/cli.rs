@@ -102,7 +102,7 @@ fn evaluate_writes_csv_and_summary() {
     let (r, out) = evaluate("phantoms", &[]);
     assert_exit(&r, 0);
     let csv = std::fs::read_to_string(out.path().join("per_image.csv")).unwrap();
-    assert!(csv.starts_with("id,dice,jaccard,hd95_px,ms"));
+    assert!(csv.starts_with("id,dice,jaccard,hd95_px,flags\n"), "{csv}");
     assert_eq!(csv.lines().count(), 9);
     let s = summary(&out);
     for k in [
@@ -113,12 +113,61 @@ fn evaluate_writes_csv_and_summary() {
         "dice_p5",
         "jaccard_mean",
         "hd95_median_px",
-        "ms_per_image",
     ] {
         assert!(s.get(k).is_some(), "summary.json lacks {k}");
     }
+    assert!(
+        s.get("ms_per_image").is_none(),
+        "timings belong in timing.json"
+    );
     assert_eq!(s["n"], 8);
     assert!(s["dice_mean"].as_f64().unwrap() > 0.85);
+    let timing = std::fs::read_to_string(out.path().join("timing.csv")).unwrap();
+    assert!(timing.starts_with("id,ms\n") && timing.lines().count() == 9);
+    let t: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("timing.json")).unwrap()).unwrap();
+    assert!(t["ms_per_image"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn results_are_bit_identical_at_1_and_2_threads() {
+    let runs: Vec<_> = ["1", "2"]
+        .iter()
+        .map(|j| evaluate("phantoms", &["-j", j, "--prior-cv", "2"]))
+        .collect();
+    for f in ["per_image.csv", "summary.json"] {
+        let read = |o: &tempfile::TempDir| std::fs::read(o.path().join(f)).unwrap();
+        assert_exit(&runs[0].0, 0);
+        assert_eq!(read(&runs[0].1), read(&runs[1].1), "{f} differs");
+    }
+    let masks: Vec<tempfile::TempDir> = ["1", "2"]
+        .iter()
+        .map(|j| {
+            let out = tempfile::tempdir().unwrap();
+            let r = bin()
+                .args(["segment", "-j", j])
+                .arg(fixture("phantoms/images"))
+                .arg("-o")
+                .arg(out.path())
+                .output()
+                .unwrap();
+            assert_exit(&r, 0);
+            out
+        })
+        .collect();
+    let mut names: Vec<_> = std::fs::read_dir(masks[0].path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 8);
+    for n in names {
+        assert_eq!(
+            std::fs::read(masks[0].path().join(&n)).unwrap(),
+            std::fs::read(masks[1].path().join(&n)).unwrap(),
+            "{n:?} differs"
+        );
+    }
 }
 
 #[test]

@@ -12,6 +12,10 @@ use crate::image::{GrayU16, GrayU8, Mask};
 /// before any pixel memory is allocated. 100 megapixels is more than any radiograph.
 pub const MAX_PIXELS: u64 = 100_000_000;
 
+/// The largest image file lungfield reads, in bytes (checked before reading): 1 GiB, far more
+/// than an uncompressed 16-bit RGB radiograph of [`MAX_PIXELS`] needs.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
 /// A decoded radiograph: 8-bit or 16-bit grey, as the file had it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Radiograph {
@@ -121,25 +125,71 @@ fn to_gray(img: DynamicImage) -> Radiograph {
 /// Reads and decodes a radiograph file.
 ///
 /// # Errors
-/// [`Error::Io`] when the file cannot be read, [`Error::Decode`] as for [`decode_bytes`].
+/// [`Error::Io`] when the file cannot be read, [`Error::Decode`] as for [`decode_bytes`] and
+/// for a file that is not a regular file or is larger than [`MAX_FILE_BYTES`].
 pub fn decode_file(path: &Path) -> Result<Radiograph> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(decode_err(path, "not a regular file"));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(decode_err(
+            path,
+            format!(
+                "{} bytes is over the limit of {MAX_FILE_BYTES} bytes for an image file",
+                meta.len()
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
     decode_bytes(&bytes, path)
 }
 
 /// Reads a lung mask file: any pixel above half its range is inside (value 1).
 ///
 /// # Errors
-/// As [`decode_file`].
+/// As [`decode_file`], and [`Error::BadImage`] for a file that is not a binary mask (more
+/// than [`MAX_MASK_GREY`] of its pixels grey).
 pub fn read_mask(path: &Path) -> Result<Mask> {
-    Ok(match decode_file(path)? {
-        Radiograph::U8(p) => p.map(|&v| u8::from(v >= 128)),
-        Radiograph::U16(p) => p.map(|&v| u8::from(v >= 32768)),
-    })
+    // Grey levels in the middle of the range (10–90 %) are neither background nor lung: a few
+    // on the outline are resampling; many mean this is not a mask (a radiograph given by
+    // mistake, a probability map).
+    let (mask, between) = match decode_file(path)? {
+        Radiograph::U8(p) => (
+            p.map(|&v| u8::from(v >= 128)),
+            p.as_slice()
+                .iter()
+                .filter(|&&v| (26..=229).contains(&v))
+                .count(),
+        ),
+        Radiograph::U16(p) => (
+            p.map(|&v| u8::from(v >= 32768)),
+            p.as_slice()
+                .iter()
+                .filter(|&&v| (6554..=58981).contains(&v))
+                .count(),
+        ),
+    };
+    let frac = between as f64 / mask.len().max(1) as f64;
+    if frac > MAX_MASK_GREY {
+        return Err(Error::BadImage {
+            path: path.to_path_buf(),
+            reason: format!(
+                "not a binary mask: {:.0}% of its pixels are grey (neither background nor lung)",
+                frac * 100.0
+            ),
+        });
+    }
+    Ok(mask)
 }
+
+/// Largest share of a mask's pixels allowed between 10 % and 90 % of the grey range (anti-aliased
+/// outlines), above which [`read_mask`] refuses the file as not a binary mask.
+pub const MAX_MASK_GREY: f64 = 0.02;
 
 /// [`read_mask`], checked to be the size of the radiograph it belongs to.
 ///

@@ -8,7 +8,10 @@ mod encode;
 
 pub use atomic::write_atomic;
 pub use dataset::{find_images, find_masks, split_for, Dataset, Sample, Split, Subset};
-pub use decode::{decode_bytes, decode_file, read_mask, read_mask_for, Radiograph, MAX_PIXELS};
+pub use decode::{
+    decode_bytes, decode_file, read_mask, read_mask_for, Radiograph, MAX_FILE_BYTES, MAX_MASK_GREY,
+    MAX_PIXELS,
+};
 pub use encode::{
     encode_png_gray16, encode_png_gray8, encode_png_rgb8, write_png_gray8, write_png_rgb8,
 };

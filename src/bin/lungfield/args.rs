@@ -295,6 +295,10 @@ pub struct SegmentArgs {
     /// Also write OUT/<stem>_overlay.png with the lung outlines.
     #[arg(long)]
     pub overlay: bool,
+    /// Skip inputs whose outputs are already in OUT (outputs are written atomically, so an
+    /// existing one is complete): finishes an interrupted batch.
+    #[arg(long)]
+    pub resume: bool,
     /// Pipeline options.
     #[command(flatten)]
     pub pipeline: PipelineArgs,

@@ -1,100 +1,186 @@
 //! Batch runs: one library call per file in parallel, failures reported per file, never
-//! stopping the batch.
+//! stopping the batch; `--resume` skips finished files; Ctrl-C stops cleanly.
 
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 
 use lungfield::segment::prior::ShapePrior;
 use lungfield::{io, overlay, segment_with_prior, SegmentOptions};
 
+/// Set by Ctrl-C (SIGINT) or SIGTERM: files not yet started are left for `--resume`.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the Ctrl-C / SIGTERM handler (once; later calls are no-ops).
+pub fn catch_interrupts() {
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            // A second Ctrl-C: stop now (outputs are atomic, so nothing is left half written).
+            std::process::exit(130);
+        }
+        eprintln!("interrupted: finishing the images in progress (Ctrl-C again to stop now)");
+    });
+}
+
+/// Whether the batch was interrupted.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 /// What happened to one input file.
 pub enum Outcome {
     /// Written; any plausibility warnings.
     Done(Vec<String>),
+    /// Its outputs were already there (`--resume`).
+    Skipped,
+    /// Not started: the batch was interrupted.
+    NotStarted,
     /// Failed with this error.
     Failed(lungfield::Error),
 }
 
-fn stem(p: &Path) -> String {
-    p.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "image".into())
+/// `OUT/<stem><suffix>`, keeping the stem's exact bytes (non-UTF-8 names included).
+fn output(out: &Path, stem: &OsStr, suffix: &str) -> PathBuf {
+    let mut name = OsString::from(stem);
+    name.push(suffix);
+    out.join(name)
 }
 
-fn segment_file(
-    path: &Path,
-    out: &Path,
-    overlay: bool,
-    opts: &SegmentOptions,
-    prior: Option<&ShapePrior>,
-) -> Outcome {
-    let run = || -> lungfield::Result<Vec<String>> {
-        let img = io::decode_file(path)?;
-        let seg = segment_with_prior(&img, opts, prior).map_err(|e| e.in_file(path))?;
-        let name = stem(path);
-        io::write_png_gray8(&out.join(format!("{name}_mask.png")), &seg.mask_u8())?;
-        if overlay {
-            let grey = img.to_u8();
-            let thickness = (grey.width().max(grey.height()) / 300).max(1);
-            let rgb = overlay::overlay_rgb(&grey, &seg.labels, thickness);
-            io::write_png_rgb8(
-                &out.join(format!("{name}_overlay.png")),
-                &rgb,
-                grey.width(),
-                grey.height(),
-            )?;
+fn stem(p: &Path) -> &OsStr {
+    p.file_stem().unwrap_or(OsStr::new("image"))
+}
+
+/// Settings of one `segment` batch.
+pub struct SegmentBatch<'a> {
+    /// Output folder.
+    pub out: &'a Path,
+    /// Also write overlays.
+    pub overlay: bool,
+    /// Skip inputs whose outputs exist.
+    pub resume: bool,
+    /// Pipeline options.
+    pub opts: &'a SegmentOptions,
+    /// Shape prior, if any.
+    pub prior: Option<&'a ShapePrior>,
+}
+
+impl SegmentBatch<'_> {
+    fn outputs(&self, path: &Path) -> Vec<PathBuf> {
+        let s = stem(path);
+        let mut v = vec![output(self.out, s, "_mask.png")];
+        if self.overlay {
+            v.push(output(self.out, s, "_overlay.png"));
         }
-        Ok(seg.flags)
-    };
-    match run() {
-        Ok(flags) => Outcome::Done(flags),
-        Err(e) => Outcome::Failed(e),
+        v
+    }
+
+    fn one(&self, path: &Path) -> Outcome {
+        if interrupted() {
+            return Outcome::NotStarted;
+        }
+        let outputs = self.outputs(path);
+        // Outputs are written atomically: one that exists is complete.
+        if self.resume && outputs.iter().all(|p| p.is_file()) {
+            return Outcome::Skipped;
+        }
+        let run = || -> lungfield::Result<Vec<String>> {
+            let img = io::decode_file(path)?;
+            let seg =
+                segment_with_prior(&img, self.opts, self.prior).map_err(|e| e.in_file(path))?;
+            io::write_png_gray8(&outputs[0], &seg.mask_u8())?;
+            if let Some(o) = outputs.get(1) {
+                let grey = img.to_u8();
+                let thickness = (grey.width().max(grey.height()) / 300).max(1);
+                let rgb = overlay::overlay_rgb(&grey, &seg.labels, thickness);
+                io::write_png_rgb8(o, &rgb, grey.width(), grey.height())?;
+            }
+            Ok(seg.flags)
+        };
+        match run() {
+            Ok(flags) => Outcome::Done(flags),
+            Err(e) => Outcome::Failed(e),
+        }
     }
 }
 
-/// Segments every file, writing masks (and overlays) into `out`. Returns the number of failures.
-pub fn segment_all(
-    files: &[PathBuf],
-    out: &Path,
-    overlay: bool,
-    opts: &SegmentOptions,
-    prior: Option<&ShapePrior>,
-) -> Result<usize> {
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("creating output folder {}", out.display()))?;
+/// Refuses inputs whose outputs would overwrite each other (the same file name in two
+/// folders), before any work.
+fn check_unique_stems(files: &[PathBuf]) -> Result<()> {
+    let mut seen: HashMap<&OsStr, &Path> = HashMap::new();
+    for f in files {
+        if let Some(first) = seen.insert(stem(f), f) {
+            bail!(
+                "{} and {} would both write {}_mask.png: rename one, or run them into separate output folders",
+                first.display(),
+                f.display(),
+                stem(f).to_string_lossy()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Counts of a finished (or interrupted) batch.
+pub struct Tally {
+    /// Inputs that failed.
+    pub failed: usize,
+    /// Inputs not started because of an interruption.
+    pub not_started: usize,
+}
+
+/// Segments every file, writing masks (and overlays) into `b.out`. Reports each failure on
+/// stderr and a summary line at the end.
+pub fn segment_all(files: &[PathBuf], b: &SegmentBatch<'_>) -> Result<Tally> {
+    check_unique_stems(files)?;
+    std::fs::create_dir_all(b.out)
+        .with_context(|| format!("creating output folder {}", b.out.display()))?;
     // Fail before any work when the folder is not writable.
-    io::write_atomic(&out.join(".lungfield-write-test"), b"")
-        .with_context(|| format!("output folder {} is not writable", out.display()))?;
-    let _ = std::fs::remove_file(out.join(".lungfield-write-test"));
-    let outcomes: Vec<(&PathBuf, Outcome)> = files
+    io::write_atomic(&b.out.join(".lungfield-write-test"), b"")
+        .with_context(|| format!("output folder {} is not writable", b.out.display()))?;
+    let _ = std::fs::remove_file(b.out.join(".lungfield-write-test"));
+    // Each worker reports as it goes; only small outcomes are kept, never images.
+    let outcomes: Vec<Outcome> = files
         .par_iter()
-        .map(|p| (p, segment_file(p, out, overlay, opts, prior)))
+        .map(|p| {
+            let o = b.one(p);
+            match &o {
+                Outcome::Done(flags) if !flags.is_empty() => {
+                    eprintln!("{}: warning: {}", p.display(), flags.join("; "));
+                }
+                Outcome::Failed(e) => eprintln!("{e}"),
+                _ => {}
+            }
+            o
+        })
         .collect();
-    let mut failed = 0;
-    for (path, o) in &outcomes {
-        match o {
-            Outcome::Done(flags) if !flags.is_empty() => {
-                eprintln!("{}: warning: {}", path.display(), flags.join("; "));
-            }
-            Outcome::Done(_) => {}
-            Outcome::Failed(e) => {
-                failed += 1;
-                eprintln!("{e}");
-            }
-        }
-    }
-    eprintln!(
-        "segmented {} of {} images into {}{}",
-        files.len() - failed,
+    let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
+    let done = count(|o| matches!(o, Outcome::Done(_)));
+    let skipped = count(|o| matches!(o, Outcome::Skipped));
+    let failed = count(|o| matches!(o, Outcome::Failed(_)));
+    let not_started = count(|o| matches!(o, Outcome::NotStarted));
+    let mut line = format!(
+        "segmented {done} of {} images into {}",
         files.len(),
-        out.display(),
-        if failed > 0 {
-            format!(" ({failed} failed)")
-        } else {
-            String::new()
-        }
+        b.out.display()
     );
-    Ok(failed)
+    if skipped > 0 {
+        line += &format!(", {skipped} already done (--resume)");
+    }
+    if failed > 0 {
+        line += &format!(", {failed} failed");
+    }
+    if not_started > 0 {
+        line += &format!(
+            ", {not_started} not started (interrupted: run again with --resume to finish)"
+        );
+    }
+    eprintln!("{line}");
+    Ok(Tally {
+        failed,
+        not_started,
+    })
 }

@@ -1,6 +1,7 @@
 //! The `lungfield` command: parses arguments and calls the library. Exit codes: 0 all
 //! succeeded, 1 some inputs failed (each named on stderr), 2 a fatal error (bad arguments,
-//! unreadable dataset, unwritable output).
+//! unreadable dataset, unwritable output, clashing output names), 130 interrupted (Ctrl-C or
+//! SIGTERM; finished outputs are complete, `--resume` does the rest).
 
 mod args;
 mod batch;
@@ -14,6 +15,11 @@ use clap::Parser;
 use args::{Cli, Command, PriorCommand};
 use lungfield::evaluate::PriorSource;
 use lungfield::segment::prior::ShapePrior;
+
+/// A batch stopped by Ctrl-C or SIGTERM (exit code 130).
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+struct Interrupted;
 
 fn threads(n: Option<usize>) -> Result<()> {
     if let Some(n) = n {
@@ -51,14 +57,21 @@ fn run(cli: Cli) -> Result<bool> {
                 anyhow::bail!("no image files found in the given paths");
             }
             let prior = load_prior(&a.pipeline)?;
-            let failed = batch::segment_all(
+            batch::catch_interrupts();
+            let tally = batch::segment_all(
                 &files,
-                &a.out,
-                a.overlay,
-                &(&a.pipeline).into(),
-                prior.as_ref(),
+                &batch::SegmentBatch {
+                    out: &a.out,
+                    overlay: a.overlay,
+                    resume: a.resume,
+                    opts: &(&a.pipeline).into(),
+                    prior: prior.as_ref(),
+                },
             )?;
-            Ok(failed == 0)
+            if tally.not_started > 0 {
+                return Err(Interrupted.into());
+            }
+            Ok(tally.failed == 0)
         }
         Command::Evaluate(a) => {
             threads(a.pipeline.threads)?;
@@ -234,11 +247,25 @@ fn bench(a: &args::BenchArgs) -> Result<bool> {
     Ok(true)
 }
 
+/// Output piped into `head` and the like ends quietly, as Unix tools do, instead of failing
+/// to print.
+fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default SIGPIPE action before any thread is started; no handler
+    // code runs (the default action ends the process).
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
+        // The batch already said what was left undone.
+        Err(e) if e.is::<Interrupted>() => ExitCode::from(130),
         Err(e) => {
             eprintln!("lungfield: error: {e:#}");
             ExitCode::from(2)
