@@ -113,8 +113,22 @@ fn train_then_classify_and_refuse_broken_models() {
     assert_eq!(v["format"], "lungfield-model");
     assert!(v["feature_names"].as_array().unwrap().len() > 150);
     assert_eq!(v["training_set_hash"].as_str().unwrap().len(), 16);
+    // Tampered trees: a child pointing outside its tree (or back to its parent, a loop), a
+    // split on a feature that does not exist.
+    let mut v2 = v.clone();
+    let mut looped = v.clone();
+    v2["forest"]["chunks"][0][1]["forest_regressor"]["trees"][0]["nodes"][0]["true_child"] =
+        100_000.into();
+    looped["forest"]["chunks"][0][1]["forest_regressor"]["trees"][0]["nodes"][1]["false_child"] =
+        0.into();
+    let mut feature = v.clone();
+    feature["forest"]["chunks"][0][1]["forest_regressor"]["trees"][0]["nodes"][0]
+        ["split_feature"] = 5000.into();
     // Truncated, from another version, with other features: one clear error line, exit 2.
     let cases = [
+        ("child.lfm", v2.to_string(), "malformed forest"),
+        ("loop.lfm", looped.to_string(), "malformed forest"),
+        ("feature.lfm", feature.to_string(), "malformed forest"),
         (
             "truncated.lfm",
             text[..text.len() / 2].to_string(),

@@ -279,6 +279,30 @@ fn clashing_output_names_and_unwritable_folders_stop_before_any_work() {
         .unwrap();
     assert_eq!(r.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&r.stderr).lines().count(), 1);
+    // Every command that writes checks its output first: one line, exit 2.
+    let data = fixture("phantoms");
+    let data = data.to_str().unwrap();
+    for args in [
+        vec!["evaluate", "--data", data, "-o", "/proc/lungfield-x"],
+        vec!["features", "--data", data, "-o", "/proc/lungfield-x/f.csv"],
+        vec!["train", "--data", data, "-o", "/proc/lungfield-x.lfm"],
+        vec!["cv", "--data", data, "-o", "/proc/lungfield-x"],
+        vec![
+            "prior",
+            "fit",
+            "--data",
+            data,
+            "-o",
+            "/proc/lungfield-x.lfp",
+        ],
+        vec!["phantom", "--count", "2", "-o", "/proc/lungfield-x"],
+    ] {
+        let r = bin().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains("/proc"), "{err}");
+    }
 }
 
 #[test]

@@ -126,6 +126,64 @@ impl Forest {
         self.chunks.is_empty()
     }
 
+    /// Checks the trees of a forest read from a file: every split on an existing feature with
+    /// a finite threshold, every child after its parent and inside the tree (so prediction
+    /// cannot index out of bounds or loop), every output finite, the chunk sizes consistent.
+    ///
+    /// # Errors
+    /// What is wrong, for the first bad chunk, tree or node.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let v = serde_json::to_value(&self.chunks).map_err(|e| e.to_string())?;
+        let chunks = v.as_array().ok_or("no chunks")?;
+        let mut trees_total = 0;
+        for (c, chunk) in chunks.iter().enumerate() {
+            let size = chunk[0].as_u64().ok_or(format!("chunk {c}: no size"))? as usize;
+            let trees = chunk[1]["forest_regressor"]["trees"]
+                .as_array()
+                .ok_or(format!("chunk {c}: no trees"))?;
+            if trees.len() != size || size == 0 {
+                return Err(format!("chunk {c}: {} trees, {size} declared", trees.len()));
+            }
+            trees_total += size;
+            for (t, tree) in trees.iter().enumerate() {
+                let nodes = tree["nodes"]
+                    .as_array()
+                    .filter(|n| !n.is_empty())
+                    .ok_or(format!("chunk {c} tree {t}: no nodes"))?;
+                for (i, node) in nodes.iter().enumerate() {
+                    let at = || format!("chunk {c} tree {t} node {i}");
+                    if !node["output"].as_f64().is_some_and(f64::is_finite) {
+                        return Err(format!("{}: output is not a finite number", at()));
+                    }
+                    let children = [&node["true_child"], &node["false_child"]];
+                    if children.iter().all(|ch| ch.is_null()) {
+                        continue;
+                    }
+                    for ch in children {
+                        match ch.as_u64() {
+                            Some(k) if (k as usize) > i && (k as usize) < nodes.len() => {}
+                            _ => return Err(format!("{}: child {ch} out of order or range", at())),
+                        }
+                    }
+                    let f = node["split_feature"].as_u64().unwrap_or(u64::MAX);
+                    if f as usize >= self.n_features
+                        || !node["split_value"].as_f64().is_some_and(f64::is_finite)
+                    {
+                        return Err(format!(
+                            "{}: split on feature {f} of {}",
+                            at(),
+                            self.n_features
+                        ));
+                    }
+                }
+            }
+        }
+        if trees_total != self.n_trees {
+            return Err(format!("{trees_total} trees, {} declared", self.n_trees));
+        }
+        Ok(())
+    }
+
     /// Probability of class 1 for each row: the mean of all trees' leaf values.
     ///
     /// # Errors

@@ -138,13 +138,26 @@ impl Model {
             path: path.to_path_buf(),
             source,
         })?;
+        Model::from_json(&bytes, path)
+    }
+
+    /// A model from the bytes of a model file (`path` names it in errors), with every check of
+    /// [`Model::load`] but the size limit.
+    ///
+    /// # Errors
+    /// As [`Model::load`].
+    pub fn from_json(bytes: &[u8], path: &Path) -> Result<Model> {
+        let bad = |reason: String| Error::Model {
+            path: path.to_path_buf(),
+            reason,
+        };
         // Check the header first, so a file from another version gets a clear message.
         #[derive(serde::Deserialize)]
         struct Header {
             format: String,
             format_version: u32,
         }
-        let h: Header = serde_json::from_slice(&bytes).map_err(|e| {
+        let h: Header = serde_json::from_slice(bytes).map_err(|e| {
             bad(format!(
                 "not a lungfield model (or truncated): {e}; train one with `lungfield train`"
             ))
@@ -162,7 +175,7 @@ impl Model {
             )));
         }
         let m: Model =
-            serde_json::from_slice(&bytes).map_err(|e| bad(format!("malformed model: {e}")))?;
+            serde_json::from_slice(bytes).map_err(|e| bad(format!("malformed model: {e}")))?;
         let names = feature_names(&m.features);
         if names != m.feature_names || m.forest.n_features != names.len() {
             return Err(bad(format!(
@@ -176,6 +189,9 @@ impl Model {
                 "implausible model (no trees or threshold outside 0..1)".into(),
             ));
         }
+        m.forest
+            .check()
+            .map_err(|e| bad(format!("malformed forest: {e}")))?;
         Ok(m)
     }
 }

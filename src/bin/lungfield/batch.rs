@@ -6,7 +6,7 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use rayon::prelude::*;
 
 use lungfield::segment::prior::ShapePrior;
@@ -136,12 +136,7 @@ pub struct Tally {
 /// stderr and a summary line at the end.
 pub fn segment_all(files: &[PathBuf], b: &SegmentBatch<'_>) -> Result<Tally> {
     check_unique_stems(files)?;
-    std::fs::create_dir_all(b.out)
-        .with_context(|| format!("creating output folder {}", b.out.display()))?;
-    // Fail before any work when the folder is not writable.
-    io::write_atomic(&b.out.join(".lungfield-write-test"), b"")
-        .with_context(|| format!("output folder {} is not writable", b.out.display()))?;
-    let _ = std::fs::remove_file(b.out.join(".lungfield-write-test"));
+    crate::outputs::writable_dir(b.out)?;
     // Each worker reports as it goes; only small outcomes are kept, never images.
     let outcomes: Vec<Outcome> = files
         .par_iter()

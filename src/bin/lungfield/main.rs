@@ -5,6 +5,7 @@
 
 mod args;
 mod batch;
+mod outputs;
 mod screen;
 
 use std::process::ExitCode;
@@ -75,6 +76,7 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Command::Evaluate(a) => {
             threads(a.pipeline.threads)?;
+            outputs::writable_dir(&a.out)?;
             let data = lungfield::io::Dataset::open(&a.data)?;
             let prior = load_prior(&a.pipeline)?;
             let source = match (&prior, a.prior_cv) {
@@ -105,6 +107,7 @@ fn run(cli: Cli) -> Result<bool> {
                 size: a.size,
                 bits: a.bits,
             };
+            outputs::writable_dir(&a.out)?;
             let set = lungfield::phantom::write_set(&a.out, &opts)?;
             let tb = set.rows.iter().filter(|r| r.label == 1).count();
             println!(
@@ -124,6 +127,7 @@ fn run(cli: Cli) -> Result<bool> {
             opts.phantoms.size = a.size;
             opts.phantoms.seed = a.seed;
             let t = std::time::Instant::now();
+            outputs::writable_dir(&a.out)?;
             let r = lungfield::demo::run_demo(&a.out, &opts)?;
             println!(
                 "lungfield demo: {} phantoms ({} px) in {}",
@@ -174,6 +178,7 @@ fn run(cli: Cli) -> Result<bool> {
         Command::Prior(PriorCommand::Fit(a)) => {
             threads(a.pipeline.threads)?;
             let opts: lungfield::SegmentOptions = (&a.pipeline).into();
+            outputs::writable_file(&a.out)?;
             let t = std::time::Instant::now();
             let prior = match (&a.data, &a.masks) {
                 (Some(d), _) => ShapePrior::fit_dataset(&lungfield::io::Dataset::open(d)?, &opts)?,
@@ -207,6 +212,9 @@ fn run(cli: Cli) -> Result<bool> {
 }
 
 fn bench(a: &args::BenchArgs) -> Result<bool> {
+    if let Some(path) = &a.json {
+        outputs::writable_file(path)?;
+    }
     let mut img = lungfield::io::decode_file(&a.image)?.to_u8();
     if let Some(k) = a.scale {
         if !(k > 0.0 && k <= 16.0) {

@@ -46,6 +46,7 @@ fn table_of(d: &DataArgs, data: &Dataset) -> FeatureTable {
 }
 
 pub fn features(a: &FeaturesArgs) -> Result<bool> {
+    crate::outputs::writable_file(&a.out)?;
     let jobs = match &a.data {
         Some(dir) => jobs_from_dataset(&Dataset::open(dir)?, lungfield::io::Subset::All),
         None => {
@@ -73,6 +74,7 @@ pub fn features(a: &FeaturesArgs) -> Result<bool> {
 }
 
 pub fn train(a: &TrainArgs) -> Result<bool> {
+    crate::outputs::writable_file(&a.out)?;
     let data = open(&a.data)?;
     let t = table_of(&a.data, &data);
     let ok = report_failures(&t);
@@ -108,6 +110,9 @@ pub fn train(a: &TrainArgs) -> Result<bool> {
 }
 
 pub fn classify(a: &ClassifyArgs) -> Result<bool> {
+    if let Some(out) = &a.out {
+        crate::outputs::writable_file(out)?;
+    }
     let model = Model::load(&a.model)?;
     let files = find_images(&a.inputs)?;
     if files.is_empty() {
@@ -148,6 +153,7 @@ pub fn classify(a: &ClassifyArgs) -> Result<bool> {
 }
 
 pub fn cv(a: &CvArgs) -> Result<bool> {
+    crate::outputs::writable_dir(&a.out)?;
     let data = open(&a.data)?;
     let t = table_of(&a.data, &data);
     let ok = report_failures(&t);

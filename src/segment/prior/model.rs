@@ -261,7 +261,20 @@ impl ShapePrior {
             )));
         }
         let bytes = std::fs::read(path).map_err(io)?;
-        let p: ShapePrior = serde_json::from_slice(&bytes).map_err(|e| {
+        Self::from_json(&bytes, path)
+    }
+
+    /// A prior from the bytes of a prior file (`path` names it in errors), with every check
+    /// of [`ShapePrior::load`] but the size limit.
+    ///
+    /// # Errors
+    /// As [`ShapePrior::load`].
+    pub fn from_json(bytes: &[u8], path: &Path) -> Result<Self> {
+        let bad = |reason: String| Error::Model {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let p: ShapePrior = serde_json::from_slice(bytes).map_err(|e| {
             bad(format!(
                 "not a lungfield prior file ({e}); make one with `lungfield prior fit`"
             ))
