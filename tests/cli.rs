@@ -291,3 +291,83 @@ fn a_broken_prior_file_is_a_fatal_error_naming_it() {
     assert_exit(&r, 2);
     assert!(String::from_utf8_lossy(&r.stderr).contains("at least 2 folds"));
 }
+
+#[test]
+fn shards_split_a_batch_and_concatenate_to_the_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], out: &Path| {
+        let r = bin()
+            .args(args)
+            .arg("--data")
+            .arg(fixture("phantoms"))
+            .arg("-o")
+            .arg(out)
+            .output()
+            .unwrap();
+        assert_exit(&r, 0);
+    };
+    let whole = dir.path().join("all.csv");
+    run(&["features"], &whole);
+    let mut joined = Vec::new();
+    for i in 1..=3 {
+        let part = dir.path().join(format!("part{i}.csv"));
+        run(&["features", "--shard", &format!("{i}/3")], &part);
+        joined.extend(std::fs::read(&part).unwrap());
+    }
+    assert_eq!(joined, std::fs::read(&whole).unwrap());
+    // Segment shards cover every image exactly once.
+    let out = dir.path().join("masks");
+    for (i, n) in [(1, 2), (2, 3), (3, 3)] {
+        let r = bin()
+            .args(["segment", "--shard", &format!("{i}/3")])
+            .arg(fixture("phantoms/images"))
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_exit(&r, 0);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(
+            err.contains(&format!("segmented {n} of {n} images")),
+            "{err}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 8);
+    let r = bin()
+        .args(["segment", "--shard", "4/3", "-o", "x"])
+        .arg(fixture("phantom_gray.png"))
+        .output()
+        .unwrap();
+    assert_exit(&r, 2);
+    assert!(String::from_utf8_lossy(&r.stderr).contains("1 <= I <= N"));
+}
+
+#[test]
+fn every_command_has_help_with_an_example_and_completions_cover_them() {
+    let commands = [
+        "segment",
+        "evaluate",
+        "phantom",
+        "demo",
+        "features",
+        "train",
+        "classify",
+        "cv",
+        "bench",
+        "completions",
+    ];
+    for c in commands {
+        let r = bin().args([c, "--help"]).output().unwrap();
+        assert_exit(&r, 0);
+        let help = String::from_utf8_lossy(&r.stdout);
+        assert!(help.contains("Example: lungfield"), "{c}:\n{help}");
+    }
+    let r = bin().args(["prior", "fit", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&r.stdout).contains("Example: lungfield prior fit"));
+    let r = bin().args(["completions", "bash"]).output().unwrap();
+    assert_exit(&r, 0);
+    let script = String::from_utf8_lossy(&r.stdout);
+    for word in ["segment", "evaluate", "--prior-cv", "--shard", "--resume"] {
+        assert!(script.contains(word), "bash completion lacks {word}");
+    }
+}

@@ -126,11 +126,22 @@ impl FeatureTable {
     /// # Errors
     /// Only if the CSV writer fails.
     pub fn to_csv(&self) -> Result<Vec<u8>> {
+        self.to_csv_with(true)
+    }
+
+    /// [`FeatureTable::to_csv`], with or without the header line (shards after the first
+    /// leave it out, so their files concatenate into one table).
+    ///
+    /// # Errors
+    /// As [`FeatureTable::to_csv`].
+    pub fn to_csv_with(&self, header: bool) -> Result<Vec<u8>> {
         let err = |e: csv::Error| Error::InvalidOption(format!("features CSV: {e}"));
         let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header = vec!["id".to_string(), "label".to_string()];
-        header.extend(self.names.iter().cloned());
-        w.write_record(&header).map_err(err)?;
+        if header {
+            let mut names = vec!["id".to_string(), "label".to_string()];
+            names.extend(self.names.iter().cloned());
+            w.write_record(&names).map_err(err)?;
+        }
         for r in &self.rows {
             let mut rec = vec![
                 r.id.clone(),

@@ -311,6 +311,58 @@ pub fn find_images(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Which part of a batch this process runs: shard `index` of `count` (1-based), a contiguous
+/// block of the sorted inputs, so array jobs on a cluster split a batch with no coordination
+/// and their outputs, concatenated in shard order, equal one unsharded run's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, 1..=count.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// The whole batch.
+    pub const ALL: Shard = Shard { index: 1, count: 1 };
+
+    /// The index range of this shard in a batch of `len` items.
+    ///
+    /// ```
+    /// use lungfield::io::Shard;
+    /// let parts: Vec<_> = (1..=3).map(|i| Shard { index: i, count: 3 }.range(10)).collect();
+    /// assert_eq!(parts, vec![0..3, 3..6, 6..10]);
+    /// ```
+    pub fn range(&self, len: usize) -> std::ops::Range<usize> {
+        let n = self.count.max(1);
+        let i = self.index.clamp(1, n);
+        (i - 1) * len / n..i * len / n
+    }
+
+    /// Whether this is the first shard (the one that writes CSV headers).
+    pub fn is_first(&self) -> bool {
+        self.index <= 1
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    /// Parses `I/N` with `1 ≤ I ≤ N`.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let bad = || format!("--shard takes I/N with 1 <= I <= N (e.g. 3/10), not {s:?}");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            i.trim().parse::<usize>().map_err(|_| bad())?,
+            n.trim().parse::<usize>().map_err(|_| bad())?,
+        );
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
 /// Every image file under the folder `dir` (recursively), masks included, sorted: the input
 /// of a shape prior fitted on masks alone.
 ///

@@ -7,7 +7,7 @@ mod decode;
 mod encode;
 
 pub use atomic::write_atomic;
-pub use dataset::{find_images, find_masks, split_for, Dataset, Sample, Split, Subset};
+pub use dataset::{find_images, find_masks, split_for, Dataset, Sample, Shard, Split, Subset};
 pub use decode::{
     decode_bytes, decode_file, read_mask, read_mask_for, Radiograph, MAX_FILE_BYTES, MAX_MASK_GREY,
     MAX_PIXELS,

@@ -49,6 +49,14 @@ pub enum Command {
     ///
     /// Example: lungfield cv --data ~/data/SZ-CXR --folds 10 -o cv-results
     Cv(CvArgs),
+    /// Print a shell completion script to stdout.
+    ///
+    /// Example: lungfield completions bash > ~/.local/share/bash-completion/completions/lungfield
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Learned lung shape priors: `lungfield prior fit`.
     ///
     /// Example: lungfield prior fit --data ../shared/data/jsrt-dev -o lungs.lfp
@@ -158,6 +166,11 @@ pub struct FeaturesArgs {
     /// Output CSV.
     #[arg(long, short = 'o', default_value = "features.csv")]
     pub out: PathBuf,
+    /// Run only shard I of N (1-based): a contiguous block of the sorted inputs, so cluster
+    /// array jobs split a batch with no coordination; concatenated in shard order, the
+    /// outputs equal one unsharded run's (CSV headers come from shard 1 only).
+    #[arg(long, value_name = "I/N", default_value = "1/1")]
+    pub shard: lungfield::io::Shard,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
@@ -192,6 +205,11 @@ pub struct ClassifyArgs {
     /// Output CSV (id, probability, label); printed to stdout when absent.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
+    /// Run only shard I of N (1-based): a contiguous block of the sorted inputs, so cluster
+    /// array jobs split a batch with no coordination; concatenated in shard order, the
+    /// outputs equal one unsharded run's (CSV headers come from shard 1 only).
+    #[arg(long, value_name = "I/N", default_value = "1/1")]
+    pub shard: lungfield::io::Shard,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
@@ -299,6 +317,11 @@ pub struct SegmentArgs {
     /// existing one is complete): finishes an interrupted batch.
     #[arg(long)]
     pub resume: bool,
+    /// Run only shard I of N (1-based): a contiguous block of the sorted inputs, so cluster
+    /// array jobs split a batch with no coordination; concatenated in shard order, the
+    /// outputs equal one unsharded run's (CSV headers come from shard 1 only).
+    #[arg(long, value_name = "I/N", default_value = "1/1")]
+    pub shard: lungfield::io::Shard,
     /// Pipeline options.
     #[command(flatten)]
     pub pipeline: PipelineArgs,

@@ -109,7 +109,7 @@ impl SegmentBatch<'_> {
 
 /// Refuses inputs whose outputs would overwrite each other (the same file name in two
 /// folders), before any work.
-fn check_unique_stems(files: &[PathBuf]) -> Result<()> {
+pub fn check_unique_stems(files: &[PathBuf]) -> Result<()> {
     let mut seen: HashMap<&OsStr, &Path> = HashMap::new();
     for f in files {
         if let Some(first) = seen.insert(stem(f), f) {
@@ -135,7 +135,6 @@ pub struct Tally {
 /// Segments every file, writing masks (and overlays) into `b.out`. Reports each failure on
 /// stderr and a summary line at the end.
 pub fn segment_all(files: &[PathBuf], b: &SegmentBatch<'_>) -> Result<Tally> {
-    check_unique_stems(files)?;
     crate::outputs::writable_dir(b.out)?;
     // Each worker reports as it goes; only small outcomes are kept, never images.
     let outcomes: Vec<Outcome> = files

@@ -58,9 +58,11 @@ fn run(cli: Cli) -> Result<bool> {
                 anyhow::bail!("no image files found in the given paths");
             }
             let prior = load_prior(&a.pipeline)?;
+            batch::check_unique_stems(&files)?;
+            let files = &files[a.shard.range(files.len())];
             batch::catch_interrupts();
             let tally = batch::segment_all(
-                &files,
+                files,
                 &batch::SegmentBatch {
                     out: &a.out,
                     overlay: a.overlay,
@@ -175,6 +177,16 @@ fn run(cli: Cli) -> Result<bool> {
             screen::cv(&a)
         }
         Command::Bench(a) => bench(&a),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "lungfield",
+                &mut std::io::stdout(),
+            );
+            Ok(true)
+        }
         Command::Prior(PriorCommand::Fit(a)) => {
             threads(a.pipeline.threads)?;
             let opts: lungfield::SegmentOptions = (&a.pipeline).into();

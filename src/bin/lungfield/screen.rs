@@ -56,14 +56,15 @@ pub fn features(a: &FeaturesArgs) -> Result<bool> {
             jobs_from_files(&find_images(&a.inputs)?)
         }
     };
+    let jobs = &jobs[a.shard.range(jobs.len())];
     let t = feature_table(
-        &jobs,
+        jobs,
         a.masks.into(),
         &SegmentOptions::default(),
         &FeatureOptions::default(),
     );
     let ok = report_failures(&t);
-    t.write_csv(&a.out)?;
+    lungfield::io::write_atomic(&a.out, &t.to_csv_with(a.shard.is_first())?)?;
     println!(
         "wrote {} rows × {} features to {}",
         t.rows.len(),
@@ -118,8 +119,9 @@ pub fn classify(a: &ClassifyArgs) -> Result<bool> {
     if files.is_empty() {
         anyhow::bail!("no image files found in the given paths");
     }
+    let files = &files[a.shard.range(files.len())];
     let t = feature_table(
-        &jobs_from_files(&files),
+        &jobs_from_files(files),
         lungfield::features::MaskSource::Found,
         &model.segment,
         &model.features,
@@ -128,7 +130,9 @@ pub fn classify(a: &ClassifyArgs) -> Result<bool> {
     let x: Vec<Vec<f64>> = t.rows.iter().map(|r| r.values.clone()).collect();
     let p = model.predict_proba(&x)?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["id", "probability", "label"])?;
+    if a.shard.is_first() {
+        w.write_record(["id", "probability", "label"])?;
+    }
     for (r, pi) in t.rows.iter().zip(&p) {
         let label = if *pi >= model.threshold {
             "tb"
