@@ -80,6 +80,7 @@ pub fn run_demo(out: &Path, opts: &DemoOptions) -> Result<DemoReport> {
         Subset::All,
         &seg,
         crate::evaluate::PriorSource::CrossValidated(5),
+        &(),
     )
     .ok();
     if let Some(ev) = &prior_cv {
@@ -119,6 +120,7 @@ pub fn run_demo(out: &Path, opts: &DemoOptions) -> Result<DemoReport> {
         crate::features::MaskSource::Found,
         &seg,
         &crate::features::FeatureOptions::default(),
+        &(),
     );
     let split = data
         .samples

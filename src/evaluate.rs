@@ -9,6 +9,7 @@ use crate::io::{decode_file, read_mask_for, Dataset, Sample, Subset};
 use crate::metrics::{percentile, score_masks, MaskScores};
 use crate::options::SegmentOptions;
 use crate::pipeline::segment_with_prior;
+use crate::progress::Progress;
 use crate::segment::prior::{PairShape, ShapePrior};
 
 /// Which shape prior an evaluation uses.
@@ -145,15 +146,34 @@ fn select(data: &Dataset, subset: Subset) -> (Vec<&Sample>, usize) {
 type Scored = Vec<(String, Result<EvalRow>)>;
 
 /// Scores `samples` in parallel.
-fn run(samples: &[&Sample], opts: &SegmentOptions, prior: Option<&ShapePrior>) -> Scored {
+fn run(
+    samples: &[&Sample],
+    opts: &SegmentOptions,
+    prior: Option<&ShapePrior>,
+    progress: &dyn Progress,
+) -> Scored {
     samples
         .par_iter()
         .filter_map(|s| {
-            s.mask
+            let r = s
+                .mask
                 .as_ref()
-                .map(|m| (s.id.clone(), score_one(s, m, opts, prior)))
+                .map(|m| (s.id.clone(), score_one(s, m, opts, prior)));
+            progress.advance();
+            r
         })
         .collect()
+}
+
+/// How many [`Progress::advance`] calls [`evaluate_with`] makes for `data`, `subset` and
+/// `prior`: one per image scored, and with a cross-validated prior one more per image
+/// reduced into the folds' priors.
+pub fn progress_steps(data: &Dataset, subset: Subset, prior: &PriorSource<'_>) -> usize {
+    let n = select(data, subset).0.len();
+    match prior {
+        PriorSource::CrossValidated(_) => 2 * n,
+        _ => n,
+    }
 }
 
 /// Segments and scores every image of `data` in `subset` that has a mask and is not degraded,
@@ -161,7 +181,7 @@ fn run(samples: &[&Sample], opts: &SegmentOptions, prior: Option<&ShapePrior>) -
 pub fn evaluate(data: &Dataset, subset: Subset, opts: &SegmentOptions) -> Evaluation {
     let (scored, degraded) = select(data, subset);
     summarise(
-        run(&scored, opts, None),
+        run(&scored, opts, None, &()),
         degraded,
         opts,
         subset,
@@ -169,7 +189,7 @@ pub fn evaluate(data: &Dataset, subset: Subset, opts: &SegmentOptions) -> Evalua
     )
 }
 
-/// [`evaluate`] with a shape prior.
+/// [`evaluate`] with a shape prior, reporting to `progress` ([`progress_steps`] calls).
 ///
 /// # Errors
 /// With [`PriorSource::CrossValidated`]: fewer than 2 folds, or a fold whose other folds hold
@@ -179,16 +199,17 @@ pub fn evaluate_with(
     subset: Subset,
     opts: &SegmentOptions,
     prior: PriorSource<'_>,
+    progress: &dyn Progress,
 ) -> Result<Evaluation> {
     let (scored, degraded) = select(data, subset);
     let (results, name) = match prior {
-        PriorSource::None => (run(&scored, opts, None), "none".to_string()),
+        PriorSource::None => (run(&scored, opts, None, progress), "none".to_string()),
         PriorSource::Fixed(p) => (
-            run(&scored, opts, Some(p)),
+            run(&scored, opts, Some(p), progress),
             format!("fixed ({} shapes)", p.exemplars.len()),
         ),
         PriorSource::CrossValidated(k) => (
-            cross_validated(&scored, opts, k)?,
+            cross_validated(&scored, opts, k, progress)?,
             format!("cross-validated, {k} folds"),
         ),
     };
@@ -196,7 +217,12 @@ pub fn evaluate_with(
 }
 
 /// Scores each of `k` folds (round robin in id order) with a prior fitted on the others' masks.
-fn cross_validated(scored: &[&Sample], opts: &SegmentOptions, k: usize) -> Result<Scored> {
+fn cross_validated(
+    scored: &[&Sample],
+    opts: &SegmentOptions,
+    k: usize,
+    progress: &dyn Progress,
+) -> Result<Scored> {
     if k < 2 {
         return Err(Error::InvalidOption(format!(
             "--prior-cv needs at least 2 folds, got {k}"
@@ -206,10 +232,13 @@ fn cross_validated(scored: &[&Sample], opts: &SegmentOptions, k: usize) -> Resul
     let shapes: Vec<Option<PairShape>> = scored
         .par_iter()
         .map(|s| {
-            let img = decode_file(&s.image).ok()?;
-            PairShape::from_sample(&s.id, &img, s.mask.as_ref()?, opts)
-                .ok()
-                .flatten()
+            let shape = decode_file(&s.image).ok().and_then(|img| {
+                PairShape::from_sample(&s.id, &img, s.mask.as_ref()?, opts)
+                    .ok()
+                    .flatten()
+            });
+            progress.advance();
+            shape
         })
         .collect();
     let mut results = Vec::new();
@@ -225,7 +254,7 @@ fn cross_validated(scored: &[&Sample], opts: &SegmentOptions, k: usize) -> Resul
             continue;
         }
         let p = ShapePrior::from_shapes(train, Vec::new())?;
-        results.extend(run(&test, opts, Some(&p)));
+        results.extend(run(&test, opts, Some(&p), progress));
     }
     results.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(results)

@@ -38,6 +38,7 @@ mod options;
 pub mod overlay;
 pub mod phantom;
 mod pipeline;
+pub mod progress;
 pub mod report;
 pub mod segment;
 pub mod simd;

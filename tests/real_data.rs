@@ -106,6 +106,7 @@ fn jsrt_nodule_task_cross_validates_above_chance_and_deterministically() {
         MaskSource::Found,
         &SegmentOptions::default(),
         &FeatureOptions::default(),
+        &(),
     );
     assert_eq!(t.rows.len(), 140, "failures: {:?}", t.failures);
     let split = d.samples.iter().map(|s| (s.id.clone(), s.split)).collect();
@@ -144,6 +145,7 @@ fn a_phantom_model_classifies_the_real_sample_and_names_what_fails() {
         MaskSource::Found,
         &seg,
         &feat,
+        &(),
     );
     let ids: Vec<String> = t.rows.iter().map(|r| r.id.clone()).collect();
     let x: Vec<Vec<f64>> = t.rows.iter().map(|r| r.values.clone()).collect();
@@ -155,6 +157,7 @@ fn a_phantom_model_classifies_the_real_sample_and_names_what_fails() {
         MaskSource::Found,
         &seg,
         &feat,
+        &(),
     );
     assert_eq!(real.rows.len() + real.failures.len(), 17);
     assert!(real.rows.len() >= 15, "failures: {:?}", real.failures);
@@ -178,7 +181,7 @@ fn jsrt_dev_prior_cross_validated_floor() {
     use lungfield::evaluate::{evaluate_with, PriorSource};
     let d = data("jsrt-dev");
     let opts = SegmentOptions::default();
-    let ev = evaluate_with(&d, Subset::All, &opts, PriorSource::CrossValidated(5)).unwrap();
+    let ev = evaluate_with(&d, Subset::All, &opts, PriorSource::CrossValidated(5), &()).unwrap();
     let s = &ev.summary;
     eprintln!(
         "jsrt-dev, prior-cv 5: {}",
@@ -220,7 +223,7 @@ fn a_jsrt_prior_helps_on_the_shenzhen_sample_and_fits_deterministically() {
             .num_threads(n)
             .build()
             .unwrap();
-        pool.install(|| ShapePrior::fit_dataset(&jsrt, &opts))
+        pool.install(|| ShapePrior::fit_dataset(&jsrt, &opts, &()))
             .unwrap()
     };
     let prior = fit(2);
@@ -230,7 +233,7 @@ fn a_jsrt_prior_helps_on_the_shenzhen_sample_and_fits_deterministically() {
         serde_json::to_string(&fit(1)).unwrap()
     );
     let sz = data("sz-cxr-sample");
-    let with = evaluate_with(&sz, Subset::All, &opts, PriorSource::Fixed(&prior)).unwrap();
+    let with = evaluate_with(&sz, Subset::All, &opts, PriorSource::Fixed(&prior), &()).unwrap();
     let without = lungfield::evaluate::evaluate(&sz, Subset::All, &opts);
     eprintln!(
         "sz-cxr-sample, jsrt prior: {}",

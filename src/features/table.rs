@@ -90,15 +90,21 @@ pub fn features_of(
 }
 
 /// Features of every job, in parallel (rayon's current pool); rows keep the jobs' order.
+/// `progress` advances once per job.
 pub fn feature_table(
     jobs: &[FeatureJob],
     source: MaskSource,
     seg: &SegmentOptions,
     feat: &FeatureOptions,
+    progress: &dyn crate::progress::Progress,
 ) -> FeatureTable {
     let results: Vec<Result<Vec<f64>>> = jobs
         .par_iter()
-        .map(|j| features_of(j, source, seg, feat))
+        .map(|j| {
+            let r = features_of(j, source, seg, feat);
+            progress.advance();
+            r
+        })
         .collect();
     let mut rows = Vec::new();
     let mut failures = Vec::new();

@@ -66,6 +66,8 @@ pub struct SegmentBatch<'a> {
     pub opts: &'a SegmentOptions,
     /// Shape prior, if any.
     pub prior: Option<&'a ShapePrior>,
+    /// No progress bar.
+    pub quiet: bool,
 }
 
 impl SegmentBatch<'_> {
@@ -137,20 +139,23 @@ pub struct Tally {
 pub fn segment_all(files: &[PathBuf], b: &SegmentBatch<'_>) -> Result<Tally> {
     crate::outputs::writable_dir(b.out)?;
     // Each worker reports as it goes; only small outcomes are kept, never images.
+    let bar = crate::bar::Bar::new(files.len(), "images", b.quiet);
     let outcomes: Vec<Outcome> = files
         .par_iter()
         .map(|p| {
             let o = b.one(p);
             match &o {
                 Outcome::Done(flags) if !flags.is_empty() => {
-                    eprintln!("{}: warning: {}", p.display(), flags.join("; "));
+                    bar.println(&format!("{}: warning: {}", p.display(), flags.join("; ")));
                 }
-                Outcome::Failed(e) => eprintln!("{e}"),
+                Outcome::Failed(e) => bar.println(&e.to_string()),
                 _ => {}
             }
+            lungfield::progress::Progress::advance(&bar);
             o
         })
         .collect();
+    bar.finish();
     let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
     let done = count(|o| matches!(o, Outcome::Done(_)));
     let skipped = count(|o| matches!(o, Outcome::Skipped));

@@ -4,6 +4,7 @@
 //! SIGTERM; finished outputs are complete, `--resume` does the rest).
 
 mod args;
+mod bar;
 mod batch;
 mod outputs;
 mod screen;
@@ -50,6 +51,7 @@ fn load_prior(a: &args::PipelineArgs) -> Result<Option<ShapePrior>> {
 }
 
 fn run(cli: Cli) -> Result<bool> {
+    let quiet = cli.quiet;
     match cli.command {
         Command::Segment(a) => {
             threads(a.pipeline.threads)?;
@@ -69,6 +71,7 @@ fn run(cli: Cli) -> Result<bool> {
                     resume: a.resume,
                     opts: &(&a.pipeline).into(),
                     prior: prior.as_ref(),
+                    quiet,
                 },
             )?;
             if tally.not_started > 0 {
@@ -86,12 +89,16 @@ fn run(cli: Cli) -> Result<bool> {
                 (None, Some(k)) => PriorSource::CrossValidated(k),
                 (None, None) => PriorSource::None,
             };
+            let steps = lungfield::evaluate::progress_steps(&data, a.subset.into(), &source);
+            let bar = bar::Bar::new(steps, "steps", quiet);
             let ev = lungfield::evaluate::evaluate_with(
                 &data,
                 a.subset.into(),
                 &(&a.pipeline).into(),
                 source,
+                &bar,
             )?;
+            bar.finish();
             for (id, e) in &ev.failures {
                 eprintln!("{id}: {e}");
             }
@@ -162,19 +169,19 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Command::Features(a) => {
             threads(a.threads)?;
-            screen::features(&a)
+            screen::features(&a, quiet)
         }
         Command::Train(a) => {
             threads(a.data.threads)?;
-            screen::train(&a)
+            screen::train(&a, quiet)
         }
         Command::Classify(a) => {
             threads(a.threads)?;
-            screen::classify(&a)
+            screen::classify(&a, quiet)
         }
         Command::Cv(a) => {
             threads(a.data.threads)?;
-            screen::cv(&a)
+            screen::cv(&a, quiet)
         }
         Command::Bench(a) => bench(&a),
         Command::Completions { shell } => {
@@ -193,7 +200,13 @@ fn run(cli: Cli) -> Result<bool> {
             outputs::writable_file(&a.out)?;
             let t = std::time::Instant::now();
             let prior = match (&a.data, &a.masks) {
-                (Some(d), _) => ShapePrior::fit_dataset(&lungfield::io::Dataset::open(d)?, &opts)?,
+                (Some(d), _) => {
+                    let data = lungfield::io::Dataset::open(d)?;
+                    let bar = bar::Bar::new(data.samples.len(), "images", quiet);
+                    let p = ShapePrior::fit_dataset(&data, &opts, &bar);
+                    bar.finish();
+                    p?
+                }
                 (None, Some(m)) => {
                     let files = lungfield::io::find_masks(m)?;
                     ShapePrior::fit_files(&files)?

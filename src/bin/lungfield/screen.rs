@@ -11,6 +11,7 @@ use lungfield::io::{find_images, Dataset};
 use lungfield::SegmentOptions;
 
 use crate::args::{ClassifyArgs, CvArgs, DataArgs, FeaturesArgs, TrainArgs};
+use crate::bar::Bar;
 
 /// Opens the dataset and relabels it when asked.
 fn open(d: &DataArgs) -> Result<Dataset> {
@@ -35,17 +36,21 @@ fn report_failures(t: &FeatureTable) -> bool {
     t.failures.is_empty()
 }
 
-fn table_of(d: &DataArgs, data: &Dataset) -> FeatureTable {
+fn table_of(d: &DataArgs, data: &Dataset, quiet: bool) -> FeatureTable {
     let jobs = jobs_from_dataset(data, d.subset.into());
-    feature_table(
+    let bar = Bar::new(jobs.len(), "images", quiet);
+    let t = feature_table(
         &jobs,
         d.masks.into(),
         &SegmentOptions::default(),
         &FeatureOptions::default(),
-    )
+        &bar,
+    );
+    bar.finish();
+    t
 }
 
-pub fn features(a: &FeaturesArgs) -> Result<bool> {
+pub fn features(a: &FeaturesArgs, quiet: bool) -> Result<bool> {
     crate::outputs::writable_file(&a.out)?;
     let jobs = match &a.data {
         Some(dir) => jobs_from_dataset(&Dataset::open(dir)?, lungfield::io::Subset::All),
@@ -57,12 +62,15 @@ pub fn features(a: &FeaturesArgs) -> Result<bool> {
         }
     };
     let jobs = &jobs[a.shard.range(jobs.len())];
+    let bar = Bar::new(jobs.len(), "images", quiet);
     let t = feature_table(
         jobs,
         a.masks.into(),
         &SegmentOptions::default(),
         &FeatureOptions::default(),
+        &bar,
     );
+    bar.finish();
     let ok = report_failures(&t);
     lungfield::io::write_atomic(&a.out, &t.to_csv_with(a.shard.is_first())?)?;
     println!(
@@ -74,10 +82,10 @@ pub fn features(a: &FeaturesArgs) -> Result<bool> {
     Ok(ok)
 }
 
-pub fn train(a: &TrainArgs) -> Result<bool> {
+pub fn train(a: &TrainArgs, quiet: bool) -> Result<bool> {
     crate::outputs::writable_file(&a.out)?;
     let data = open(&a.data)?;
-    let t = table_of(&a.data, &data);
+    let t = table_of(&a.data, &data, quiet);
     let ok = report_failures(&t);
     let rows: Vec<_> = t.rows.iter().filter(|r| r.label.is_some()).collect();
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
@@ -110,7 +118,7 @@ pub fn train(a: &TrainArgs) -> Result<bool> {
     Ok(ok)
 }
 
-pub fn classify(a: &ClassifyArgs) -> Result<bool> {
+pub fn classify(a: &ClassifyArgs, quiet: bool) -> Result<bool> {
     if let Some(out) = &a.out {
         crate::outputs::writable_file(out)?;
     }
@@ -120,12 +128,15 @@ pub fn classify(a: &ClassifyArgs) -> Result<bool> {
         anyhow::bail!("no image files found in the given paths");
     }
     let files = &files[a.shard.range(files.len())];
+    let bar = Bar::new(files.len(), "images", quiet);
     let t = feature_table(
         &jobs_from_files(files),
         lungfield::features::MaskSource::Found,
         &model.segment,
         &model.features,
+        &bar,
     );
+    bar.finish();
     let ok = report_failures(&t);
     let x: Vec<Vec<f64>> = t.rows.iter().map(|r| r.values.clone()).collect();
     let p = model.predict_proba(&x)?;
@@ -156,10 +167,10 @@ pub fn classify(a: &ClassifyArgs) -> Result<bool> {
     Ok(ok)
 }
 
-pub fn cv(a: &CvArgs) -> Result<bool> {
+pub fn cv(a: &CvArgs, quiet: bool) -> Result<bool> {
     crate::outputs::writable_dir(&a.out)?;
     let data = open(&a.data)?;
-    let t = table_of(&a.data, &data);
+    let t = table_of(&a.data, &data, quiet);
     let ok = report_failures(&t);
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     t.write_csv(&a.out.join("features.csv"))?;

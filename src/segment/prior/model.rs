@@ -189,13 +189,14 @@ impl ShapePrior {
     /// Fits a prior on a dataset's images and masks (degraded images left out): each expert
     /// mask gives its lungs' shapes, and what lungfield's image-driven stages (with `opts`)
     /// find in the image gives the correction that pulls found lungs towards expert ones.
-    /// Deterministic at any thread count.
+    /// Deterministic at any thread count. `progress` advances once per image.
     ///
     /// # Errors
     /// The first unreadable image or mask (named), or too few usable masks.
     pub fn fit_dataset(
         data: &crate::io::Dataset,
         opts: &crate::options::SegmentOptions,
+        progress: &dyn crate::progress::Progress,
     ) -> Result<Self> {
         let samples: Vec<&crate::io::Sample> = data
             .samples
@@ -209,10 +210,9 @@ impl ShapePrior {
                     return Ok((s.id.clone(), None));
                 };
                 let img = crate::io::decode_file(&s.image)?;
-                Ok((
-                    s.id.clone(),
-                    PairShape::from_sample(&s.id, &img, mask, opts)?,
-                ))
+                let shape = PairShape::from_sample(&s.id, &img, mask, opts)?;
+                progress.advance();
+                Ok((s.id.clone(), shape))
             })
             .collect::<Result<_>>()?;
         let mut skipped = Vec::new();
