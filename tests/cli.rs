@@ -371,3 +371,73 @@ fn every_command_has_help_with_an_example_and_completions_cover_them() {
         assert!(script.contains(word), "bash completion lacks {word}");
     }
 }
+
+#[test]
+fn json_output_is_one_parseable_document_per_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = |args: Vec<std::ffi::OsString>| -> serde_json::Value {
+        let r = bin().args(&args).arg("--json").output().unwrap();
+        assert!(
+            r.status.code() == Some(0) || r.status.code() == Some(1),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        serde_json::from_slice(&r.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&r.stdout)))
+    };
+    let os = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+    let ph = fixture("phantoms");
+    let ph = ph.to_str().unwrap();
+    let v = run(os(&[
+        "evaluate",
+        "--data",
+        ph,
+        "-o",
+        d.join("ev").to_str().unwrap(),
+    ]));
+    assert_eq!(v["summary"]["n"], 8);
+    assert!(v["timing"]["ms_per_image"].as_f64().unwrap() > 0.0);
+    let bad = fixture("bad");
+    let v = run(os(&[
+        "segment",
+        bad.to_str().unwrap(),
+        "-o",
+        d.join("s").to_str().unwrap(),
+    ]));
+    assert_eq!(
+        (v["done"].as_u64(), v["failed"].as_u64()),
+        (Some(0), Some(4))
+    );
+    assert!(v["failures"][0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("empty.png"));
+    let v = run(os(&[
+        "features",
+        "--data",
+        ph,
+        "-o",
+        d.join("f.csv").to_str().unwrap(),
+    ]));
+    assert_eq!(v["rows"], 8);
+    let v = run(os(&[
+        "prior",
+        "fit",
+        "--data",
+        ph,
+        "-o",
+        d.join("p.lfp").to_str().unwrap(),
+    ]));
+    assert_eq!(v["with_corrections"], 8);
+    let v = run(os(&[
+        "phantom",
+        "--count",
+        "2",
+        "--size",
+        "64",
+        "-o",
+        d.join("ph").to_str().unwrap(),
+    ]));
+    assert_eq!(v["count"], 2);
+}

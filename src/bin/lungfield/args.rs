@@ -88,6 +88,9 @@ pub enum PriorCommand {
 #[derive(Args, Debug)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["data", "masks"])))]
 pub struct PriorFitArgs {
+    /// Print the results as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// Dataset in SZ-CXR layout (images/ and masks/): shapes and corrections (recommended).
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -158,6 +161,9 @@ pub struct DataArgs {
 /// `lungfield features`.
 #[derive(Args, Debug)]
 pub struct FeaturesArgs {
+    /// Print the results as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// Dataset folder in SZ-CXR layout (or give image files/folders instead).
     #[arg(long, conflicts_with = "inputs")]
     pub data: Option<PathBuf>,
@@ -182,6 +188,9 @@ pub struct FeaturesArgs {
 /// `lungfield train`.
 #[derive(Args, Debug)]
 pub struct TrainArgs {
+    /// Print the results as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// The data.
     #[command(flatten)]
     pub data: DataArgs,
@@ -199,6 +208,9 @@ pub struct TrainArgs {
 /// `lungfield classify`.
 #[derive(Args, Debug)]
 pub struct ClassifyArgs {
+    /// Print the results as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// Model file from `lungfield train`.
     #[arg(long)]
     pub model: PathBuf,
@@ -221,6 +233,9 @@ pub struct ClassifyArgs {
 /// `lungfield cv`.
 #[derive(Args, Debug)]
 pub struct CvArgs {
+    /// Print the results as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// The data.
     #[command(flatten)]
     pub data: DataArgs,
@@ -244,6 +259,9 @@ pub struct CvArgs {
 /// `lungfield phantom`.
 #[derive(Args, Debug)]
 pub struct PhantomArgs {
+    /// Print the results as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// Number of images.
     #[arg(long, default_value_t = 40)]
     pub count: usize,
@@ -270,6 +288,9 @@ pub struct PhantomArgs {
 /// `lungfield demo`.
 #[derive(Args, Debug)]
 pub struct DemoArgs {
+    /// Print the results as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// Output folder.
     #[arg(long, short = 'o', default_value = "lungfield-demo")]
     pub out: PathBuf,
@@ -307,6 +328,9 @@ pub struct PipelineArgs {
 /// `lungfield segment`.
 #[derive(Args, Debug)]
 pub struct SegmentArgs {
+    /// Print the results as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// Image files or folders (walked recursively for .png/.jpg/.jpeg/.tif/.tiff, skipping *_mask.*).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
@@ -346,6 +370,9 @@ pub enum SubsetArg {
 /// `lungfield evaluate`.
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
+    /// Print the results as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// Dataset folder in SZ-CXR layout: images/<id>.png, masks/<id>_mask.png, optional MANIFEST.csv.
     #[arg(long)]
     pub data: PathBuf,

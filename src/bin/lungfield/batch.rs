@@ -128,10 +128,16 @@ pub fn check_unique_stems(files: &[PathBuf]) -> Result<()> {
 
 /// Counts of a finished (or interrupted) batch.
 pub struct Tally {
+    /// Inputs segmented.
+    pub done: usize,
+    /// Inputs skipped by `--resume`.
+    pub skipped: usize,
     /// Inputs that failed.
     pub failed: usize,
     /// Inputs not started because of an interruption.
     pub not_started: usize,
+    /// Each failed input and its error.
+    pub failures: Vec<(PathBuf, String)>,
 }
 
 /// Segments every file, writing masks (and overlays) into `b.out`. Reports each failure on
@@ -178,8 +184,19 @@ pub fn segment_all(files: &[PathBuf], b: &SegmentBatch<'_>) -> Result<Tally> {
         );
     }
     eprintln!("{line}");
+    let failures = files
+        .iter()
+        .zip(&outcomes)
+        .filter_map(|(p, o)| match o {
+            Outcome::Failed(e) => Some((p.clone(), e.to_string())),
+            _ => None,
+        })
+        .collect();
     Ok(Tally {
+        done,
+        skipped,
         failed,
         not_started,
+        failures,
     })
 }

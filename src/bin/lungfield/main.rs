@@ -74,6 +74,19 @@ fn run(cli: Cli) -> Result<bool> {
                     quiet,
                 },
             )?;
+            if a.json {
+                print_json(&serde_json::json!({
+                    "out": a.out,
+                    "images": files.len(),
+                    "done": tally.done,
+                    "skipped": tally.skipped,
+                    "failed": tally.failed,
+                    "not_started": tally.not_started,
+                    "failures": tally.failures.iter()
+                        .map(|(f, e)| serde_json::json!({"file": f, "error": e}))
+                        .collect::<Vec<_>>(),
+                }));
+            }
             if tally.not_started > 0 {
                 return Err(Interrupted.into());
             }
@@ -103,8 +116,20 @@ fn run(cli: Cli) -> Result<bool> {
                 eprintln!("{id}: {e}");
             }
             lungfield::report::write_evaluation(&a.out, &ev)?;
-            print!("{}", lungfield::report::summary_table(&ev));
-            println!("wrote {}/per_image.csv and summary.json", a.out.display());
+            if a.json {
+                let t = &ev.summary;
+                print_json(&serde_json::json!({
+                    "summary": t,
+                    "timing": {"ms_per_image": t.ms_per_image, "ms_median": t.ms_median},
+                    "out": a.out,
+                    "failures": ev.failures.iter()
+                        .map(|(id, e)| serde_json::json!({"id": id, "error": e.to_string()}))
+                        .collect::<Vec<_>>(),
+                }));
+            } else {
+                print!("{}", lungfield::report::summary_table(&ev));
+                println!("wrote {}/per_image.csv and summary.json", a.out.display());
+            }
             Ok(ev.failures.is_empty())
         }
         Command::Phantom(a) => {
@@ -119,6 +144,17 @@ fn run(cli: Cli) -> Result<bool> {
             outputs::writable_dir(&a.out)?;
             let set = lungfield::phantom::write_set(&a.out, &opts)?;
             let tb = set.rows.iter().filter(|r| r.label == 1).count();
+            if a.json {
+                print_json(&serde_json::json!({
+                    "out": a.out,
+                    "count": set.rows.len(),
+                    "tb": tb,
+                    "size": a.size,
+                    "bits": a.bits,
+                    "seed": a.seed,
+                }));
+                return Ok(true);
+            }
             println!(
                 "wrote {} phantoms ({} TB-like, {} px, {}-bit) to {}",
                 set.rows.len(),
@@ -138,6 +174,22 @@ fn run(cli: Cli) -> Result<bool> {
             let t = std::time::Instant::now();
             outputs::writable_dir(&a.out)?;
             let r = lungfield::demo::run_demo(&a.out, &opts)?;
+            if a.json {
+                let study: Option<serde_json::Value> = r.study.as_ref().and_then(|_| {
+                    std::fs::read(a.out.join("classifier/summary.json"))
+                        .ok()
+                        .and_then(|b| serde_json::from_slice(&b).ok())
+                });
+                print_json(&serde_json::json!({
+                    "phantoms": r.phantoms,
+                    "segmentation": r.evaluation.summary,
+                    "segmentation_prior_cv": r.prior_cv.as_ref().map(|e| &e.summary),
+                    "classifier": study,
+                    "contact_sheet": r.contact_sheet,
+                    "seconds": t.elapsed().as_secs_f64(),
+                }));
+                return Ok(r.evaluation.failures.is_empty());
+            }
             println!(
                 "lungfield demo: {} phantoms ({} px) in {}",
                 a.count,
@@ -222,6 +274,17 @@ fn run(cli: Cli) -> Result<bool> {
                 .iter()
                 .filter(|e| e.correction.iter().any(Option::is_some))
                 .count();
+            if a.json {
+                print_json(&serde_json::json!({
+                    "out": a.out,
+                    "masks": prior.exemplars.len(),
+                    "with_corrections": corrected,
+                    "skipped": prior.skipped,
+                    "seconds": t.elapsed().as_secs_f64(),
+                    "bytes": std::fs::metadata(&a.out).map(|m| m.len()).unwrap_or(0),
+                }));
+                return Ok(true);
+            }
             println!(
                 "fitted a lung shape prior on {} masks ({} with corrections, {} skipped) in {:.1} s: wrote {} ({} KB)",
                 prior.exemplars.len(),
@@ -278,6 +341,14 @@ fn bench(a: &args::BenchArgs) -> Result<bool> {
         lungfield::io::write_atomic(path, &serde_json::to_vec_pretty(&report)?)?;
     }
     Ok(true)
+}
+
+/// Prints one JSON document on stdout (`--json`).
+pub fn print_json(v: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into())
+    );
 }
 
 /// Output piped into `head` and the like ends quietly, as Unix tools do, instead of failing

@@ -25,6 +25,14 @@ fn open(d: &DataArgs) -> Result<Dataset> {
     Ok(data)
 }
 
+/// The failures of a table as JSON: `[{"id", "error"}]`.
+fn failures_json(t: &FeatureTable) -> serde_json::Value {
+    t.failures
+        .iter()
+        .map(|(id, e)| serde_json::json!({"id": id, "error": e.to_string()}))
+        .collect()
+}
+
 /// Reports the images that failed; true when none did.
 fn report_failures(t: &FeatureTable) -> bool {
     for (id, e) in &t.failures {
@@ -73,12 +81,21 @@ pub fn features(a: &FeaturesArgs, quiet: bool) -> Result<bool> {
     bar.finish();
     let ok = report_failures(&t);
     lungfield::io::write_atomic(&a.out, &t.to_csv_with(a.shard.is_first())?)?;
-    println!(
-        "wrote {} rows × {} features to {}",
-        t.rows.len(),
-        t.names.len(),
-        a.out.display()
-    );
+    if a.json {
+        crate::print_json(&serde_json::json!({
+            "rows": t.rows.len(),
+            "features": t.names.len(),
+            "out": a.out,
+            "failures": failures_json(&t),
+        }));
+    } else {
+        println!(
+            "wrote {} rows × {} features to {}",
+            t.rows.len(),
+            t.names.len(),
+            a.out.display()
+        );
+    }
     Ok(ok)
 }
 
@@ -106,6 +123,18 @@ pub fn train(a: &TrainArgs, quiet: bool) -> Result<bool> {
     )?;
     let ms = started.elapsed().as_secs_f64() * 1e3;
     model.save(&a.out)?;
+    if a.json {
+        let normal = y.iter().filter(|&&v| v == 0).count();
+        crate::print_json(&serde_json::json!({
+            "out": a.out,
+            "trees": a.trees,
+            "n_train": {"normal": normal, "tb": y.len() - normal},
+            "features": t.names.len(),
+            "ms": ms,
+            "failures": failures_json(&t),
+        }));
+        return Ok(ok);
+    }
     println!(
         "trained {} trees on {} images ({} normal, {} TB) × {} features in {ms:.0} ms; wrote {}",
         a.trees,
@@ -153,9 +182,31 @@ pub fn classify(a: &ClassifyArgs, quiet: bool) -> Result<bool> {
         w.write_record([r.id.clone(), format!("{pi:.4}"), label.to_string()])?;
     }
     let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("CSV: {e}"))?;
+    if let Some(path) = &a.out {
+        lungfield::io::write_atomic(path, &bytes)?;
+    }
+    if a.json {
+        let results: Vec<serde_json::Value> = t
+            .rows
+            .iter()
+            .zip(&p)
+            .map(|(r, pi)| {
+                serde_json::json!({
+                    "id": r.id,
+                    "probability": pi,
+                    "label": if *pi >= model.threshold { "tb" } else { "normal" },
+                })
+            })
+            .collect();
+        crate::print_json(&serde_json::json!({
+            "results": results,
+            "threshold": model.threshold,
+            "failures": failures_json(&t),
+        }));
+        return Ok(ok);
+    }
     match &a.out {
         Some(path) => {
-            lungfield::io::write_atomic(path, &bytes)?;
             println!(
                 "classified {} image(s); wrote {}",
                 t.rows.len(),
@@ -192,6 +243,16 @@ pub fn cv(a: &CvArgs, quiet: bool) -> Result<bool> {
     };
     let st = study(&t, &split, &opts)?;
     lungfield::report::write_study(&a.out, &st)?;
+    if a.json {
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(a.out.join("summary.json"))?)?;
+        crate::print_json(&serde_json::json!({
+            "summary": summary,
+            "out": a.out,
+            "failures": failures_json(&t),
+        }));
+        return Ok(ok);
+    }
     print!("{}", lungfield::report::study_table(&st));
     println!(
         "wrote {}/summary.json, roc.csv, oof.csv, importance.csv, features.csv",
