@@ -441,3 +441,85 @@ fn json_output_is_one_parseable_document_per_command() {
     ]));
     assert_eq!(v["count"], 2);
 }
+
+#[test]
+fn dataset_check_names_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for sub in ["images", "masks"] {
+        std::fs::create_dir(root.join(sub)).unwrap();
+    }
+    let ph = fixture("phantoms");
+    let mut ids: Vec<String> = std::fs::read_dir(ph.join("images"))
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    ids.sort();
+    // Four good SZ-CXR-named pairs.
+    for (i, id) in ids.iter().take(4).enumerate() {
+        let name = format!("CHNCXR_{:04}_{}", i + 1, i % 2);
+        std::fs::copy(
+            ph.join(format!("images/{id}.png")),
+            root.join(format!("images/{name}.png")),
+        )
+        .unwrap();
+        std::fs::copy(
+            ph.join(format!("masks/{id}_mask.png")),
+            root.join(format!("masks/{name}_mask.png")),
+        )
+        .unwrap();
+    }
+    // Problems: a mask of the wrong size, a grey "mask", a mask without image, an image
+    // without label suffix, an image that does not decode.
+    lungfield::io::write_png_gray8(
+        &root.join("masks/CHNCXR_0001_0_mask.png"),
+        &lungfield::GrayU8::filled(40, 30, 255),
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join("images/CHNCXR_0002_1.png"),
+        root.join("masks/CHNCXR_0002_1_mask.png"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join("masks/CHNCXR_0003_0_mask.png"),
+        root.join("masks/CHNCXR_0999_0_mask.png"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join("images/CHNCXR_0004_1.png"),
+        root.join("images/scan.png"),
+    )
+    .unwrap();
+    std::fs::write(root.join("images/CHNCXR_0005_0.png"), b"not a png").unwrap();
+    let r = bin().args(["dataset", "check"]).arg(root).output().unwrap();
+    assert_exit(&r, 1);
+    let out = String::from_utf8_lossy(&r.stdout);
+    for want in [
+        "CHNCXR_0001_0_mask.png: mask is 40x30 but its image is",
+        "CHNCXR_0002_1_mask.png: not a binary mask",
+        "CHNCXR_0999_0_mask.png: no image CHNCXR_0999_0 in images/",
+        "scan.png: no label suffix",
+        "scan.png: not an SZ-CXR name",
+        "CHNCXR_0005_0.png: cannot read the image",
+        "6 images, SZ-CXR has 662",
+        "2 usable masks, SZ-CXR has 566",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    // The layout alone, on a clean copy: no problems, exit 0.
+    let r = bin()
+        .args(["dataset", "check", "--any"])
+        .arg(fixture("phantoms"))
+        .output()
+        .unwrap();
+    assert_exit(&r, 0);
+    assert!(String::from_utf8_lossy(&r.stdout).contains("8 usable masks: no problems"));
+}

@@ -70,7 +70,7 @@ pub struct Dataset {
     pub samples: Vec<Sample>,
 }
 
-fn label_of(id: &str) -> Option<u8> {
+pub(crate) fn label_of(id: &str) -> Option<u8> {
     if id.ends_with("_0") {
         Some(0)
     } else if id.ends_with("_1") {
@@ -80,7 +80,7 @@ fn label_of(id: &str) -> Option<u8> {
     }
 }
 
-fn is_image(path: &Path) -> bool {
+pub(crate) fn is_image(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))

@@ -2,11 +2,13 @@
 //! masks out (8-bit PNG, written atomically), and datasets in SZ-CXR layout.
 
 mod atomic;
+mod check;
 mod dataset;
 mod decode;
 mod encode;
 
 pub use atomic::write_atomic;
+pub use check::{check_dataset, CheckReport, Expected};
 pub use dataset::{find_images, find_masks, split_for, Dataset, Sample, Shard, Split, Subset};
 pub use decode::{
     decode_bytes, decode_file, read_mask, read_mask_for, Radiograph, MAX_FILE_BYTES, MAX_MASK_GREY,

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use args::{Cli, Command, PriorCommand};
+use args::{Cli, Command, DatasetCommand, PriorCommand};
 use lungfield::evaluate::PriorSource;
 use lungfield::segment::prior::ShapePrior;
 
@@ -236,6 +236,31 @@ fn run(cli: Cli) -> Result<bool> {
             screen::cv(&a, quiet)
         }
         Command::Bench(a) => bench(&a),
+        Command::Dataset(DatasetCommand::Check(a)) => {
+            let expected = (!a.any).then_some(lungfield::io::Expected::SZ_CXR);
+            let r = lungfield::io::check_dataset(&a.dir, expected)?;
+            if a.json {
+                print_json(&serde_json::to_value(&r)?);
+            } else {
+                for p in &r.problems {
+                    println!("{p}");
+                }
+                println!(
+                    "{}: {} images ({} normal, {} TB), {} usable masks: {}",
+                    a.dir.display(),
+                    r.images,
+                    r.normal,
+                    r.tb,
+                    r.masks,
+                    if r.ok() {
+                        "no problems".to_string()
+                    } else {
+                        format!("{} problem(s)", r.problems.len())
+                    }
+                );
+            }
+            Ok(r.ok())
+        }
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(
