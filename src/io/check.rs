@@ -78,8 +78,11 @@ fn files_in(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(v)
 }
 
+/// An image's size, or why it cannot be read.
+type Dims = std::result::Result<(u32, u32), String>;
+
 /// An image's size from its header (no pixels decoded).
-fn dimensions(path: &Path) -> std::result::Result<(u32, u32), String> {
+fn dimensions(path: &Path) -> Dims {
     image::ImageReader::open(path)
         .and_then(|r| r.with_guessed_format())
         .map_err(|e| e.to_string())?
@@ -108,7 +111,7 @@ pub fn check_dataset(root: &Path, expected: Option<Expected>) -> Result<CheckRep
     let mut r = CheckReport::default();
     let mut sizes: BTreeMap<String, (u32, u32)> = BTreeMap::new();
     let image_files = files_in(&images_dir)?;
-    let checked: Vec<(PathBuf, std::result::Result<(u32, u32), String>)> = image_files
+    let checked: Vec<(PathBuf, Dims)> = image_files
         .par_iter()
         .map(|p| (p.clone(), dimensions(p)))
         .collect();
