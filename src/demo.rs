@@ -131,6 +131,16 @@ pub fn run_demo(out: &Path, opts: &DemoOptions) -> Result<DemoReport> {
     if let Some(st) = &study {
         crate::report::write_study(&out.join("classifier"), st)?;
     }
+    let title = format!(
+        "lungfield demo: {} phantoms of {} px, seed {}",
+        opts.phantoms.count, opts.phantoms.size, opts.phantoms.seed
+    );
+    let mut page = crate::report::html::Report::new(out, &title);
+    page.evaluation(&evaluation, &data, &seg, None)?;
+    if let Some(st) = &study {
+        page.study(st)?;
+    }
+    page.write()?;
     Ok(DemoReport {
         phantoms,
         evaluation,

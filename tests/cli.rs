@@ -127,6 +127,18 @@ fn evaluate_writes_csv_and_summary() {
     let t: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("timing.json")).unwrap()).unwrap();
     assert!(t["ms_per_image"].as_f64().unwrap() > 0.0);
+    // The report: self-contained (no external references), with its chart and montage.
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    let mean = format!("{:.4}", s["dice_mean"].as_f64().unwrap());
+    for want in ["<svg", "Dice per image", "data:image/png;base64,", "Per image", &mean] {
+        assert!(html.contains(want), "report.html lacks {want}");
+    }
+    for external in ["src=\"http", "href=\"http", "src=\"/", "@import"] {
+        assert!(!html.contains(external), "report.html loads {external}");
+    }
+    assert!(out.path().join("dice_histogram.svg").is_file());
+    let montage = lungfield::io::decode_file(&out.path().join("montage.png")).unwrap();
+    assert_eq!((montage.width(), montage.height()), (4 * 220, 2 * 220));
 }
 
 #[test]

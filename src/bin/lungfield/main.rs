@@ -116,19 +116,30 @@ fn run(cli: Cli) -> Result<bool> {
                 eprintln!("{id}: {e}");
             }
             lungfield::report::write_evaluation(&a.out, &ev)?;
+            let mut page = lungfield::report::html::Report::new(
+                &a.out,
+                &format!("lungfield evaluation: {}", a.data.display()),
+            );
+            page.evaluation(&ev, &data, &(&a.pipeline).into(), prior.as_ref())?;
+            let html = page.write()?;
             if a.json {
                 let t = &ev.summary;
                 print_json(&serde_json::json!({
                     "summary": t,
                     "timing": {"ms_per_image": t.ms_per_image, "ms_median": t.ms_median},
                     "out": a.out,
+                    "report": html,
                     "failures": ev.failures.iter()
                         .map(|(id, e)| serde_json::json!({"id": id, "error": e.to_string()}))
                         .collect::<Vec<_>>(),
                 }));
             } else {
                 print!("{}", lungfield::report::summary_table(&ev));
-                println!("wrote {}/per_image.csv and summary.json", a.out.display());
+                println!(
+                    "wrote {}/per_image.csv, summary.json, timing.csv, timing.json and {}",
+                    a.out.display(),
+                    html.display()
+                );
             }
             Ok(ev.failures.is_empty())
         }

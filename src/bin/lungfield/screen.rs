@@ -243,20 +243,28 @@ pub fn cv(a: &CvArgs, quiet: bool) -> Result<bool> {
     };
     let st = study(&t, &split, &opts)?;
     lungfield::report::write_study(&a.out, &st)?;
+    let mut page = lungfield::report::html::Report::new(
+        &a.out,
+        &format!("lungfield cross-validation: {}", a.data.data.display()),
+    );
+    page.study(&st)?;
+    let html = page.write()?;
     if a.json {
         let summary: serde_json::Value =
             serde_json::from_slice(&std::fs::read(a.out.join("summary.json"))?)?;
         crate::print_json(&serde_json::json!({
             "summary": summary,
             "out": a.out,
+            "report": html,
             "failures": failures_json(&t),
         }));
         return Ok(ok);
     }
     print!("{}", lungfield::report::study_table(&st));
     println!(
-        "wrote {}/summary.json, roc.csv, oof.csv, importance.csv, features.csv",
-        a.out.display()
+        "wrote {}/summary.json, roc.csv, oof.csv, importance.csv, features.csv and {}",
+        a.out.display(),
+        html.display()
     );
     Ok(ok)
 }

@@ -1,6 +1,9 @@
 //! Result files: `per_image.csv` and `summary.json` (written atomically) and the short table
 //! printed at the end of a run.
 
+pub mod html;
+pub mod plots;
+
 use std::fmt::Write as _;
 use std::path::Path;
 

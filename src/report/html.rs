@@ -1,0 +1,257 @@
+//! `report.html`: one self-contained page (inline SVG charts, the montage as a data URI; opens
+//! offline) with the summary, the Dice distribution, the best and worst segmentations with
+//! their outlines, the ROC curve and the feature importance. The charts are also written as
+//! SVG files and the montage as PNG beside it.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use rayon::prelude::*;
+
+use super::plots::{bars_svg, histogram_svg, roc_svg};
+use crate::classify::Study;
+use crate::error::Result;
+use crate::evaluate::Evaluation;
+use crate::io::{decode_file, read_mask, write_atomic, Dataset};
+use crate::options::SegmentOptions;
+use crate::overlay::{contact_sheet, SheetTile};
+use crate::segment::prior::ShapePrior;
+
+/// Escapes text for HTML.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A report page being assembled, section by section.
+pub struct Report {
+    dir: PathBuf,
+    title: String,
+    body: String,
+}
+
+impl Report {
+    /// A new page titled `title`, to be written into `dir` (charts beside it).
+    pub fn new(dir: &Path, title: &str) -> Report {
+        Report {
+            dir: dir.to_path_buf(),
+            title: title.to_string(),
+            body: String::new(),
+        }
+    }
+
+    fn heading(&mut self, h: &str) {
+        let _ = writeln!(self.body, "<h2>{}</h2>", esc(h));
+    }
+
+    fn table(&mut self, rows: &[(&str, String)]) {
+        self.body.push_str("<table class=\"kv\">\n");
+        for (k, v) in rows {
+            let _ = writeln!(self.body, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
+        }
+        self.body.push_str("</table>\n");
+    }
+
+    /// Adds a chart inline and writes it to `dir/file`.
+    fn chart(&mut self, svg: &str, file: &str) -> Result<()> {
+        write_atomic(&self.dir.join(file), svg.as_bytes())?;
+        let _ = writeln!(
+            self.body,
+            "<figure>{svg}<figcaption>{}</figcaption></figure>",
+            esc(file)
+        );
+        Ok(())
+    }
+
+    /// The segmentation section: summary, Dice histogram, montage of the best and worst
+    /// images (segmented again with `prior` when given) and the per-image table.
+    ///
+    /// # Errors
+    /// An output that cannot be written, an image that can no longer be read.
+    pub fn evaluation(
+        &mut self,
+        ev: &Evaluation,
+        data: &Dataset,
+        opts: &SegmentOptions,
+        prior: Option<&ShapePrior>,
+    ) -> Result<()> {
+        let s = &ev.summary;
+        self.heading("Segmentation");
+        self.table(&[
+            ("images scored", s.n.to_string()),
+            ("failed", s.n_failed.to_string()),
+            ("no lungs found", s.n_no_lungs.to_string()),
+            (
+                "Dice mean / median / 5th percentile",
+                format!(
+                    "{:.4} / {:.4} / {:.4}",
+                    s.dice_mean, s.dice_median, s.dice_p5
+                ),
+            ),
+            ("Jaccard mean", format!("{:.4}", s.jaccard_mean)),
+            (
+                "HD95 median / 95th percentile (px)",
+                format!("{:.1} / {:.1}", s.hd95_median_px, s.hd95_p95_px),
+            ),
+            (
+                "ms per image (mean, one thread)",
+                format!("{:.1}", s.ms_per_image),
+            ),
+            ("shape prior", s.prior.clone()),
+            ("instruction set", s.instruction_set.clone()),
+        ]);
+        let dice: Vec<f64> = ev.rows.iter().map(|r| r.scores.dice).collect();
+        let lo = dice.iter().copied().fold(0.8f64, f64::min).clamp(0.0, 0.8);
+        self.chart(
+            &histogram_svg(&dice, (lo, 1.0), 25, "Dice per image", "Dice")?,
+            "dice_histogram.svg",
+        )?;
+        // The montage: the four worst and four best images.
+        let mut order: Vec<&crate::evaluate::EvalRow> = ev.rows.iter().collect();
+        order.sort_by(|a, b| {
+            a.scores
+                .dice
+                .total_cmp(&b.scores.dice)
+                .then(a.id.cmp(&b.id))
+        });
+        let k = 4.min(order.len() / 2).max(order.len().min(1));
+        let mut picked: Vec<&crate::evaluate::EvalRow> = order.iter().take(k).copied().collect();
+        picked.extend(
+            order
+                .iter()
+                .rev()
+                .take(k)
+                .rev()
+                .copied()
+                .filter(|r| !picked.iter().any(|p| p.id == r.id))
+                .collect::<Vec<_>>(),
+        );
+        let tiles = picked
+            .par_iter()
+            .filter_map(|r| data.samples.iter().find(|s| s.id == r.id))
+            .map(|s| {
+                let img = decode_file(&s.image)?;
+                let labels = crate::segment_with_prior(&img, opts, prior)
+                    .map(|g| g.labels)
+                    .unwrap_or_else(|_| crate::Mask::new(img.width(), img.height()));
+                let truth = s.mask.as_deref().map(read_mask).transpose()?;
+                Ok((img.to_u8(), labels, truth))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if !tiles.is_empty() {
+            let sheet: Vec<SheetTile> = tiles
+                .iter()
+                .map(|(g, l, t)| SheetTile {
+                    grey: g,
+                    labels: l,
+                    truth: t.as_ref(),
+                })
+                .collect();
+            let (rgb, w, h) = contact_sheet(&sheet, 220, 4);
+            let png = self.dir.join("montage.png");
+            crate::io::write_png_rgb8(&png, &rgb, w, h)?;
+            let bytes = std::fs::read(&png).map_err(|source| crate::Error::Io {
+                path: png.clone(),
+                source,
+            })?;
+            let names: Vec<String> = picked
+                .iter()
+                .map(|r| format!("{} ({:.3})", r.id, r.scores.dice))
+                .collect();
+            let _ = writeln!(
+                self.body,
+                "<figure><img alt=\"montage\" src=\"data:image/png;base64,{}\"><figcaption>Worst (top row) and best (bottom row) by Dice: {}. Found lungs in orange (right) and cyan (left), the expert outline in green{}.</figcaption></figure>",
+                base64::engine::general_purpose::STANDARD.encode(bytes),
+                esc(&names.join(", ")),
+                if s.prior.starts_with("cross") { "; segmented here without the cross-validated prior" } else { "" }
+            );
+        }
+        self.body.push_str("<details><summary>Per image</summary><table class=\"rows\"><tr><th>id</th><th>Dice</th><th>Jaccard</th><th>HD95 px</th><th>flags</th></tr>\n");
+        for r in &ev.rows {
+            let _ = writeln!(
+                self.body,
+                "<tr><td>{}</td><td>{:.4}</td><td>{:.4}</td><td>{:.1}</td><td>{}</td></tr>",
+                esc(&r.id),
+                r.scores.dice,
+                r.scores.jaccard,
+                r.scores.hd95_px,
+                esc(&r.flags)
+            );
+        }
+        self.body.push_str("</table></details>\n");
+        for (id, e) in &ev.failures {
+            let _ = writeln!(
+                self.body,
+                "<p class=\"fail\">{}: {}</p>",
+                esc(id),
+                esc(&e.to_string())
+            );
+        }
+        Ok(())
+    }
+
+    /// The classifier section: summary, ROC curve and permutation importance.
+    ///
+    /// # Errors
+    /// An output that cannot be written.
+    pub fn study(&mut self, st: &Study) -> Result<()> {
+        let s = &st.cv.scores;
+        self.heading("TB classifier (cross-validation)");
+        let mut rows = vec![
+            ("images", s.n.to_string()),
+            (
+                "folds × repeats",
+                format!("{} × {}", st.options.folds, st.options.repeats),
+            ),
+            ("trees", st.options.forest.trees.to_string()),
+            (
+                "AUC [95 % CI]",
+                format!("{:.3} [{:.3}, {:.3}]", s.auc, s.auc_ci_low, s.auc_ci_high),
+            ),
+            (
+                "accuracy / sensitivity / specificity",
+                format!(
+                    "{:.3} / {:.3} / {:.3}",
+                    s.accuracy, s.sensitivity, s.specificity
+                ),
+            ),
+        ];
+        if let Some(t) = &st.test {
+            rows.push(("held-out test: n, AUC", format!("{}, {:.3}", t.n, t.auc)));
+        }
+        self.table(&rows);
+        let pts: Vec<(f64, f64)> = st.cv.roc.iter().map(|&(_, f, t)| (f, t)).collect();
+        self.chart(&roc_svg(&pts, s.auc)?, "roc.svg")?;
+        let top: Vec<(String, f64)> = super::ranked_importance(st)
+            .into_iter()
+            .take(15)
+            .map(|(n, v)| (n.to_string(), v))
+            .collect();
+        if !top.is_empty() {
+            self.chart(
+                &bars_svg(&top, "Permutation importance (drop in AUC)")?,
+                "importance.svg",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Writes `dir/report.html` atomically and returns its path.
+    ///
+    /// # Errors
+    /// [`crate::Error::Io`] naming the file.
+    pub fn write(&self) -> Result<PathBuf> {
+        let path = self.dir.join("report.html");
+        let html = format!(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>\nbody{{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}}\nh1{{font-size:1.6em}} h2{{margin-top:1.6em;border-bottom:1px solid #ccc}}\ntable.kv th{{text-align:left;padding-right:1.5em;font-weight:normal;color:#555}}\ntable.rows{{border-collapse:collapse;font-size:.85em}} table.rows td,table.rows th{{padding:2px 8px;border-bottom:1px solid #eee}}\nfigure{{margin:1em 0}} figure img{{max-width:100%}} figcaption{{color:#666;font-size:.85em}}\n.fail{{color:#a00}}\n</style></head><body>\n<h1>{t}</h1>\n<p>lungfield {v}</p>\n{b}</body></html>\n",
+            t = esc(&self.title),
+            v = env!("CARGO_PKG_VERSION"),
+            b = self.body
+        );
+        write_atomic(&path, html.as_bytes())?;
+        Ok(path)
+    }
+}
