@@ -130,7 +130,13 @@ fn evaluate_writes_csv_and_summary() {
     // The report: self-contained (no external references), with its chart and montage.
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     let mean = format!("{:.4}", s["dice_mean"].as_f64().unwrap());
-    for want in ["<svg", "Dice per image", "data:image/png;base64,", "Per image", &mean] {
+    for want in [
+        "<svg",
+        "Dice per image",
+        "data:image/png;base64,",
+        "Per image",
+        &mean,
+    ] {
         assert!(html.contains(want), "report.html lacks {want}");
     }
     for external in ["src=\"http", "href=\"http", "src=\"/", "@import"] {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 /// File extensions lungfield reads as images (case-insensitive).
-const IMAGE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "tif", "tiff"];
+const IMAGE_EXTENSIONS: [&str; 7] = ["png", "jpg", "jpeg", "tif", "tiff", "dcm", "dicom"];
 
 /// The seed of the documented train/val/test split. Changing it changes every published figure.
 pub const SPLIT_SEED: u64 = 20_140_101;

@@ -51,7 +51,7 @@ impl Radiograph {
     }
 }
 
-fn decode_err(path: &Path, reason: impl Into<String>) -> Error {
+pub(crate) fn decode_err(path: &Path, reason: impl Into<String>) -> Error {
     Error::Decode {
         path: path.to_path_buf(),
         reason: reason.into(),
@@ -67,13 +67,16 @@ pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Radiograph> {
     if bytes.is_empty() {
         return Err(decode_err(path, "the file is empty"));
     }
+    if super::dicom::is_dicom(bytes) {
+        return super::dicom::decode_dicom(bytes, path).map(|(img, _)| img);
+    }
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| decode_err(path, e.to_string()))?;
     if reader.format().is_none() {
         return Err(decode_err(
             path,
-            "not a PNG, JPEG or TIFF image (unrecognised header)",
+            "not a PNG, JPEG, TIFF or DICOM image (unrecognised header)",
         ));
     }
     let (w, h) = reader

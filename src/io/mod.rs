@@ -5,6 +5,7 @@ mod atomic;
 mod check;
 mod dataset;
 mod decode;
+mod dicom;
 mod encode;
 
 pub use atomic::write_atomic;
@@ -14,6 +15,7 @@ pub use decode::{
     decode_bytes, decode_file, read_mask, read_mask_for, Radiograph, MAX_FILE_BYTES, MAX_MASK_GREY,
     MAX_PIXELS,
 };
+pub use dicom::{decode_dicom, is_dicom, DicomInfo};
 pub use encode::{
     encode_png_gray16, encode_png_gray8, encode_png_rgb8, write_png_gray8, write_png_rgb8,
 };

@@ -1,0 +1,197 @@
+//! DICOM input: a 16-bit MONOCHROME1 file made here from a phantom segments to the same mask
+//! as the PNG it came from; files without a window are windowed robustly; compressed pixel
+//! data is refused with the transfer syntax named.
+
+use std::path::{Path, PathBuf};
+
+use dicom_core::value::{PixelFragmentSequence, Value};
+use dicom_core::{DataElement, PrimitiveValue, VR};
+use dicom_dictionary_std::{tags, uids};
+use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
+use lungfield::io::{decode_dicom, decode_file, Radiograph};
+use lungfield::{segment_radiograph, SegmentOptions};
+
+fn fixture(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data-fixtures")
+        .join(p)
+}
+
+fn dice(a: &lungfield::Mask, b: &lungfield::Mask) -> f64 {
+    let (mut i, mut s) = (0usize, 0usize);
+    for (&x, &y) in a.as_slice().iter().zip(b.as_slice()) {
+        i += usize::from(x != 0 && y != 0);
+        s += usize::from(x != 0) + usize::from(y != 0);
+    }
+    2.0 * i as f64 / s.max(1) as f64
+}
+
+/// Writes `pixels` (stored values) as a DICOM file with the given attributes.
+fn write_dicom(
+    path: &Path,
+    w: usize,
+    h: usize,
+    pixels: &[u16],
+    photometric: &str,
+    window: Option<(f64, f64)>,
+    ts: &str,
+) {
+    let mut obj = InMemDicomObject::from_element_iter([
+        DataElement::new(
+            tags::SOP_CLASS_UID,
+            VR::UI,
+            PrimitiveValue::from(uids::DIGITAL_X_RAY_IMAGE_STORAGE_FOR_PRESENTATION),
+        ),
+        DataElement::new(
+            tags::SOP_INSTANCE_UID,
+            VR::UI,
+            PrimitiveValue::from("1.2.826.0.1.3680043.10.1"),
+        ),
+        DataElement::new(tags::MODALITY, VR::CS, PrimitiveValue::from("DX")),
+        DataElement::new(tags::SAMPLES_PER_PIXEL, VR::US, PrimitiveValue::from(1u16)),
+        DataElement::new(
+            tags::PHOTOMETRIC_INTERPRETATION,
+            VR::CS,
+            PrimitiveValue::from(photometric),
+        ),
+        DataElement::new(tags::ROWS, VR::US, PrimitiveValue::from(h as u16)),
+        DataElement::new(tags::COLUMNS, VR::US, PrimitiveValue::from(w as u16)),
+        DataElement::new(tags::BITS_ALLOCATED, VR::US, PrimitiveValue::from(16u16)),
+        DataElement::new(tags::BITS_STORED, VR::US, PrimitiveValue::from(16u16)),
+        DataElement::new(tags::HIGH_BIT, VR::US, PrimitiveValue::from(15u16)),
+        DataElement::new(
+            tags::PIXEL_REPRESENTATION,
+            VR::US,
+            PrimitiveValue::from(0u16),
+        ),
+        DataElement::new(
+            tags::PIXEL_SPACING,
+            VR::DS,
+            PrimitiveValue::from("0.143\\0.143"),
+        ),
+    ]);
+    if let Some((c, wd)) = window {
+        obj.put(DataElement::new(
+            tags::WINDOW_CENTER,
+            VR::DS,
+            PrimitiveValue::from(format!("{c}")),
+        ));
+        obj.put(DataElement::new(
+            tags::WINDOW_WIDTH,
+            VR::DS,
+            PrimitiveValue::from(format!("{wd}")),
+        ));
+    }
+    if ts == uids::EXPLICIT_VR_LITTLE_ENDIAN {
+        obj.put(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OW,
+            PrimitiveValue::U16(pixels.to_vec().into()),
+        ));
+    } else {
+        let frag: Vec<u8> = vec![0xFF, 0xD8, 0xFF, 0xD9];
+        obj.put(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OB,
+            Value::PixelSequence(PixelFragmentSequence::new(vec![0u32], vec![frag])),
+        ));
+    }
+    let file = obj
+        .with_meta(FileMetaTableBuilder::new().transfer_syntax(ts))
+        .unwrap();
+    file.write_to_file(path).unwrap();
+}
+
+fn phantom16() -> (usize, usize, Vec<u16>) {
+    match decode_file(&fixture("phantom_16bit.png")).unwrap() {
+        Radiograph::U16(p) => (p.width(), p.height(), p.as_slice().to_vec()),
+        Radiograph::U8(_) => panic!("the fixture is 16-bit"),
+    }
+}
+
+#[test]
+fn a_monochrome1_16_bit_dicom_segments_like_its_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h, v) = phantom16();
+    // MONOCHROME1 stores the negative; the window spans the stored range exactly.
+    let inverted: Vec<u16> = v.iter().map(|&x| 65535 - x).collect();
+    let dcm = dir.path().join("phantom.dcm");
+    write_dicom(
+        &dcm,
+        w,
+        h,
+        &inverted,
+        "MONOCHROME1",
+        Some((32767.5, 65535.0)),
+        uids::EXPLICIT_VR_LITTLE_ENDIAN,
+    );
+    let bytes = std::fs::read(&dcm).unwrap();
+    let (img, info) = decode_dicom(&bytes, &dcm).unwrap();
+    assert_eq!(info.pixel_spacing_mm, Some((0.143, 0.143)));
+    assert_eq!(info.photometric, "MONOCHROME1");
+    assert!(info.window.2, "the file's window is used");
+    match &img {
+        Radiograph::U16(p) => assert_eq!(p.as_slice(), &v[..], "inverted back exactly"),
+        Radiograph::U8(_) => panic!("16-bit DICOM must stay 16-bit"),
+    }
+    let png = decode_file(&fixture("phantom_16bit.png")).unwrap();
+    let opts = SegmentOptions::default();
+    let a = segment_radiograph(&decode_file(&dcm).unwrap(), &opts).unwrap();
+    let b = segment_radiograph(&png, &opts).unwrap();
+    assert_eq!(a.labels, b.labels, "same mask as the PNG");
+    // Without a window: a robust percentile window, nearly the same lungs.
+    let dcm2 = dir.path().join("nowindow.dcm");
+    write_dicom(
+        &dcm2,
+        w,
+        h,
+        &inverted,
+        "MONOCHROME1",
+        None,
+        uids::EXPLICIT_VR_LITTLE_ENDIAN,
+    );
+    let (img2, info2) = decode_dicom(&std::fs::read(&dcm2).unwrap(), &dcm2).unwrap();
+    assert!(!info2.window.2);
+    let c = segment_radiograph(&img2, &opts).unwrap();
+    assert!(dice(&c.binary(), &b.binary()) > 0.97);
+}
+
+#[test]
+fn compressed_dicom_is_refused_naming_the_transfer_syntax() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h, v) = phantom16();
+    let dcm = dir.path().join("jpeg.dcm");
+    write_dicom(
+        &dcm,
+        w,
+        h,
+        &v,
+        "MONOCHROME2",
+        None,
+        uids::JPEG_BASELINE8_BIT,
+    );
+    let err = decode_file(&dcm).unwrap_err().to_string();
+    assert!(
+        err.contains("jpeg.dcm")
+            && err.contains("compressed DICOM")
+            && err.contains("1.2.840.10008.1.2.4.50"),
+        "{err}"
+    );
+    assert!(err.to_lowercase().contains("jpeg"), "{err}");
+    // The CLI names it in its one line, and goes on with the others.
+    let r = std::process::Command::new(env!("CARGO_BIN_EXE_lungfield"))
+        .arg("segment")
+        .arg(&dcm)
+        .arg(fixture("phantom_gray.png"))
+        .arg("-o")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(
+        e.lines().filter(|l| l.contains("jpeg.dcm")).count(),
+        1,
+        "{e}"
+    );
+}
