@@ -541,3 +541,126 @@ fn dataset_check_names_every_problem() {
     assert_exit(&r, 0);
     assert!(String::from_utf8_lossy(&r.stdout).contains("8 usable masks: no problems"));
 }
+
+#[test]
+fn dataset_import_gathers_the_public_layouts_from_folders_and_zips() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("downloads");
+    let ph = fixture("phantoms");
+    let mut ids: Vec<String> = std::fs::read_dir(ph.join("images"))
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    ids.sort();
+    // NLM: images only; Kaggle "Chest Xray Masks and Labels": images and _mask masks;
+    // shcxr-lung-mask: masks named like the images under mask/; plus clutter.
+    let layout = [
+        ("ChinaSet_AllFiles/CXR_png", false, ""),
+        ("Lung Segmentation/CXR_png", false, ""),
+        ("Lung Segmentation/masks", true, "_mask"),
+        ("shcxr-lung-mask/mask", true, ""),
+    ];
+    for (k, id) in ids.iter().take(6).enumerate() {
+        let name = format!("CHNCXR_{:04}_{}", k + 1, k % 2);
+        for (i, (sub, mask, suffix)) in layout.iter().enumerate() {
+            // Each source holds part of the set, overlapping.
+            if (k + i) % 3 == 2 {
+                continue;
+            }
+            std::fs::create_dir_all(src.join(sub)).unwrap();
+            let from = if *mask {
+                ph.join(format!("masks/{id}_mask.png"))
+            } else {
+                ph.join(format!("images/{id}.png"))
+            };
+            std::fs::copy(from, src.join(sub).join(format!("{name}{suffix}.png"))).unwrap();
+        }
+    }
+    std::fs::create_dir_all(src.join("ChinaSet_AllFiles/ClinicalReadings")).unwrap();
+    std::fs::write(
+        src.join("ChinaSet_AllFiles/ClinicalReadings/CHNCXR_0001_0.txt"),
+        "male 45yrs\nnormal\n",
+    )
+    .unwrap();
+    let out = dir.path().join("sz");
+    let r = bin()
+        .args(["dataset", "import"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&out)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_exit(&r, 0);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(
+        (
+            v["import"]["images"].as_u64(),
+            v["import"]["masks"].as_u64()
+        ),
+        (Some(6), Some(6))
+    );
+    assert!(v["check"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p.as_str().unwrap().contains("6 images, SZ-CXR has 662")));
+    let data = lungfield::io::Dataset::open(&out).unwrap();
+    assert_eq!(data.samples.len(), 6);
+    assert!(data.samples.iter().all(|s| s.mask.is_some()));
+    // The same sources as a zip give the same files.
+    let zip_path = dir.path().join("all.zip");
+    {
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+        let mut files = Vec::new();
+        fn walk(d: &Path, out: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, out)
+                } else {
+                    out.push(p)
+                }
+            }
+        }
+        walk(&src, &mut files);
+        files.sort();
+        for f in files {
+            let name = f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+            z.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut z, &std::fs::read(&f).unwrap()).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    let out2 = dir.path().join("sz2");
+    let r = bin()
+        .args(["dataset", "import"])
+        .arg(&zip_path)
+        .arg("-o")
+        .arg(&out2)
+        .output()
+        .unwrap();
+    assert_exit(&r, 0);
+    for sub in ["images", "masks"] {
+        let mut a: Vec<_> = std::fs::read_dir(out.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        a.sort();
+        assert_eq!(a.len(), 6);
+        for n in a {
+            assert_eq!(
+                std::fs::read(out.join(sub).join(&n)).unwrap(),
+                std::fs::read(out2.join(sub).join(&n)).unwrap()
+            );
+        }
+    }
+}

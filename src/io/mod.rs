@@ -7,6 +7,7 @@ mod dataset;
 mod decode;
 mod dicom;
 mod encode;
+mod import;
 
 pub use atomic::write_atomic;
 pub use check::{check_dataset, CheckReport, Expected};
@@ -19,3 +20,4 @@ pub use dicom::{decode_dicom, is_dicom, DicomInfo};
 pub use encode::{
     encode_png_gray16, encode_png_gray8, encode_png_rgb8, write_png_gray8, write_png_rgb8,
 };
+pub use import::{import_dataset, ImportReport, MAX_ENTRY_BYTES};

@@ -89,6 +89,26 @@ pub enum DatasetCommand {
     ///
     /// Any other dataset: lungfield dataset check ../shared/data/jsrt-dev --any
     Check(DatasetCheckArgs),
+    /// Gather the Shenzhen images and masks from the public layouts (NLM
+    /// ChinaSet_AllFiles/CXR_png, Kaggle "Chest Xray Masks and Labels" Lung Segmentation/CXR_png
+    /// and masks, Kaggle shcxr-lung-mask mask/, any mix of them, or a zip of any) into SZ-CXR
+    /// layout, then check the result.
+    ///
+    /// Example: lungfield dataset import ~/Downloads/ChinaSet_AllFiles.zip -o ~/data/SZ-CXR
+    Import(DatasetImportArgs),
+}
+
+/// `lungfield dataset import`.
+#[derive(Args, Debug)]
+pub struct DatasetImportArgs {
+    /// A folder or a .zip holding the public release(s).
+    pub src: PathBuf,
+    /// The dataset folder to write (images/, masks/).
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    /// Print the report as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `lungfield dataset check`.

@@ -272,6 +272,36 @@ fn run(cli: Cli) -> Result<bool> {
             }
             Ok(r.ok())
         }
+        Command::Dataset(DatasetCommand::Import(a)) => {
+            outputs::writable_dir(&a.out)?;
+            let r = lungfield::io::import_dataset(&a.src, &a.out)?;
+            let check =
+                lungfield::io::check_dataset(&a.out, Some(lungfield::io::Expected::SZ_CXR))?;
+            for c in &r.conflicts {
+                eprintln!("conflict: {c}");
+            }
+            if a.json {
+                print_json(&serde_json::json!({"import": r, "check": check, "out": a.out}));
+            } else {
+                for p in &check.problems {
+                    println!("{p}");
+                }
+                println!(
+                    "imported {} images and {} masks into {} ({} other files ignored, {} conflicts); check: {}",
+                    r.images,
+                    r.masks,
+                    a.out.display(),
+                    r.ignored,
+                    r.conflicts.len(),
+                    if check.ok() {
+                        "a complete SZ-CXR copy".to_string()
+                    } else {
+                        format!("{} problem(s) listed above", check.problems.len())
+                    }
+                );
+            }
+            Ok(r.conflicts.is_empty())
+        }
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(
