@@ -33,6 +33,8 @@ pub struct EvalRow {
     /// Dice, Jaccard, HD95 (an image with no lungs found scores as an empty prediction).
     #[serde(flatten)]
     pub scores: MaskScores,
+    /// HD95 in millimetres, for DICOM images with a square pixel spacing.
+    pub hd95_mm: Option<f64>,
     /// Segmentation time in milliseconds, one thread, decoding excluded (`timing.csv`).
     #[serde(skip)]
     pub ms: f64,
@@ -63,6 +65,9 @@ pub struct EvalSummary {
     pub hd95_median_px: f64,
     /// 95th percentile of HD95 in pixels.
     pub hd95_p95_px: f64,
+    /// Median HD95 in millimetres, when every scored image is a DICOM file with a square
+    /// pixel spacing.
+    pub hd95_median_mm: Option<f64>,
     /// Mean segmentation time per image in ms (one thread per image, decoding excluded); a
     /// measurement, so written to `timing.json`, not `summary.json`.
     #[serde(skip)]
@@ -99,7 +104,8 @@ fn score_one(
     opts: &SegmentOptions,
     prior: Option<&ShapePrior>,
 ) -> Result<EvalRow> {
-    let img = decode_file(&s.image)?;
+    let (img, info) = crate::io::decode_file_info(&s.image)?;
+    let mm = info.as_ref().and_then(crate::io::DicomInfo::isotropic_mm);
     let truth = read_mask_for(mask, &img)?;
     let t0 = Instant::now();
     let seg = segment_with_prior(&img, opts, prior);
@@ -112,9 +118,11 @@ fn score_one(
         ),
         Err(e) => return Err(e.in_file(&s.image)),
     };
+    let scores = score_masks(&pred, &truth)?;
     Ok(EvalRow {
         id: s.id.clone(),
-        scores: score_masks(&pred, &truth)?,
+        hd95_mm: mm.map(|m| scores.hd95_px * m),
+        scores,
         ms,
         flags,
     })
@@ -292,6 +300,10 @@ fn summarise(
         jaccard_mean: mean(rows.iter().map(|r| r.scores.jaccard)),
         hd95_median_px: percentile(&mut hd, 50.0),
         hd95_p95_px: percentile(&mut hd, 95.0),
+        hd95_median_mm: {
+            let mut mm: Vec<f64> = rows.iter().filter_map(|r| r.hd95_mm).collect();
+            (!mm.is_empty() && mm.len() == rows.len()).then(|| percentile(&mut mm, 50.0))
+        },
         ms_per_image: mean(ms.iter().copied()),
         ms_median: percentile(&mut ms, 50.0),
         subset: match subset {

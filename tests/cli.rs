@@ -102,7 +102,10 @@ fn evaluate_writes_csv_and_summary() {
     let (r, out) = evaluate("phantoms", &[]);
     assert_exit(&r, 0);
     let csv = std::fs::read_to_string(out.path().join("per_image.csv")).unwrap();
-    assert!(csv.starts_with("id,dice,jaccard,hd95_px,flags\n"), "{csv}");
+    assert!(
+        csv.starts_with("id,dice,jaccard,hd95_px,hd95_mm,flags\n"),
+        "{csv}"
+    );
     assert_eq!(csv.lines().count(), 9);
     let s = summary(&out);
     for k in [

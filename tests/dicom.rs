@@ -195,3 +195,104 @@ fn compressed_dicom_is_refused_naming_the_transfer_syntax() {
         "{e}"
     );
 }
+
+#[test]
+fn a_dicom_dataset_reports_hd95_in_millimetres() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("set");
+    for sub in ["images", "masks"] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    let ph = fixture("phantoms");
+    let mut ids: Vec<String> = std::fs::read_dir(ph.join("images"))
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    ids.sort();
+    for id in ids.iter().take(3) {
+        let g = decode_file(&ph.join(format!("images/{id}.png")))
+            .unwrap()
+            .to_u8();
+        let v: Vec<u16> = g.as_slice().iter().map(|&x| u16::from(x) * 257).collect();
+        write_dicom(
+            &root.join(format!("images/{id}.dcm")),
+            g.width(),
+            g.height(),
+            &v,
+            "MONOCHROME2",
+            Some((32767.5, 65535.0)),
+            uids::EXPLICIT_VR_LITTLE_ENDIAN,
+        );
+        std::fs::copy(
+            ph.join(format!("masks/{id}_mask.png")),
+            root.join(format!("masks/{id}_mask.png")),
+        )
+        .unwrap();
+    }
+    let data = lungfield::io::Dataset::open(&root).unwrap();
+    let ev = lungfield::evaluate::evaluate(
+        &data,
+        lungfield::io::Subset::All,
+        &SegmentOptions::default(),
+    );
+    assert_eq!(ev.rows.len(), 3, "{:?}", ev.failures);
+    for r in &ev.rows {
+        let mm = r.hd95_mm.expect("spacing known");
+        assert!((mm - r.scores.hd95_px * 0.143).abs() < 1e-9);
+        assert!(r.scores.dice > 0.8);
+    }
+    assert!(ev.summary.hd95_median_mm.is_some());
+}
+
+#[test]
+fn a_voi_lut_takes_precedence_over_the_window() {
+    use dicom_core::value::DataSetSequence;
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h, v) = phantom16();
+    // 12-bit stored values and a VOI LUT that inverts them (so the result is the negative of
+    // what the window alone would give).
+    let stored: Vec<u16> = v.iter().map(|&x| x >> 4).collect();
+    let path = dir.path().join("lut.dcm");
+    write_dicom(
+        &path,
+        w,
+        h,
+        &stored,
+        "MONOCHROME2",
+        Some((2047.5, 4095.0)),
+        uids::EXPLICIT_VR_LITTLE_ENDIAN,
+    );
+    // Add the VOI LUT Sequence to the written file.
+    let mut obj = dicom_object::open_file(&path).unwrap();
+    let lut: Vec<u16> = (0..4096u16).map(|i| 4095 - i).collect();
+    let item = InMemDicomObject::from_element_iter([
+        DataElement::new(
+            tags::LUT_DESCRIPTOR,
+            VR::US,
+            PrimitiveValue::U16(vec![4096u16, 0, 12].into()),
+        ),
+        DataElement::new(tags::LUT_DATA, VR::OW, PrimitiveValue::U16(lut.into())),
+    ]);
+    obj.put(DataElement::new(
+        tags::VOILUT_SEQUENCE,
+        VR::SQ,
+        DataSetSequence::from(vec![item]),
+    ));
+    obj.write_to_file(&path).unwrap();
+    let (img, info) = decode_dicom(&std::fs::read(&path).unwrap(), &path).unwrap();
+    assert!(info.voi_lut);
+    let Radiograph::U16(p) = img else {
+        panic!("16-bit")
+    };
+    for (i, (&got, &s)) in p.as_slice().iter().zip(&stored).enumerate().step_by(997) {
+        let want = ((4095 - s) as f64 / 4095.0 * 65535.0).round() as u16;
+        assert_eq!(got, want, "pixel {i}");
+    }
+}

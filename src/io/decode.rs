@@ -131,6 +131,15 @@ fn to_gray(img: DynamicImage) -> Radiograph {
 /// [`Error::Io`] when the file cannot be read, [`Error::Decode`] as for [`decode_bytes`] and
 /// for a file that is not a regular file or is larger than [`MAX_FILE_BYTES`].
 pub fn decode_file(path: &Path) -> Result<Radiograph> {
+    decode_file_info(path).map(|(img, _)| img)
+}
+
+/// [`decode_file`], with what a DICOM file says besides its pixels (pixel spacing, window,
+/// photometric interpretation); `None` for other formats.
+///
+/// # Errors
+/// As [`decode_file`].
+pub fn decode_file_info(path: &Path) -> Result<(Radiograph, Option<super::DicomInfo>)> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -149,7 +158,10 @@ pub fn decode_file(path: &Path) -> Result<Radiograph> {
         ));
     }
     let bytes = std::fs::read(path).map_err(io)?;
-    decode_bytes(&bytes, path)
+    if super::dicom::is_dicom(&bytes) {
+        return super::dicom::decode_dicom(&bytes, path).map(|(img, info)| (img, Some(info)));
+    }
+    decode_bytes(&bytes, path).map(|img| (img, None))
 }
 
 /// Reads a lung mask file: any pixel above half its range is inside (value 1).

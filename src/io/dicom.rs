@@ -1,6 +1,7 @@
 //! DICOM radiographs (dicom-rs, pure Rust): uncompressed pixel data, 8 to 16 bits, signed or
-//! not; the modality rescale (slope, intercept); the file's window (centre, width) when present,
-//! else a robust 0.5–99.5 % percentile window, mapped to the full 16-bit range; MONOCHROME1
+//! not; the modality rescale (slope, intercept); the file's VOI LUT or else its window (centre,
+//! width) when present, else a robust 0.5–99.5 % percentile window, mapped to the full 16-bit
+//! range; MONOCHROME1
 //! inverted to MONOCHROME2; the first frame of a multi-frame file. Compressed transfer
 //! syntaxes give an error naming the syntax.
 
@@ -26,6 +27,17 @@ pub struct DicomInfo {
     pub photometric: String,
     /// The window used (centre, width) in rescaled units, and whether it came from the file.
     pub window: (f64, f64, bool),
+    /// Whether the file's VOI LUT was applied (it takes precedence over the window).
+    pub voi_lut: bool,
+}
+
+impl DicomInfo {
+    /// The pixel size in millimetres when the spacing is given and square (rows and columns
+    /// within 1 %), the case where a distance in pixels converts to millimetres.
+    pub fn isotropic_mm(&self) -> Option<f64> {
+        let (r, c) = self.pixel_spacing_mm?;
+        ((r - c).abs() <= 0.01 * r.max(c)).then_some((r * c).sqrt())
+    }
 }
 
 /// Whether `bytes` look like a DICOM file (the `DICM` magic after the 128-byte preamble, or
@@ -172,9 +184,14 @@ pub fn decode_dicom(bytes: &[u8], path: &Path) -> Result<(Radiograph, DicomInfo)
         .filter(|v| v.len() == 2 && v.iter().all(|x| x.is_finite() && *x > 0.0))
         .map(|v| (v[0], v[1]));
     let invert = photometric == "MONOCHROME1";
+    let voi = voi_lut(&obj);
     let (lo, width) = (window.0 - window.1 / 2.0, window.1);
     let to_unit = |v: f64| {
-        let t = ((v - lo) / width).clamp(0.0, 1.0);
+        let t = match &voi {
+            // The VOI LUT, when the file has one, takes precedence over the window.
+            Some(l) => l.unit(v),
+            None => ((v - lo) / width).clamp(0.0, 1.0),
+        };
         if invert {
             1.0 - t
         } else {
@@ -212,6 +229,53 @@ pub fn decode_dicom(bytes: &[u8], path: &Path) -> Result<(Radiograph, DicomInfo)
             pixel_spacing_mm: spacing,
             photometric,
             window,
+            voi_lut: voi.is_some(),
         },
     ))
+}
+
+/// A VOI LUT: `data[v − first]` (clamped to the table), scaled by the largest code.
+struct VoiLut {
+    first: f64,
+    data: Vec<f64>,
+    max: f64,
+}
+
+impl VoiLut {
+    fn unit(&self, v: f64) -> f64 {
+        let i = (v - self.first)
+            .round()
+            .clamp(0.0, (self.data.len() - 1) as f64) as usize;
+        (self.data[i] / self.max).clamp(0.0, 1.0)
+    }
+}
+
+/// The first item of the VOI LUT Sequence, when present and well formed.
+fn voi_lut(obj: &DefaultDicomObject) -> Option<VoiLut> {
+    let seq = obj.element_opt(tags::VOILUT_SEQUENCE).ok().flatten()?;
+    let item = seq.items()?.first()?;
+    let desc: Vec<f64> = item
+        .element(tags::LUT_DESCRIPTOR)
+        .ok()?
+        .to_multi_float64()
+        .ok()?;
+    let data: Vec<f64> = item
+        .element(tags::LUT_DATA)
+        .ok()?
+        .to_multi_int::<u16>()
+        .ok()?
+        .into_iter()
+        .map(f64::from)
+        .collect();
+    let (&n, &first, &bits) = (desc.first()?, desc.get(1)?, desc.get(2)?);
+    // A first entry count of 0 means 65536 entries.
+    let n = if n == 0.0 { 65536 } else { n as usize };
+    if data.is_empty() || data.len() < n.min(data.len()) || !(1.0..=16.0).contains(&bits) {
+        return None;
+    }
+    Some(VoiLut {
+        first,
+        max: (2f64.powf(bits) - 1.0).max(1.0),
+        data,
+    })
 }

@@ -13,8 +13,8 @@ pub use atomic::write_atomic;
 pub use check::{check_dataset, CheckReport, Expected};
 pub use dataset::{find_images, find_masks, split_for, Dataset, Sample, Shard, Split, Subset};
 pub use decode::{
-    decode_bytes, decode_file, read_mask, read_mask_for, Radiograph, MAX_FILE_BYTES, MAX_MASK_GREY,
-    MAX_PIXELS,
+    decode_bytes, decode_file, decode_file_info, read_mask, read_mask_for, Radiograph,
+    MAX_FILE_BYTES, MAX_MASK_GREY, MAX_PIXELS,
 };
 pub use dicom::{decode_dicom, is_dicom, DicomInfo};
 pub use encode::{

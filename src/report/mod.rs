@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::evaluate::Evaluation;
 use crate::io::write_atomic;
 
-/// Writes `per_image.csv` (id, dice, jaccard, hd95_px, flags) and `summary.json`, which
+/// Writes `per_image.csv` (id, dice, jaccard, hd95_px, hd95_mm, flags) and `summary.json`, which
 /// depend only on the inputs and options (bit-identical at any thread count and across runs),
 /// and `timing.csv` (id, ms) and `timing.json` (ms_per_image, ms_median, instruction_set),
 /// which are measurements, into `dir` (created if missing).
@@ -25,7 +25,7 @@ pub fn write_evaluation(dir: &Path, ev: &Evaluation) -> Result<()> {
     })?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     let bad = |e: csv::Error| Error::InvalidOption(format!("CSV: {e}"));
-    csv.write_record(["id", "dice", "jaccard", "hd95_px", "flags"])
+    csv.write_record(["id", "dice", "jaccard", "hd95_px", "hd95_mm", "flags"])
         .map_err(bad)?;
     let mut timing = csv::Writer::from_writer(Vec::new());
     timing.write_record(["id", "ms"]).map_err(bad)?;
@@ -35,6 +35,7 @@ pub fn write_evaluation(dir: &Path, ev: &Evaluation) -> Result<()> {
             format!("{:.6}", r.scores.dice),
             format!("{:.6}", r.scores.jaccard),
             format!("{:.3}", r.scores.hd95_px),
+            r.hd95_mm.map_or(String::new(), |v| format!("{v:.3}")),
             r.flags.clone(),
         ])
         .map_err(bad)?;
@@ -80,8 +81,11 @@ pub fn summary_table(ev: &Evaluation) -> String {
     let _ = writeln!(t, "jaccard  mean {:.4}", s.jaccard_mean);
     let _ = writeln!(
         t,
-        "hd95 px  median {:.2}  p95 {:.2}",
-        s.hd95_median_px, s.hd95_p95_px
+        "hd95 px  median {:.2}  p95 {:.2}{}",
+        s.hd95_median_px,
+        s.hd95_p95_px,
+        s.hd95_median_mm
+            .map_or(String::new(), |mm| format!("  (median {mm:.2} mm)"))
     );
     let _ = writeln!(
         t,
