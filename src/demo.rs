@@ -3,15 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 use crate::error::Result;
 use crate::evaluate::{evaluate, Evaluation};
-use crate::io::{decode_file, read_mask, write_png_rgb8, Dataset, Subset};
+use crate::io::{write_png_rgb8, Dataset, Subset};
 use crate::options::SegmentOptions;
-use crate::overlay::{contact_sheet, SheetTile};
 use crate::phantom::{write_set, PhantomSetOptions};
-use crate::pipeline::segment_radiograph;
 
 /// What the demo makes.
 #[derive(Clone, Debug)]
@@ -88,29 +84,7 @@ pub fn run_demo(out: &Path, opts: &DemoOptions) -> Result<DemoReport> {
     }
     // The contact sheet: the first images, their lungs as found and the exact masks.
     let picked: Vec<_> = data.samples.iter().take(opts.sheet_count).collect();
-    let tiles = picked
-        .par_iter()
-        .map(|s| {
-            let img = decode_file(&s.image)?;
-            let labels = segment_radiograph(&img, &seg)
-                .map(|g| g.labels)
-                .unwrap_or_else(|_| crate::Mask::new(img.width(), img.height()));
-            let truth = match &s.mask {
-                Some(m) => Some(read_mask(m)?),
-                None => None,
-            };
-            Ok((img.to_u8(), labels, truth))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let sheet: Vec<SheetTile> = tiles
-        .iter()
-        .map(|(g, l, t)| SheetTile {
-            grey: g,
-            labels: l,
-            truth: t.as_ref(),
-        })
-        .collect();
-    let (rgb, w, h) = contact_sheet(&sheet, 256, 4);
+    let (rgb, w, h) = crate::overlay::sample_sheet(&picked, &seg, None, 256, 4)?;
     let contact_sheet = out.join("contact_sheet.png");
     write_png_rgb8(&contact_sheet, &rgb, w, h)?;
     // The classifier, cross-validated on the lungs lungfield found.

@@ -142,3 +142,39 @@ pub fn contact_sheet(tiles: &[SheetTile], tile: usize, cols: usize) -> (Vec<u8>,
     }
     (out, w, h)
 }
+
+/// A contact sheet of dataset samples: each segmented again (with `prior` when given; an
+/// image with no lungs found shows none), its expert mask outlined when it has one. Returns
+/// RGB bytes, width and height, as [`contact_sheet`].
+///
+/// # Errors
+/// An image or mask that cannot be read (named).
+pub fn sample_sheet(
+    samples: &[&crate::io::Sample],
+    opts: &crate::SegmentOptions,
+    prior: Option<&crate::segment::prior::ShapePrior>,
+    tile: usize,
+    cols: usize,
+) -> crate::Result<(Vec<u8>, usize, usize)> {
+    use rayon::prelude::*;
+    let tiles = samples
+        .par_iter()
+        .map(|s| {
+            let img = crate::io::decode_file(&s.image)?;
+            let labels = crate::segment_with_prior(&img, opts, prior)
+                .map(|g| g.labels)
+                .unwrap_or_else(|_| Mask::new(img.width(), img.height()));
+            let truth = s.mask.as_deref().map(crate::io::read_mask).transpose()?;
+            Ok((img.to_u8(), labels, truth))
+        })
+        .collect::<crate::Result<Vec<_>>>()?;
+    let sheet: Vec<SheetTile> = tiles
+        .iter()
+        .map(|(g, l, t)| SheetTile {
+            grey: g,
+            labels: l,
+            truth: t.as_ref(),
+        })
+        .collect();
+    Ok(contact_sheet(&sheet, tile, cols))
+}

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::image::{GrayU16, GrayU8, Mask};
 use crate::io::Radiograph;
 use crate::options::SegmentOptions;
-use crate::segment::postprocess::{pick_lungs, plausibility, Placement};
+use crate::segment::postprocess::{largest_piece, per_lung, pick_lungs, plausibility, Placement};
 use crate::segment::prior::ShapePrior;
 use crate::segment::{
     close, fill_holes, open, otsu_level, refine, threshold_below, BetaField, LungPair, Side,
@@ -217,41 +217,17 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<LungPair> 
 /// fills concavities narrower than the disk (rib shadows the contour missed), and holes are
 /// filled. Treating the lungs separately keeps the closing from merging them.
 fn clean_lungs(labels: &Mask, opts: &SegmentOptions) -> crate::segment::LungPair {
-    let (w, h) = (labels.width(), labels.height());
-    let mut out = Mask::new(w, h);
-    for side in [Side::Right, Side::Left] {
-        let l = side.label();
-        // Work on the lung's bounding box grown by the closing radius (the closing cannot
-        // reach further; the opening only shrinks): same result, a fraction of the pixels.
-        let Some((x0, y0, x1, y1)) = labels.bounds(|v| v == l) else {
-            continue;
-        };
-        let pad = opts.px(opts.lung_close) + 2;
-        let (x0, y0) = (x0.saturating_sub(pad), y0.saturating_sub(pad));
-        let (x1, y1) = ((x1 + pad + 1).min(w), (y1 + pad + 1).min(h));
-        let (cw, chh) = (x1 - x0, y1 - y0);
-        let m = labels.crop(x0, y0, cw, chh).map(|&v| u8::from(v == l));
-        let m = open(&m, opts.px(opts.final_open));
-        // The largest piece (placement is judged in the whole image, not the crop).
-        let parts = crate::segment::components(&m);
-        let Some(big) = parts
-            .components
-            .iter()
-            .max_by_key(|c| (c.area, std::cmp::Reverse(c.label)))
-        else {
-            continue;
-        };
-        let m = parts.select(&[big.label]);
-        let m = fill_holes(&close(&m, opts.px(opts.lung_close)));
-        for y in 0..chh {
-            let orow = &mut out.row_mut(y0 + y)[x0..x1];
-            for (o, &v) in orow.iter_mut().zip(m.row(y)) {
-                if v != 0 && *o == 0 {
-                    *o = 1;
-                }
-            }
-        }
-    }
+    // The box grown by the closing radius holds all the closing can reach (the opening only
+    // shrinks); placement is judged afterwards in the whole image.
+    let out = per_lung(
+        labels,
+        opts.px(opts.lung_close) + 2,
+        |m| {
+            let m = largest_piece(&open(m, opts.px(opts.final_open)))?;
+            Some(fill_holes(&close(&m, opts.px(opts.lung_close))))
+        },
+        |_| 1,
+    );
     pick_lungs(&out, Placement::FINAL)
 }
 

@@ -1,17 +1,10 @@
 //! The `lungfield` binary: exit codes, one error line per bad file, outputs.
 
+mod common;
+
+use common::{bin, fixture};
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_lungfield"))
-}
-
-fn fixture(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data-fixtures")
-        .join(p)
-}
 
 /// Runs `lungfield evaluate` on a fixture dataset into a fresh folder.
 fn evaluate(data: &str, extra: &[&str]) -> (std::process::Output, tempfile::TempDir) {
@@ -467,22 +460,9 @@ fn json_output_is_one_parseable_document_per_command() {
 fn dataset_check_names_every_problem() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    for sub in ["images", "masks"] {
-        std::fs::create_dir(root.join(sub)).unwrap();
-    }
+    common::dataset_dirs(root);
     let ph = fixture("phantoms");
-    let mut ids: Vec<String> = std::fs::read_dir(ph.join("images"))
-        .unwrap()
-        .map(|e| {
-            e.unwrap()
-                .path()
-                .file_stem()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    ids.sort();
+    let ids = common::phantom_ids();
     // Four good SZ-CXR-named pairs.
     for (i, id) in ids.iter().take(4).enumerate() {
         let name = format!("CHNCXR_{:04}_{}", i + 1, i % 2);
@@ -550,18 +530,7 @@ fn dataset_import_gathers_the_public_layouts_from_folders_and_zips() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("downloads");
     let ph = fixture("phantoms");
-    let mut ids: Vec<String> = std::fs::read_dir(ph.join("images"))
-        .unwrap()
-        .map(|e| {
-            e.unwrap()
-                .path()
-                .file_stem()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    ids.sort();
+    let ids = common::phantom_ids();
     // NLM: images only; Kaggle "Chest Xray Masks and Labels": images and _mask masks;
     // shcxr-lung-mask: masks named like the images under mask/; plus clutter.
     let layout = [

@@ -2,7 +2,11 @@
 //! as the PNG it came from; files without a window are windowed robustly; compressed pixel
 //! data is refused with the transfer syntax named.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{dice, fixture};
+
+use std::path::Path;
 
 use dicom_core::value::{PixelFragmentSequence, Value};
 use dicom_core::{DataElement, PrimitiveValue, VR};
@@ -10,21 +14,6 @@ use dicom_dictionary_std::{tags, uids};
 use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
 use lungfield::io::{decode_dicom, decode_file, Radiograph};
 use lungfield::{segment_radiograph, SegmentOptions};
-
-fn fixture(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data-fixtures")
-        .join(p)
-}
-
-fn dice(a: &lungfield::Mask, b: &lungfield::Mask) -> f64 {
-    let (mut i, mut s) = (0usize, 0usize);
-    for (&x, &y) in a.as_slice().iter().zip(b.as_slice()) {
-        i += usize::from(x != 0 && y != 0);
-        s += usize::from(x != 0) + usize::from(y != 0);
-    }
-    2.0 * i as f64 / s.max(1) as f64
-}
 
 /// Writes `pixels` (stored values) as a DICOM file with the given attributes.
 fn write_dicom(
@@ -200,22 +189,9 @@ fn compressed_dicom_is_refused_naming_the_transfer_syntax() {
 fn a_dicom_dataset_reports_hd95_in_millimetres() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("set");
-    for sub in ["images", "masks"] {
-        std::fs::create_dir_all(root.join(sub)).unwrap();
-    }
+    common::dataset_dirs(&root);
     let ph = fixture("phantoms");
-    let mut ids: Vec<String> = std::fs::read_dir(ph.join("images"))
-        .unwrap()
-        .map(|e| {
-            e.unwrap()
-                .path()
-                .file_stem()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    ids.sort();
+    let ids = common::phantom_ids();
     for id in ids.iter().take(3) {
         let g = decode_file(&ph.join(format!("images/{id}.png")))
             .unwrap()

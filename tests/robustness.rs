@@ -2,20 +2,14 @@
 //! naming the file and the reason while the good files are still processed; outputs are
 //! complete or absent; `--resume` finishes an interrupted batch. All inputs are made here.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{bin, fixture};
+
+use std::path::Path;
 use std::process::Command;
 
 use lungfield::GrayU8;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_lungfield"))
-}
-
-fn fixture(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data-fixtures")
-        .join(p)
-}
 
 fn crc32(bytes: &[u8]) -> u32 {
     let mut c = !0u32;
@@ -309,22 +303,9 @@ fn clashing_output_names_and_unwritable_folders_stop_before_any_work() {
 fn bad_masks_are_named_and_the_rest_scored() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("set");
-    for sub in ["images", "masks"] {
-        std::fs::create_dir_all(data.join(sub)).unwrap();
-    }
+    common::dataset_dirs(&data);
     let src = fixture("phantoms");
-    let mut ids: Vec<String> = std::fs::read_dir(src.join("images"))
-        .unwrap()
-        .map(|e| {
-            e.unwrap()
-                .path()
-                .file_stem()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    ids.sort();
+    let ids = common::phantom_ids();
     for id in &ids {
         std::fs::copy(
             src.join("images").join(format!("{id}.png")),

@@ -22,7 +22,7 @@ pub struct ImportReport {
     pub images: usize,
     /// Masks written (or already identical in place).
     pub masks: usize,
-    /// Files looked at that are neither (clinical readings, other sets' images…).
+    /// Image files looked at that are neither (other sets' images…; in a zip, any other entry).
     pub ignored: usize,
     /// Conflicts: two different files for the same name (the first, in path order, kept).
     pub conflicts: Vec<String>,
@@ -162,10 +162,7 @@ pub fn import_dataset(src: &Path, dir: &Path) -> Result<ImportReport> {
             )?;
         }
     } else {
-        let mut files = Vec::new();
-        walk(src, &mut files)?;
-        files.sort();
-        for p in files {
+        for p in super::find_masks(src)? {
             let rel = p.strip_prefix(src).unwrap_or(&p).to_path_buf();
             if classify(&rel).is_none() {
                 report.ignored += 1;
@@ -176,22 +173,6 @@ pub fn import_dataset(src: &Path, dir: &Path) -> Result<ImportReport> {
         }
     }
     Ok(report)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let io = |source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    for e in std::fs::read_dir(dir).map_err(io)? {
-        let p = e.map_err(io)?.path();
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -7,15 +7,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use rayon::prelude::*;
 
 use super::plots::{bars_svg, histogram_svg, roc_svg};
 use crate::classify::Study;
 use crate::error::Result;
 use crate::evaluate::Evaluation;
-use crate::io::{decode_file, read_mask, write_atomic, Dataset};
+use crate::io::{write_atomic, Dataset};
 use crate::options::SegmentOptions;
-use crate::overlay::{contact_sheet, SheetTile};
 use crate::segment::prior::ShapePrior;
 
 /// Escapes text for HTML.
@@ -129,28 +127,12 @@ impl Report {
                 .filter(|r| !picked.iter().any(|p| p.id == r.id))
                 .collect::<Vec<_>>(),
         );
-        let tiles = picked
-            .par_iter()
+        let samples: Vec<&crate::io::Sample> = picked
+            .iter()
             .filter_map(|r| data.samples.iter().find(|s| s.id == r.id))
-            .map(|s| {
-                let img = decode_file(&s.image)?;
-                let labels = crate::segment_with_prior(&img, opts, prior)
-                    .map(|g| g.labels)
-                    .unwrap_or_else(|_| crate::Mask::new(img.width(), img.height()));
-                let truth = s.mask.as_deref().map(read_mask).transpose()?;
-                Ok((img.to_u8(), labels, truth))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        if !tiles.is_empty() {
-            let sheet: Vec<SheetTile> = tiles
-                .iter()
-                .map(|(g, l, t)| SheetTile {
-                    grey: g,
-                    labels: l,
-                    truth: t.as_ref(),
-                })
-                .collect();
-            let (rgb, w, h) = contact_sheet(&sheet, 220, 4);
+            .collect();
+        if !samples.is_empty() {
+            let (rgb, w, h) = crate::overlay::sample_sheet(&samples, opts, prior, 220, 4)?;
             let png = self.dir.join("montage.png");
             crate::io::write_png_rgb8(&png, &rgb, w, h)?;
             let bytes = std::fs::read(&png).map_err(|source| crate::Error::Io {

@@ -169,6 +169,52 @@ pub fn two_lungs(m: &Mask) -> LungPair {
     pick_lungs(m, Placement::FINAL)
 }
 
+/// Applies `f` to each lung of the label image `labels` (1 right, 2 left), cut out as a 0/1
+/// mask on its bounding box grown by `pad` (so `f` sees everything it could change, at a
+/// fraction of the pixels), and paints what `f` returns into a new label image with value
+/// `paint(label)`; pixels already painted keep their value.
+pub(crate) fn per_lung(
+    labels: &Mask,
+    pad: usize,
+    f: impl Fn(&Mask) -> Option<Mask>,
+    paint: impl Fn(u8) -> u8,
+) -> Mask {
+    let (w, h) = (labels.width(), labels.height());
+    let mut out = Mask::new(w, h);
+    for label in [Side::Right.label(), Side::Left.label()] {
+        let Some((x0, y0, x1, y1)) = labels.bounds(|v| v == label) else {
+            continue;
+        };
+        let (x0, y0) = (x0.saturating_sub(pad), y0.saturating_sub(pad));
+        let (x1, y1) = ((x1 + pad + 1).min(w), (y1 + pad + 1).min(h));
+        let crop = labels
+            .crop(x0, y0, x1 - x0, y1 - y0)
+            .map(|&v| u8::from(v == label));
+        let Some(m) = f(&crop) else { continue };
+        let value = paint(label);
+        for y in 0..m.height() {
+            let orow = &mut out.row_mut(y0 + y)[x0..x1];
+            for (o, &v) in orow.iter_mut().zip(m.row(y)) {
+                if v != 0 && *o == 0 {
+                    *o = value;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The largest 8-connected piece of a 0/1 mask (ties: the first in label order); `None` when
+/// the mask is empty.
+pub(crate) fn largest_piece(m: &Mask) -> Option<Mask> {
+    let parts = components(m);
+    let big = parts
+        .components
+        .iter()
+        .max_by_key(|c| (c.area, std::cmp::Reverse(c.label)))?;
+    Some(parts.select(&[big.label]))
+}
+
 /// Plausibility warnings for a pair of lungs in a `w × h` image (empty when plausible).
 pub fn plausibility(pair: &LungPair, w: usize, h: usize) -> Vec<String> {
     let mut flags = Vec::new();

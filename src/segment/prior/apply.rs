@@ -17,6 +17,8 @@ use super::shape::{
     GRID_H, GRID_W,
 };
 use crate::image::{GrayF32, Mask};
+use crate::segment::fill_holes;
+use crate::segment::postprocess::{largest_piece, per_lung};
 
 /// How a shape prior is applied.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -258,35 +260,13 @@ pub fn apply(prior: &ShapePrior, labels: &Mask, opts: &PriorOptions) -> Mask {
 /// Each lung reduced to its largest piece, holes filled (the probability maps can leave
 /// islands where a few training pairs had lung far from the found boundary).
 fn tidy(labels: &Mask) -> Mask {
-    let (w, h) = (labels.width(), labels.height());
-    let mut out = Mask::new(w, h);
-    for label in [1u8, 2] {
-        // On the lung's box grown by one pixel: same pieces, same holes, fewer pixels.
-        let Some((bx0, by0, bx1, by1)) = labels.bounds(|v| v == label) else {
-            continue;
-        };
-        let (x0, y0) = (bx0.saturating_sub(1), by0.saturating_sub(1));
-        let (cw, ch) = ((bx1 + 2).min(w) - x0, (by1 + 2).min(h) - y0);
-        let crop = labels.crop(x0, y0, cw, ch).map(|&v| u8::from(v == label));
-        let parts = crate::segment::components(&crop);
-        let Some(big) = parts
-            .components
-            .iter()
-            .max_by_key(|c| (c.area, std::cmp::Reverse(c.label)))
-        else {
-            continue;
-        };
-        let m = crate::segment::fill_holes(&parts.select(&[big.label]));
-        for y in 0..ch {
-            let orow = &mut out.row_mut(y0 + y)[x0..x0 + cw];
-            for (o, &v) in orow.iter_mut().zip(m.row(y)) {
-                if v != 0 && *o == 0 {
-                    *o = label;
-                }
-            }
-        }
-    }
-    out
+    // On each lung's box grown by one pixel: the same pieces and holes, fewer pixels.
+    per_lung(
+        labels,
+        1,
+        |m| Some(fill_holes(&largest_piece(m)?)),
+        |label| label,
+    )
 }
 
 #[cfg(test)]

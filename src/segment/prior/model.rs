@@ -174,12 +174,17 @@ impl ShapePrior {
                 Ok((id.clone(), PairShape::from_mask(&id, &m)))
             })
             .collect::<Result<_>>()?;
+        Self::from_found(shapes)
+    }
+
+    /// A prior from per-mask results, the masks without two lungs listed as skipped.
+    fn from_found(shapes: Vec<(String, Option<PairShape>)>) -> Result<Self> {
         let mut skipped = Vec::new();
         let mut ok = Vec::new();
         for (id, s) in shapes {
             match s {
                 Some(s) => ok.push(s),
-                None => skipped.push(format!("{id}: two lungs not found")),
+                None => skipped.push(format!("{id}: two lungs not found in the mask")),
             }
         }
         skipped.sort();
@@ -215,15 +220,7 @@ impl ShapePrior {
                 Ok((s.id.clone(), shape))
             })
             .collect::<Result<_>>()?;
-        let mut skipped = Vec::new();
-        let mut ok = Vec::new();
-        for (id, s) in shapes {
-            match s {
-                Some(s) => ok.push(s),
-                None => skipped.push(format!("{id}: two lungs not found in the mask")),
-            }
-        }
-        let mut prior = Self::from_shapes(ok, skipped)?;
+        let mut prior = Self::from_found(shapes)?;
         prior.segment = Some(*opts);
         Ok(prior)
     }
