@@ -214,4 +214,8 @@ fn demo_segments_scores_and_draws_a_contact_sheet() {
     );
     let sheet = decode_file(&out.path().join("contact_sheet.png"));
     assert!(sheet.is_ok());
+    // The report holds both the segmentation and the classifier sections.
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("Dice per image") && html.contains("ROC, AUC"), "report.html");
+    assert!(out.path().join("prior-cv/summary.json").is_file());
 }

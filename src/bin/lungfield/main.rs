@@ -223,7 +223,7 @@ fn run(cli: Cli) -> Result<bool> {
                 None => println!("TB classifier: too few phantoms for cross-validation"),
             }
             println!(
-                "wrote {}/per_image.csv, summary.json, prior-cv/, classifier/ and {} in {:.1} s",
+                "wrote {}/per_image.csv, summary.json, report.html, prior-cv/, classifier/ and {} in {:.1} s",
                 a.out.display(),
                 r.contact_sheet.display(),
                 t.elapsed().as_secs_f64()
