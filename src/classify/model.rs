@@ -124,19 +124,13 @@ impl Model {
             path: path.to_path_buf(),
             reason,
         };
-        let meta = std::fs::metadata(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        if meta.len() > MAX_MODEL_BYTES {
-            return Err(bad(format!(
-                "{} bytes is too large for a model file (at most {MAX_MODEL_BYTES})",
-                meta.len()
-            )));
-        }
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
+        use crate::io::Unread;
+        let bytes = crate::io::read_bounded(path, MAX_MODEL_BYTES).map_err(|u| match u {
+            Unread::Io(e) => e,
+            Unread::NotAFile => bad("not a file".into()),
+            Unread::TooLarge(len) => bad(format!(
+                "{len} bytes is too large for a model file (at most {MAX_MODEL_BYTES})"
+            )),
         })?;
         Model::from_json(&bytes, path)
     }

@@ -30,6 +30,36 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Why [`read_bounded`] read nothing.
+#[derive(Debug)]
+pub(crate) enum Unread {
+    /// The file could not be opened or read.
+    Io(Error),
+    /// It is a folder or another kind of non-regular file.
+    NotAFile,
+    /// It holds this many bytes, more than the limit.
+    TooLarge(u64),
+}
+
+/// Reads a whole file of at most `max` bytes, judged from its metadata before any byte is read
+/// (so a huge or endless file is never loaded). Each caller words its own refusal.
+pub(crate) fn read_bounded(path: &Path, max: u64) -> std::result::Result<Vec<u8>, Unread> {
+    let io = |source| {
+        Unread::Io(Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(Unread::NotAFile);
+    }
+    if meta.len() > max {
+        return Err(Unread::TooLarge(meta.len()));
+    }
+    std::fs::read(path).map_err(io)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -140,24 +140,14 @@ pub fn decode_file(path: &Path) -> Result<Radiograph> {
 /// # Errors
 /// As [`decode_file`].
 pub fn decode_file_info(path: &Path) -> Result<(Radiograph, Option<super::DicomInfo>)> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
-        return Err(decode_err(path, "not a regular file"));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(decode_err(
+    let bytes = super::read_bounded(path, MAX_FILE_BYTES).map_err(|u| match u {
+        super::Unread::Io(e) => e,
+        super::Unread::NotAFile => decode_err(path, "not a regular file"),
+        super::Unread::TooLarge(len) => decode_err(
             path,
-            format!(
-                "{} bytes is over the limit of {MAX_FILE_BYTES} bytes for an image file",
-                meta.len()
-            ),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
+            format!("{len} bytes is over the limit of {MAX_FILE_BYTES} bytes for an image file"),
+        ),
+    })?;
     if super::dicom::is_dicom(&bytes) {
         return super::dicom::decode_dicom(&bytes, path).map(|(img, info)| (img, Some(info)));
     }

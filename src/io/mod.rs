@@ -10,6 +10,7 @@ mod encode;
 mod import;
 
 pub use atomic::write_atomic;
+pub(crate) use atomic::{read_bounded, Unread};
 pub use check::{check_dataset, CheckReport, Expected};
 pub use dataset::{find_images, find_masks, split_for, Dataset, Sample, Shard, Split, Subset};
 pub use decode::{

@@ -133,12 +133,8 @@ impl Report {
             .collect();
         if !samples.is_empty() {
             let (rgb, w, h) = crate::overlay::sample_sheet(&samples, opts, prior, 220, 4)?;
-            let png = self.dir.join("montage.png");
-            crate::io::write_png_rgb8(&png, &rgb, w, h)?;
-            let bytes = std::fs::read(&png).map_err(|source| crate::Error::Io {
-                path: png.clone(),
-                source,
-            })?;
+            let bytes = crate::io::encode_png_rgb8(&rgb, w, h)?;
+            write_atomic(&self.dir.join("montage.png"), &bytes)?;
             let names: Vec<String> = picked
                 .iter()
                 .map(|r| format!("{} ({:.3})", r.id, r.scores.dice))

@@ -243,21 +243,18 @@ impl ShapePrior {
     /// [`Error::Model`] naming the file when it is too large, malformed, truncated, from
     /// another format version or inconsistent (wrong grid sizes, boxes outside the image).
     pub fn load(path: &Path) -> Result<Self> {
+        use crate::io::Unread;
         let bad = |reason: String| Error::Model {
             path: path.to_path_buf(),
             reason,
         };
-        let io = |source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let len = std::fs::metadata(path).map_err(io)?.len();
-        if len > MAX_PRIOR_BYTES {
-            return Err(bad(format!(
+        let bytes = crate::io::read_bounded(path, MAX_PRIOR_BYTES).map_err(|u| match u {
+            Unread::Io(e) => e,
+            Unread::NotAFile => bad("not a file".into()),
+            Unread::TooLarge(len) => bad(format!(
                 "{len} bytes is larger than any prior lungfield writes ({MAX_PRIOR_BYTES})"
-            )));
-        }
-        let bytes = std::fs::read(path).map_err(io)?;
+            )),
+        })?;
         Self::from_json(&bytes, path)
     }
 
