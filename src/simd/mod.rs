@@ -9,6 +9,7 @@
 //! says which one this build uses, so every benchmark figure can name it.
 
 pub mod gaussian;
+mod lanes;
 pub mod median;
 pub mod minmax;
 pub mod resize;

@@ -1,99 +1,160 @@
-//! Scalar Gaussian: the specification of the `wide` twin (same order of operations).
+//! Scalar Gaussian: the specification of the `wide` twin (same operations, same order).
 //!
-//! Both passes stream whole rows: the accumulator starts as `k[r] · centre` and then, for
-//! `j = 0..r`, gains `k[j] · (left_j + right_j)` (the kernel is symmetric), element by
-//! element. The `wide` twin does exactly these operations eight lanes at a time.
+//! Both passes work a row at a time. The horizontal pass filters a padded source row into a
+//! ring of `2r + 1` filtered rows (each source row is filtered once, no intermediate plane);
+//! the vertical pass makes an output row from the `2r + 1` ring rows around it.
+//!
+//! * `f32`: each output starts as `k[r] · centre` and then, for `j = 0..r`, gains
+//!   `k[j] · (left_j + right_j)` (the kernel is symmetric).
+//! * `u8`: fixed point in `u16`. The source is widened to `v · 256`; each pass sums
+//!   `mulhi(v, w[j]) = (v · w[j]) >> 16` over the taps, with `w` the kernel in units of 2⁻¹⁶
+//!   (sum 65536, every weight at most 65535), so the filtered rows stay in 8.8 fixed point
+//!   and never overflow; the output is `(v + 128 + b) >> 8`, where `b = min(2r + 1, 127)` makes up
+//!   on average for the `2(2r + 1)` truncations. At most one grey level from the exact blur,
+//!   and (for `r < 64`) never outside the source's range.
 
-use crate::image::GrayF32;
+use crate::image::{GrayF32, GrayU8, Plane};
 use crate::simd::reflect101;
 
-/// `row` with `r` reflected pixels on both sides (`REFLECT_101`), as `f32`.
-pub(super) fn padded_row<T: Copy + Into<f32>>(row: &[T], r: usize, buf: &mut Vec<f32>) {
+/// `row` with `r` reflected pixels on both sides (`REFLECT_101`), each through `f`.
+pub(super) fn padded_row<T: Copy, M>(row: &[T], r: usize, f: impl Fn(T) -> M, buf: &mut Vec<M>) {
     let w = row.len();
+    let at = |i: usize| f(row[reflect101(i as isize - r as isize, w)]);
     buf.clear();
-    buf.extend((0..r).map(|i| row[reflect101(i as isize - r as isize, w)].into()));
-    buf.extend(row.iter().map(|&v| v.into()));
-    buf.extend((w + r..w + 2 * r).map(|i| row[reflect101(i as isize - r as isize, w)].into()));
+    buf.extend((0..r).map(at));
+    buf.extend(row.iter().map(|&v| f(v)));
+    buf.extend((w + r..w + 2 * r).map(at));
 }
 
-/// `acc = c · centre`.
-pub(super) fn start(acc: &mut [f32], c: f32, centre: &[f32]) {
-    for (a, &v) in acc.iter_mut().zip(centre) {
-        *a = c * v;
-    }
-}
-
-/// `acc += c · (left + right)`.
-pub(super) fn add_pair(acc: &mut [f32], c: f32, left: &[f32], right: &[f32]) {
-    for ((a, &l), &r) in acc.iter_mut().zip(left).zip(right) {
-        *a += c * (l + r);
-    }
-}
-
-/// Both passes with the given row primitives. The horizontally filtered rows live in a ring
-/// of `2r + 1` rows (each source row is filtered once), so no intermediate plane is made.
-pub(super) fn blur_with<T: Copy + Into<f32>, U: Copy + Default>(
-    src: &crate::image::Plane<T>,
-    k: &[f32],
-    start: impl Fn(&mut [f32], f32, &[f32]),
-    add_pair: impl Fn(&mut [f32], f32, &[f32], &[f32]),
-    finish: impl Fn(&[f32], &mut [U]),
-) -> crate::image::Plane<U> {
+/// Both passes with the given row operations: `hrow(out, padded)` filters one padded source
+/// row (`w + 2r` long) into `out`; `vrow(out, ring, offsets)` makes one output row from the
+/// ring rows starting at `offsets` (row `y - r` first, `y + r` last).
+pub(super) fn blur_with<T: Copy, M: Copy + Default, U: Copy + Default>(
+    src: &Plane<T>,
+    r: usize,
+    widen: impl Fn(T) -> M,
+    hrow: impl Fn(&mut [M], &[M]),
+    vrow: impl Fn(&mut [U], &[M], &[usize]),
+) -> Plane<U> {
     let (w, h) = (src.width(), src.height());
-    let r = k.len() / 2;
     let n = 2 * r + 1;
-    let mut ring = vec![0f32; n * w];
+    let mut ring = vec![M::default(); n * w];
     let mut held = vec![usize::MAX; n];
     let mut buf = Vec::new();
-    let mut dst = crate::image::Plane::<U>::new(w, h);
-    let mut acc = vec![0f32; w];
+    let mut offsets = vec![0usize; n];
+    let mut dst = Plane::<U>::new(w, h);
     for y in 0..h {
-        // Filter the rows this output needs that the ring does not hold yet.
-        for d in 0..n {
+        for (d, off) in offsets.iter_mut().enumerate() {
             let ry = reflect101(y as isize + d as isize - r as isize, h);
             let slot = ry % n;
             if held[slot] != ry {
-                padded_row(src.row(ry), r, &mut buf);
-                let out = &mut ring[slot * w..(slot + 1) * w];
-                start(out, k[r], &buf[r..r + w]);
-                for j in 0..r {
-                    add_pair(out, k[j], &buf[j..j + w], &buf[2 * r - j..2 * r - j + w]);
-                }
+                padded_row(src.row(ry), r, &widen, &mut buf);
+                hrow(&mut ring[slot * w..(slot + 1) * w], &buf);
                 held[slot] = ry;
             }
+            *off = slot * w;
         }
-        let row = |d: isize| {
-            let slot = reflect101(y as isize + d, h) % n;
-            &ring[slot * w..(slot + 1) * w]
-        };
-        start(&mut acc, k[r], row(0));
-        for (j, &kj) in k[..r].iter().enumerate() {
-            let d = (r - j) as isize;
-            add_pair(&mut acc, kj, row(-d), row(d));
-        }
-        finish(&acc, dst.row_mut(y));
+        vrow(dst.row_mut(y), &ring, &offsets);
     }
     dst
 }
 
-/// Copies a finished row.
-pub(super) fn finish_f32(acc: &[f32], out: &mut [f32]) {
-    out.copy_from_slice(acc);
+/// One `f32` output: `k[r]·c + Σ_j k[j]·(l_j + r_j)`, where `at(j)` reads tap `j` of `2r + 1`.
+#[inline(always)]
+pub(super) fn tap_f32(k: &[f32], at: impl Fn(usize) -> f32) -> f32 {
+    let r = k.len() / 2;
+    let mut a = k[r] * at(r);
+    for (j, &kj) in k[..r].iter().enumerate() {
+        a += kj * (at(j) + at(2 * r - j));
+    }
+    a
 }
 
-/// Rounds a finished row to `u8`: `floor(v + 0.5)` clamped to 0..=255, computed as the
-/// truncation of `v + 0.5` clamped first (the same for every input, NaN giving 0).
-#[allow(clippy::manual_clamp)] // `clamp` would keep a NaN; this gives 0, as `as u8` does
-pub(super) fn finish_u8(acc: &[f32], out: &mut [u8]) {
-    for (o, &v) in out.iter_mut().zip(acc) {
-        *o = (v + 0.5).max(0.0).min(255.0) as u8;
+/// Horizontal `f32` pass over outputs `from..out.len()`.
+pub(super) fn hrow_f32(out: &mut [f32], p: &[f32], k: &[f32], from: usize) {
+    for (x, o) in out.iter_mut().enumerate().skip(from) {
+        *o = tap_f32(k, |j| p[x + j]);
+    }
+}
+
+/// Vertical `f32` pass over outputs `from..out.len()`.
+pub(super) fn vrow_f32(out: &mut [f32], ring: &[f32], offs: &[usize], k: &[f32], from: usize) {
+    for (x, o) in out.iter_mut().enumerate().skip(from) {
+        *o = tap_f32(k, |j| ring[offs[j] + x]);
+    }
+}
+
+/// The `u8` kernel in units of 2⁻¹⁶: rounded, the centre adjusted so the sum is 65536, then
+/// every weight capped at 65535 (only a σ so small the kernel is an impulse reaches the cap).
+pub(super) fn kernel_q16(k: &[f32]) -> Vec<u16> {
+    let mut q: Vec<i64> = k
+        .iter()
+        .map(|&v| (f64::from(v) * 65536.0).round() as i64)
+        .collect();
+    let r = k.len() / 2;
+    let rest: i64 = q.iter().sum::<i64>() - q[r];
+    q[r] = 65536 - rest;
+    q.into_iter().map(|v| v.clamp(0, 65535) as u16).collect()
+}
+
+/// `(a · b) >> 16`.
+#[inline(always)]
+fn mulhi(a: u16, b: u16) -> u16 {
+    ((u32::from(a) * u32::from(b)) >> 16) as u16
+}
+
+/// One fixed-point output: `Σ mulhi(tap, w)` over the `2r + 1` taps, centre first, then the
+/// pairs `j = 0..r` (left before right), wrapping `u16` adds (they never wrap).
+#[inline(always)]
+pub(super) fn tap_q16(w: &[u16], at: impl Fn(usize) -> u16) -> u16 {
+    let r = w.len() / 2;
+    let mut a = mulhi(at(r), w[r]);
+    for (j, &wj) in w[..r].iter().enumerate() {
+        a = a
+            .wrapping_add(mulhi(at(j), wj))
+            .wrapping_add(mulhi(at(2 * r - j), wj));
+    }
+    a
+}
+
+/// Horizontal fixed-point pass over outputs `from..out.len()`.
+pub(super) fn hrow_q16(out: &mut [u16], p: &[u16], w: &[u16], from: usize) {
+    for (x, o) in out.iter_mut().enumerate().skip(from) {
+        *o = tap_q16(w, |j| p[x + j]);
+    }
+}
+
+/// 8.8 fixed point to `u8` with the rounding bias `b`.
+#[inline(always)]
+pub(super) fn round_q8(v: u16, b: u16) -> u8 {
+    (v.wrapping_add(128 + b) >> 8) as u8
+}
+
+/// Vertical fixed-point pass, rounded to `u8`, over outputs `from..out.len()`.
+pub(super) fn vrow_q16(out: &mut [u8], ring: &[u16], offs: &[usize], w: &[u16], from: usize) {
+    let b = w.len().min(127) as u16;
+    for (x, o) in out.iter_mut().enumerate().skip(from) {
+        *o = round_q8(tap_q16(w, |j| ring[offs[j] + x]), b);
     }
 }
 
 pub(super) fn blur_f32(src: &GrayF32, k: &[f32]) -> GrayF32 {
-    blur_with(src, k, start, add_pair, finish_f32)
+    blur_with(
+        src,
+        k.len() / 2,
+        |v| v,
+        |o, p| hrow_f32(o, p, k, 0),
+        |o, ring, offs| vrow_f32(o, ring, offs, k, 0),
+    )
 }
 
-pub(super) fn blur_u8(src: &crate::image::GrayU8, k: &[f32]) -> crate::image::GrayU8 {
-    blur_with(src, k, start, add_pair, finish_u8)
+pub(super) fn blur_u8(src: &GrayU8, k: &[f32]) -> GrayU8 {
+    let w = kernel_q16(k);
+    blur_with(
+        src,
+        k.len() / 2,
+        |v| u16::from(v) << 8,
+        |o, p| hrow_q16(o, p, &w, 0),
+        |o, ring, offs| vrow_q16(o, ring, offs, &w, 0),
+    )
 }

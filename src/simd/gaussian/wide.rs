@@ -1,58 +1,132 @@
-//! `wide` Gaussian: the scalar twin's row operations eight lanes at a time (`f32x8`), scalar
-//! tails; the same operations in the same order, so the results are bit-identical.
+//! `wide` Gaussian: the scalar twin's per-output sums, whole vectors of outputs at a time with
+//! every tap summed in registers (one store per vector): 16 lanes of `f32` (`f32x16`), 32
+//! lanes of 8.8 fixed point (`u16x32`), [`BLOCK`] vectors in flight so the accumulators'
+//! add chains overlap. Same operations in the same order per output, so results are
+//! bit-identical; the tails are one vector at a time, then the scalar twin's.
 
-use wide::f32x8;
+use wide::{f32x16, i16x8, u16x32, u8x16};
 
+use super::scalar;
 use crate::image::{GrayF32, GrayU8};
+use crate::simd::lanes::{mulhi_u16x32, BLOCK};
 
-fn start(acc: &mut [f32], c: f32, centre: &[f32]) {
-    let n = acc.len().min(centre.len());
-    let body = n - n % 8;
-    let cv = f32x8::splat(c);
-    for (a, v) in acc[..body]
-        .chunks_exact_mut(8)
-        .zip(centre[..body].chunks_exact(8))
-    {
-        a.copy_from_slice((cv * f32x8::from(v)).as_array());
-    }
-    super::scalar::start(&mut acc[body..n], c, &centre[body..n]);
+#[inline(always)]
+fn f16(s: &[f32]) -> f32x16 {
+    bytemuck::pod_read_unaligned(bytemuck::cast_slice(&s[..16]))
 }
 
-fn add_pair(acc: &mut [f32], c: f32, left: &[f32], right: &[f32]) {
-    let n = acc.len().min(left.len()).min(right.len());
-    let body = n - n % 8;
-    let cv = f32x8::splat(c);
-    for ((a, l), r) in acc[..body]
-        .chunks_exact_mut(8)
-        .zip(left[..body].chunks_exact(8))
-        .zip(right[..body].chunks_exact(8))
-    {
-        let v = f32x8::from(&*a) + cv * (f32x8::from(l) + f32x8::from(r));
-        a.copy_from_slice(v.as_array());
-    }
-    super::scalar::add_pair(&mut acc[body..n], c, &left[body..n], &right[body..n]);
+#[inline(always)]
+fn u32l(s: &[u16]) -> u16x32 {
+    bytemuck::pod_read_unaligned(bytemuck::cast_slice(&s[..32]))
 }
 
-fn finish_u8(acc: &[f32], out: &mut [u8]) {
-    let n = acc.len().min(out.len());
-    let body = n - n % 8;
-    let (half, lo, hi) = (f32x8::splat(0.5), f32x8::splat(0.0), f32x8::splat(255.0));
-    for (o, a) in out[..body]
-        .chunks_exact_mut(8)
-        .zip(acc[..body].chunks_exact(8))
-    {
-        let v = (f32x8::from(a) + half).max(lo).min(hi).trunc_int();
-        for (o, &i) in o.iter_mut().zip(v.as_array()) {
-            *o = i as u8;
+/// `k[r]·c + Σ_j k[j]·(l_j + r_j)` on `N` vectors of 16 lanes; `at(j, i)` loads tap `j` of
+/// vector `i`.
+#[inline(always)]
+fn taps_f32<const N: usize>(k: &[f32], at: impl Fn(usize, usize) -> f32x16) -> [f32x16; N] {
+    let r = k.len() / 2;
+    let c = f32x16::splat(k[r]);
+    let mut a: [f32x16; N] = core::array::from_fn(|i| c * at(r, i));
+    for (j, &kj) in k[..r].iter().enumerate() {
+        let kv = f32x16::splat(kj);
+        for (i, a) in a.iter_mut().enumerate() {
+            *a += kv * (at(j, i) + at(2 * r - j, i));
         }
     }
-    super::scalar::finish_u8(&acc[body..n], &mut out[body..n]);
+    a
+}
+
+/// `Σ mulhi(tap, w)` on 32 lanes, in the scalar twin's order.
+#[inline(always)]
+fn taps_q16(w: &[u16], at: impl Fn(usize) -> u16x32) -> u16x32 {
+    let r = w.len() / 2;
+    let mut a = mulhi_u16x32(at(r), u16x32::splat(w[r]));
+    for (j, &wj) in w[..r].iter().enumerate() {
+        let wv = u16x32::splat(wj);
+        a = a + mulhi_u16x32(at(j), wv) + mulhi_u16x32(at(2 * r - j), wv);
+    }
+    a
+}
+
+/// Runs `step::<BLOCK>` over blocks of `BLOCK · lanes` outputs, then `step::<1>` over single
+/// vectors; returns where the scalar tail starts.
+macro_rules! blocks {
+    ($n:expr, $lanes:expr, |$x:ident, $nv:ident| $body:expr) => {{
+        let mut $x = 0;
+        while $x + BLOCK * $lanes <= $n {
+            const $nv: usize = BLOCK;
+            $body;
+            $x += BLOCK * $lanes;
+        }
+        while $x + $lanes <= $n {
+            const $nv: usize = 1;
+            $body;
+            $x += $lanes;
+        }
+        $x
+    }};
+}
+
+fn hrow_f32(out: &mut [f32], p: &[f32], k: &[f32]) {
+    let tail = blocks!(out.len(), 16, |x, NV| {
+        let v = taps_f32::<NV>(k, |j, i| f16(&p[x + 16 * i + j..]));
+        for (i, v) in v.iter().enumerate() {
+            out[x + 16 * i..x + 16 * i + 16].copy_from_slice(v.as_array());
+        }
+    });
+    scalar::hrow_f32(out, p, k, tail);
+}
+
+fn vrow_f32(out: &mut [f32], ring: &[f32], offs: &[usize], k: &[f32]) {
+    let tail = blocks!(out.len(), 16, |x, NV| {
+        let v = taps_f32::<NV>(k, |j, i| f16(&ring[offs[j] + x + 16 * i..]));
+        for (i, v) in v.iter().enumerate() {
+            out[x + 16 * i..x + 16 * i + 16].copy_from_slice(v.as_array());
+        }
+    });
+    scalar::vrow_f32(out, ring, offs, k, tail);
+}
+
+fn hrow_q16(out: &mut [u16], p: &[u16], w: &[u16]) {
+    let body = out.len() - out.len() % 32;
+    for x in (0..body).step_by(32) {
+        let v = taps_q16(w, |j| u32l(&p[x + j..]));
+        out[x..x + 32].copy_from_slice(v.as_array());
+    }
+    scalar::hrow_q16(out, p, w, body);
+}
+
+fn vrow_q16(out: &mut [u8], ring: &[u16], offs: &[usize], w: &[u16]) {
+    let body = out.len() - out.len() % 32;
+    let b = w.len().min(127) as u16;
+    let bias = u16x32::splat(128 + b);
+    for x in (0..body).step_by(32) {
+        let v: u16x32 = (taps_q16(w, |j| u32l(&ring[offs[j] + x..])) + bias) >> 8_u32;
+        // At most 255 after the shift, so the signed saturating narrowing is exact.
+        let [a, b, c, d]: [i16x8; 4] = bytemuck::cast(v);
+        out[x..x + 16].copy_from_slice(u8x16::narrow_i16x8(a, b).as_array());
+        out[x + 16..x + 32].copy_from_slice(u8x16::narrow_i16x8(c, d).as_array());
+    }
+    scalar::vrow_q16(out, ring, offs, w, body);
 }
 
 pub(super) fn blur_f32(src: &GrayF32, k: &[f32]) -> GrayF32 {
-    super::scalar::blur_with(src, k, start, add_pair, super::scalar::finish_f32)
+    scalar::blur_with(
+        src,
+        k.len() / 2,
+        |v| v,
+        |o, p| hrow_f32(o, p, k),
+        |o, ring, offs| vrow_f32(o, ring, offs, k),
+    )
 }
 
 pub(super) fn blur_u8(src: &GrayU8, k: &[f32]) -> GrayU8 {
-    super::scalar::blur_with(src, k, start, add_pair, finish_u8)
+    let w = scalar::kernel_q16(k);
+    scalar::blur_with(
+        src,
+        k.len() / 2,
+        |v| u16::from(v) << 8,
+        |o, p| hrow_q16(o, p, &w),
+        |o, ring, offs| vrow_q16(o, ring, offs, &w),
+    )
 }

@@ -1,0 +1,86 @@
+//! The widest `u8` vector this build's instruction set has, for the byte kernels whose
+//! working set fits in registers at any width (min/max networks, compares): `u8x64` with
+//! AVX-512BW, `u8x32` with AVX2, `u8x16` otherwise (SSE2, NEON, scalar emulation). One
+//! source, and an AVX-512 build does a quarter of the SSE2 build's instructions.
+//!
+//! Also the one gap filled below `wide`: [`mulhi_u16x32`].
+
+#[cfg(target_feature = "avx512bw")]
+pub(crate) type U8s = wide::u8x64;
+#[cfg(all(target_feature = "avx2", not(target_feature = "avx512bw")))]
+pub(crate) type U8s = wide::u8x32;
+#[cfg(not(any(target_feature = "avx2", target_feature = "avx512bw")))]
+pub(crate) type U8s = wide::u8x16;
+
+/// How many 16-lane vectors (`f32x16`, or 32-lane `u16x32`) a streaming kernel keeps in
+/// flight: enough independent accumulators to hide the add latency (four registers' worth on
+/// every build: one `f32x16` is four SSE registers, two AVX ones, one AVX-512 one).
+#[cfg(target_feature = "avx512f")]
+pub(crate) const BLOCK: usize = 4;
+#[cfg(all(target_feature = "avx", not(target_feature = "avx512f")))]
+pub(crate) const BLOCK: usize = 2;
+#[cfg(not(any(target_feature = "avx", target_feature = "avx512f")))]
+pub(crate) const BLOCK: usize = 1;
+
+/// Lanes in [`U8s`].
+pub(crate) const U8_LANES: usize = core::mem::size_of::<U8s>();
+
+/// The first [`U8_LANES`] bytes of `s` (an unaligned load; panics when `s` is shorter).
+#[inline(always)]
+pub(crate) fn load_u8(s: &[u8]) -> U8s {
+    bytemuck::pod_read_unaligned(&s[..U8_LANES])
+}
+
+/// Writes `v` to the first [`U8_LANES`] bytes of `d`.
+#[inline(always)]
+pub(crate) fn store_u8(d: &mut [u8], v: U8s) {
+    d[..U8_LANES].copy_from_slice(bytemuck::bytes_of(&v));
+}
+
+/// `(a · b) >> 16` in each `u16` lane. wide 1.7's `u16x32::mul_keep_high` splits into
+/// 128-bit `pmulhuw`s on AVX2 and AVX-512 builds, although `vpmulhuw` exists at 256 and 512
+/// bits; this uses it through `safe_arch` (wide's own x86 backend). Same result everywhere.
+#[inline(always)]
+pub(crate) fn mulhi_u16x32(a: wide::u16x32, b: wide::u16x32) -> wide::u16x32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx512bw"))]
+    {
+        use bytemuck::cast;
+        cast(safe_arch::mul_u16_keep_high_m512i(cast(a), cast(b)))
+    }
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        not(target_feature = "avx512bw")
+    ))]
+    {
+        use bytemuck::cast;
+        let ([a0, a1], [b0, b1]): ([safe_arch::m256i; 2], [safe_arch::m256i; 2]) =
+            (cast(a), cast(b));
+        cast([
+            safe_arch::mul_u16_keep_high_m256i(a0, b0),
+            safe_arch::mul_u16_keep_high_m256i(a1, b1),
+        ])
+    }
+    #[cfg(not(all(
+        target_arch = "x86_64",
+        any(target_feature = "avx2", target_feature = "avx512bw")
+    )))]
+    {
+        a.mul_keep_high(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn mulhi_u16x32_is_the_high_half_of_the_product(a in any::<[u16; 32]>(), b in any::<[u16; 32]>()) {
+            let got = super::mulhi_u16x32(wide::u16x32::new(a), wide::u16x32::new(b)).to_array();
+            for i in 0..32 {
+                prop_assert_eq!(got[i], ((u32::from(a[i]) * u32::from(b[i])) >> 16) as u16);
+            }
+        }
+    }
+}
