@@ -80,25 +80,11 @@ mod proptests {
 
     proptest! {
         #[test]
-        fn gaussian_f32_matches_scalar(img in plane_f32(70, 40), sigma in 0.3f32..4.0) {
+        fn gaussian_f32_matches_scalar(img in plane_f32(200, 24), sigma in 0.1f32..6.0) {
             let a = gaussian_f32(&img, sigma, Backend::Scalar);
             let b = gaussian_f32(&img, sigma, Backend::Wide);
             prop_assert_eq!(a.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
                             b.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>());
-        }
-
-        #[test]
-        fn gaussian_f32_matches_scalar_on_wide_rows(img in plane_f32(200, 6), sigma in 0.3f32..4.0) {
-            let a = gaussian_f32(&img, sigma, Backend::Scalar);
-            let b = gaussian_f32(&img, sigma, Backend::Wide);
-            prop_assert_eq!(a.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-                            b.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>());
-        }
-
-        #[test]
-        fn gaussian_u8_matches_scalar_on_wide_rows(img in plane_u8(200, 6), sigma in 0.1f32..6.0) {
-            prop_assert_eq!(gaussian_u8(&img, sigma, Backend::Scalar),
-                            gaussian_u8(&img, sigma, Backend::Wide));
         }
 
         #[test]
@@ -111,7 +97,7 @@ mod proptests {
         }
 
         #[test]
-        fn gaussian_u8_matches_scalar(img in plane_u8(70, 40), sigma in 0.3f32..4.0) {
+        fn gaussian_u8_matches_scalar(img in plane_u8(200, 24), sigma in 0.1f32..6.0) {
             prop_assert_eq!(gaussian_u8(&img, sigma, Backend::Scalar),
                             gaussian_u8(&img, sigma, Backend::Wide));
         }

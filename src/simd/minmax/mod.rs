@@ -354,7 +354,7 @@ mod proptests {
 
     proptest! {
         #[test]
-        fn rect_matches_definition_and_backends_agree(img in plane_u8(50, 30), rx in 0usize..9, ry in 0usize..9, max: bool) {
+        fn rect_matches_definition_and_backends_agree(img in plane_u8(160, 20), rx in 0usize..9, ry in 0usize..9, max: bool) {
             let s = rect(&img, rx, ry, max, Backend::Scalar);
             prop_assert_eq!(&s, &rect(&img, rx, ry, max, Backend::Wide));
             let (rxi, ryi) = (rx as isize, ry as isize);
@@ -371,7 +371,7 @@ mod proptests {
         }
 
         #[test]
-        fn disk_matches_definition_and_backends_agree(img in plane_u8(50, 30), r in 0usize..9, max: bool) {
+        fn disk_matches_definition_and_backends_agree(img in plane_u8(160, 20), r in 0usize..9, max: bool) {
             let s = disk(&img, r, max, Backend::Scalar);
             prop_assert_eq!(&s, &disk(&img, r, max, Backend::Wide));
             let ri = r as isize;

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Side-by-side kernel timings: OpenCV (../shared/peer/opencv_bench.py) against one or more
+lungfield binaries (`lungfield bench`), on the same image, one thread each.
+
+The runs are interleaved (OpenCV, then each binary, REPS times) and each key keeps its best
+median over the repetitions, so a burst of load on a shared machine does not land on one side
+only. Prints a Markdown table: milliseconds and the ratio lungfield / OpenCV per binary.
+
+    python3 benches/compare_opencv.py --image ../shared/data/jsrt-dev/images/JPCNN010.png \\
+        --reps 5 target/release/lungfield target-v4/release/lungfield
+    python3 benches/compare_opencv.py --image IMG --scale 2.9296875 target/release/lungfield
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEER = os.path.join(HERE, "..", "..", "shared", "peer", "opencv_bench.py")
+
+
+def run(cmd, out, best):
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+    with open(out) as f:
+        doc = json.load(f)
+    for k, v in doc["ms"].items():
+        best[k] = min(best.get(k, float("inf")), v)
+    return doc
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--scale", default="1")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--peer", default=PEER, help="path to opencv_bench.py")
+    ap.add_argument("binaries", nargs="+", help="lungfield binaries to compare")
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp()
+    cv, lf = {}, [dict() for _ in a.binaries]
+    isa = []
+    for _ in range(a.reps):
+        run([sys.executable, a.peer, "--image", a.image, "--scale", a.scale, "--json", f"{tmp}/cv.json"],
+            f"{tmp}/cv.json", cv)
+        isa = []
+        for b, best in zip(a.binaries, lf):
+            doc = run([b, "bench", "--image", a.image, "--scale", a.scale, "-q", "--json", f"{tmp}/lf.json"],
+                      f"{tmp}/lf.json", best)
+            isa.append(doc.get("instruction_set", "?"))
+    print("| key | OpenCV | " + " | ".join(f"lungfield {s} | ratio" for s in isa) + " |")
+    print("|---|---|" + "---|---|" * len(isa))
+    for k in list(cv) + [k for k in lf[0] if k not in cv]:
+        row = [f"`{k}`", f"{cv[k]:.3f}" if k in cv else "—"]
+        for best in lf:
+            v = best.get(k)
+            r = v / cv[k] if (v is not None and k in cv) else None
+            row += [f"{v:.3f}" if v is not None else "—",
+                    "—" if r is None else (f"**{r:.2f}**" if r <= 1.0 else f"{r:.2f}")]
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
