@@ -12,9 +12,10 @@ pub(crate) type U8s = wide::u8x32;
 #[cfg(not(any(target_feature = "avx2", target_feature = "avx512bw")))]
 pub(crate) type U8s = wide::u8x16;
 
-/// How many 16-lane vectors (`f32x16`, or 32-lane `u16x32`) a streaming kernel keeps in
-/// flight: enough independent accumulators to hide the add latency (four registers' worth on
-/// every build: one `f32x16` is four SSE registers, two AVX ones, one AVX-512 one).
+/// How many `f32x16` vectors the `f32` Gaussian keeps in flight: enough independent
+/// accumulators to hide the add latency (four registers' worth on every build: one `f32x16`
+/// is four SSE registers, two AVX ones, one AVX-512 one). The `u16` Gaussian keeps one: with
+/// more, LLVM rewrote its `pmulhuw` as 32-bit multiplies, five times slower.
 #[cfg(target_feature = "avx512f")]
 pub(crate) const BLOCK: usize = 4;
 #[cfg(all(target_feature = "avx", not(target_feature = "avx512f")))]

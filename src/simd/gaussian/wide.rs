@@ -1,8 +1,8 @@
 //! `wide` Gaussian: the scalar twin's per-output sums, whole vectors of outputs at a time with
-//! every tap summed in registers (one store per vector): 16 lanes of `f32` (`f32x16`), 32
-//! lanes of 8.8 fixed point (`u16x32`), [`BLOCK`] vectors in flight so the accumulators'
-//! add chains overlap. Same operations in the same order per output, so results are
-//! bit-identical; the tails are one vector at a time, then the scalar twin's.
+//! every tap summed in registers (one store per vector): `f32` on `f32x16` with [`BLOCK`]
+//! vectors in flight so the accumulators' add chains overlap, 8.8 fixed point on `u16x32`
+//! one vector at a time. Same operations in the same order per output, so results are
+//! bit-identical; the tails are the scalar twin's.
 
 use wide::{f32x16, i16x8, u16x32, u8x16};
 
