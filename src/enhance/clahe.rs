@@ -217,12 +217,12 @@ fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions) -> Result<Plane<T>> {
         } else {
             // The same arithmetic on the f32 tables, a run of columns with the same two tile
             // columns at a time: four 256-entry tables indexed by a byte (no bounds checks).
-            let (yb, ya1) = (ya, 1.0 - ya);
+            let ya1 = 1.0 - ya;
+            let table = |tile: usize| -> &[f32; 256] {
+                let t = &lutf[tile * 256..tile * 256 + 256];
+                t.try_into().unwrap_or(&[0.0; 256])
+            };
             for &(x0, x1, a, b) in &runs {
-                let table = |tile: usize| -> &[f32; 256] {
-                    let t = &lutf[tile * 256..tile * 256 + 256];
-                    t.try_into().unwrap_or(&[0.0; 256])
-                };
                 let (l1a, l1b, l2a, l2b) =
                     (table(p1 + a), table(p1 + b), table(p2 + a), table(p2 + b));
                 for ((d, &sv), &(_, _, xa)) in
@@ -230,7 +230,7 @@ fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions) -> Result<Plane<T>> {
                 {
                     let v = sv.index() & 255;
                     let res = (l1a[v] * (1.0 - xa) + l1b[v] * xa) * ya1
-                        + (l2a[v] * (1.0 - xa) + l2b[v] * xa) * yb;
+                        + (l2a[v] * (1.0 - xa) + l2b[v] * xa) * ya;
                     *d = T::from_f32(res);
                 }
             }
