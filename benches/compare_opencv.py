@@ -35,18 +35,20 @@ def main():
     ap.add_argument("--image", required=True)
     ap.add_argument("--scale", default="1")
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--only", default="", help="comma-separated keys (default: all)")
     ap.add_argument("--peer", default=PEER, help="path to opencv_bench.py")
     ap.add_argument("binaries", nargs="+", help="lungfield binaries to compare")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp()
+    only = ["--only", a.only] if a.only else []
     cv, lf = {}, [dict() for _ in a.binaries]
     isa = []
     for _ in range(a.reps):
-        run([sys.executable, a.peer, "--image", a.image, "--scale", a.scale, "--json", f"{tmp}/cv.json"],
+        run([sys.executable, a.peer, "--image", a.image, "--scale", a.scale, "--json", f"{tmp}/cv.json"] + only,
             f"{tmp}/cv.json", cv)
         isa = []
         for b, best in zip(a.binaries, lf):
-            doc = run([b, "bench", "--image", a.image, "--scale", a.scale, "-q", "--json", f"{tmp}/lf.json"],
+            doc = run([b, "bench", "--image", a.image, "--scale", a.scale, "-q", "--json", f"{tmp}/lf.json"] + only,
                       f"{tmp}/lf.json", best)
             isa.append(doc.get("instruction_set", "?"))
     print("| key | OpenCV | " + " | ".join(f"lungfield {s} | ratio" for s in isa) + " |")

@@ -23,6 +23,40 @@ pub(crate) const BLOCK: usize = 2;
 #[cfg(not(any(target_feature = "avx", target_feature = "avx512f")))]
 pub(crate) const BLOCK: usize = 1;
 
+/// Calls `f(x)` for the vectors of a row of `n` outputs, `lanes` at a time: `x = 0, lanes,
+/// 2·lanes, …` and, when `n` is not a multiple, one last vector ending exactly at `n` (it
+/// overlaps the one before and recomputes a few outputs: identical values, as each output is
+/// a function of the inputs alone). None when `n < lanes`: the scalar twin covers such a
+/// row. Returns where the scalar tail starts ([`scalar_from`]). A plain loop with one call of
+/// `f`: an iterator chain, or a second call for the last vector, kept the kernel body out of
+/// line and made the small kernels two to three times slower.
+#[inline(always)]
+pub(crate) fn for_each_vector(n: usize, lanes: usize, mut f: impl FnMut(usize)) -> usize {
+    // One call site, so the kernel body is inlined into the loop.
+    if n >= lanes && lanes > 0 {
+        let last = n - lanes;
+        let mut x = 0;
+        loop {
+            f(x);
+            if x == last {
+                break;
+            }
+            x = (x + lanes).min(last);
+        }
+    }
+    scalar_from(n, lanes)
+}
+
+/// Where the scalar tail starts after [`for_each_vector`]: `n` (no tail) when `n >= lanes`,
+/// else 0 (the whole row).
+pub(crate) fn scalar_from(n: usize, lanes: usize) -> usize {
+    if n >= lanes {
+        n
+    } else {
+        0
+    }
+}
+
 /// Lanes in [`U8s`].
 pub(crate) const U8_LANES: usize = core::mem::size_of::<U8s>();
 
@@ -74,6 +108,22 @@ pub(crate) fn mulhi_u16x32(a: wide::u16x32, b: wide::u16x32) -> wide::u16x32 {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+
+    #[test]
+    fn vectors_cover_the_row_once_or_not_at_all() {
+        for lanes in [1, 16, 64] {
+            for n in 0..200 {
+                let mut hits = vec![0; n];
+                let from = super::for_each_vector(n, lanes, |x| {
+                    assert!(x + lanes <= n, "n {n} lanes {lanes} start {x}");
+                    hits[x..x + lanes].iter_mut().for_each(|h| *h += 1);
+                });
+                assert!(hits[..from].iter().all(|&h| h >= 1), "n {n} lanes {lanes}");
+                assert!(hits[from..].iter().all(|&h| h == 0), "n {n} lanes {lanes}");
+                assert!(hits.iter().all(|&h| h <= 2));
+            }
+        }
+    }
 
     proptest! {
         #[test]

@@ -2,13 +2,14 @@
 //! every tap summed in registers (one store per vector): `f32` on `f32x16` with [`BLOCK`]
 //! vectors in flight so the accumulators' add chains overlap, 8.8 fixed point on `u16x32`
 //! one vector at a time. Same operations in the same order per output, so results are
-//! bit-identical; the tails are the scalar twin's.
+//! bit-identical. A row's last vector ends at its end; rows narrower than a vector are the
+//! scalar twin's.
 
 use wide::{f32x16, i16x8, u16x32, u8x16};
 
 use super::scalar;
 use crate::image::{GrayF32, GrayU8};
-use crate::simd::lanes::{mulhi_u16x32, BLOCK};
+use crate::simd::lanes::{for_each_vector, mulhi_u16x32, scalar_from, BLOCK};
 
 #[inline(always)]
 fn f16(s: &[f32]) -> f32x16 {
@@ -49,21 +50,28 @@ fn taps_q16(w: &[u16], at: impl Fn(usize) -> u16x32) -> u16x32 {
 }
 
 /// Runs `step::<BLOCK>` over blocks of `BLOCK · lanes` outputs, then `step::<1>` over single
-/// vectors; returns where the scalar tail starts.
+/// vectors, the last one ending at the row's end (overlapping: the same values again);
+/// returns where the scalar tail starts (only rows narrower than a vector have one).
 macro_rules! blocks {
     ($n:expr, $lanes:expr, |$x:ident, $nv:ident| $body:expr) => {{
+        let n = $n;
         let mut $x = 0;
-        while $x + BLOCK * $lanes <= $n {
+        while $x + BLOCK * $lanes <= n {
             const $nv: usize = BLOCK;
             $body;
             $x += BLOCK * $lanes;
         }
-        while $x + $lanes <= $n {
+        while $x + $lanes <= n {
             const $nv: usize = 1;
             $body;
             $x += $lanes;
         }
-        $x
+        if $x < n && n >= $lanes {
+            let $x = n - $lanes;
+            const $nv: usize = 1;
+            $body;
+        }
+        scalar_from(n, $lanes)
     }};
 }
 
@@ -88,26 +96,24 @@ fn vrow_f32(out: &mut [f32], ring: &[f32], offs: &[usize], k: &[f32]) {
 }
 
 fn hrow_q16(out: &mut [u16], p: &[u16], w: &[u16]) {
-    let body = out.len() - out.len() % 32;
-    for x in (0..body).step_by(32) {
+    let tail = for_each_vector(out.len(), 32, |x| {
         let v = taps_q16(w, |j| u32l(&p[x + j..]));
         out[x..x + 32].copy_from_slice(v.as_array());
-    }
-    scalar::hrow_q16(out, p, w, body);
+    });
+    scalar::hrow_q16(out, p, w, tail);
 }
 
 fn vrow_q16(out: &mut [u8], ring: &[u16], offs: &[usize], w: &[u16]) {
-    let body = out.len() - out.len() % 32;
     let b = w.len().min(127) as u16;
     let bias = u16x32::splat(128 + b);
-    for x in (0..body).step_by(32) {
+    let tail = for_each_vector(out.len(), 32, |x| {
         let v: u16x32 = (taps_q16(w, |j| u32l(&ring[offs[j] + x..])) + bias) >> 8_u32;
         // At most 255 after the shift, so the signed saturating narrowing is exact.
         let [a, b, c, d]: [i16x8; 4] = bytemuck::cast(v);
         out[x..x + 16].copy_from_slice(u8x16::narrow_i16x8(a, b).as_array());
         out[x + 16..x + 32].copy_from_slice(u8x16::narrow_i16x8(c, d).as_array());
-    }
-    scalar::vrow_q16(out, ring, offs, w, body);
+    });
+    scalar::vrow_q16(out, ring, offs, w, tail);
 }
 
 pub(super) fn blur_f32(src: &GrayF32, k: &[f32]) -> GrayF32 {

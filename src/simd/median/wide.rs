@@ -1,9 +1,12 @@
 //! `wide` medians on the build's widest byte vector ([`U8s`]: 16, 32 or 64 columns at a
 //! time); the 3×3 by sorted columns, the 5×5 with the scalar twin's network (min/max are
-//! exact, so results are identical); scalar tails.
+//! exact, so results are identical). The 3×3 has scalar tails (a few operations a pixel);
+//! the 5×5's last vector ends at the row's last column ([`for_each_vector`]: its scalar
+//! network costs a hundred times a vector's per pixel), only rows narrower than a vector
+//! are the scalar twin's.
 
 use crate::image::GrayU8;
-use crate::simd::lanes::{load_u8 as load, store_u8 as store, U8s, U8_LANES as L};
+use crate::simd::lanes::{for_each_vector, load_u8 as load, store_u8 as store, U8s, U8_LANES as L};
 
 /// `med3(p, q, r)` with four min/max operations.
 #[inline(always)]
@@ -25,8 +28,8 @@ fn med3_u8(p: u8, q: u8, r: u8) -> u8 {
 pub(super) fn median3(src: &GrayU8) -> GrayU8 {
     let (w, h) = (src.width(), src.height());
     let mut dst = GrayU8::new(w, h);
-    let (mut lo, mut mid, mut hi) = (vec![0u8; w + 2], vec![0u8; w + 2], vec![0u8; w + 2]);
     let body = w - w % L;
+    let (mut lo, mut mid, mut hi) = (vec![0u8; w + 2], vec![0u8; w + 2], vec![0u8; w + 2]);
     for y in 0..h {
         let (a, b, c) = (
             src.row(y.saturating_sub(1)),
@@ -77,12 +80,10 @@ pub(super) fn median5(src: &GrayU8) -> GrayU8 {
     let w = src.width();
     let mut dst = GrayU8::new(w, src.height());
     let mut bufs: [Vec<u8>; 5] = Default::default();
-    let body = w - w % L;
     for y in 0..src.height() {
         super::padded_rows5(src, y, &mut bufs);
         let out = dst.row_mut(y);
-        let mut x = 0;
-        while x < body {
+        let tail = for_each_vector(w, L, |x| {
             let mut p = [U8s::ZERO; 25];
             for (r, buf) in bufs.iter().enumerate() {
                 for c in 0..5 {
@@ -91,9 +92,8 @@ pub(super) fn median5(src: &GrayU8) -> GrayU8 {
             }
             super::net25::median25!(p);
             store(&mut out[x..], p[12]);
-            x += L;
-        }
-        for (x, o) in out.iter_mut().enumerate().skip(body) {
+        });
+        for (x, o) in out.iter_mut().enumerate().skip(tail) {
             *o = super::scalar::median25_at(&bufs, x);
         }
     }
