@@ -3,8 +3,9 @@
 lungfield binaries (`lungfield bench`), on the same image, one thread each.
 
 The runs are interleaved (OpenCV, then each binary, REPS times) and each key keeps its best
-median over the repetitions, so a burst of load on a shared machine does not land on one side
-only. Prints a Markdown table: milliseconds and the ratio lungfield / OpenCV per binary.
+median over the rounds, on both sides: on a shared machine load comes in bursts, and the
+best of several rounds is the figure least touched by it. Prints a Markdown table:
+milliseconds and the ratio lungfield / OpenCV of those best figures per binary.
 
     python3 benches/compare_opencv.py --image ../shared/data/jsrt-dev/images/JPCNN010.png \\
         --reps 5 target/release/lungfield target-v4/release/lungfield
@@ -21,12 +22,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.join(HERE, "..", "..", "shared", "peer", "opencv_bench.py")
 
 
-def run(cmd, out, best):
+def run(cmd, out, rounds):
     subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
     with open(out) as f:
         doc = json.load(f)
-    for k, v in doc["ms"].items():
-        best[k] = min(best.get(k, float("inf")), v)
+    rounds.append(doc["ms"])
     return doc
 
 
@@ -41,7 +41,7 @@ def main():
     a = ap.parse_args()
     tmp = tempfile.mkdtemp()
     only = ["--only", a.only] if a.only else []
-    cv, lf = {}, [dict() for _ in a.binaries]
+    cv, lf = [], [[] for _ in a.binaries]
     isa = []
     for _ in range(a.reps):
         run([sys.executable, a.peer, "--image", a.image, "--scale", a.scale, "--json", f"{tmp}/cv.json"] + only,
@@ -51,13 +51,16 @@ def main():
             doc = run([b, "bench", "--image", a.image, "--scale", a.scale, "-q", "--json", f"{tmp}/lf.json"] + only,
                       f"{tmp}/lf.json", best)
             isa.append(doc.get("instruction_set", "?"))
+    best = lambda rounds, k: min((r[k] for r in rounds if k in r), default=None)
     print("| key | OpenCV | " + " | ".join(f"lungfield {s} | ratio" for s in isa) + " |")
     print("|---|---|" + "---|---|" * len(isa))
-    for k in list(cv) + [k for k in lf[0] if k not in cv]:
-        row = [f"`{k}`", f"{cv[k]:.3f}" if k in cv else "—"]
-        for best in lf:
-            v = best.get(k)
-            r = v / cv[k] if (v is not None and k in cv) else None
+    keys = list(cv[0]) + [k for k in lf[0][0] if k not in cv[0]]
+    for k in keys:
+        c = best(cv, k)
+        row = [f"`{k}`", f"{c:.3f}" if c is not None else "—"]
+        for rounds in lf:
+            v = best(rounds, k)
+            r = v / c if (v is not None and c) else None
             row += [f"{v:.3f}" if v is not None else "—",
                     "—" if r is None else (f"**{r:.2f}**" if r <= 1.0 else f"{r:.2f}")]
         print("| " + " | ".join(row) + " |")
