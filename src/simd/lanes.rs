@@ -12,6 +12,14 @@ pub(crate) type U8s = wide::u8x32;
 #[cfg(not(any(target_feature = "avx2", target_feature = "avx512bw")))]
 pub(crate) type U8s = wide::u8x16;
 
+/// [`U8s`] seen as `u16` lanes (same bytes, half the lanes).
+#[cfg(target_feature = "avx512bw")]
+pub(crate) type U16s = wide::u16x32;
+#[cfg(all(target_feature = "avx2", not(target_feature = "avx512bw")))]
+pub(crate) type U16s = wide::u16x16;
+#[cfg(not(any(target_feature = "avx2", target_feature = "avx512bw")))]
+pub(crate) type U16s = wide::u16x8;
+
 /// How many `f32x16` vectors the `f32` Gaussian keeps in flight: enough independent
 /// accumulators to hide the add latency (four registers' worth on every build: one `f32x16`
 /// is four SSE registers, two AVX ones, one AVX-512 one). The `u16` Gaussian keeps one: with
