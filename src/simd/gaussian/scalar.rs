@@ -124,6 +124,11 @@ pub(super) fn hrow_q16(out: &mut [u16], p: &[u16], w: &[u16], from: usize) {
     }
 }
 
+/// The rounding bias `b = min(2r + 1, 127)` for the kernel `w` (see the module doc).
+pub(super) fn round_bias(w: &[u16]) -> u16 {
+    w.len().min(127) as u16
+}
+
 /// 8.8 fixed point to `u8` with the rounding bias `b`.
 #[inline(always)]
 pub(super) fn round_q8(v: u16, b: u16) -> u8 {
@@ -132,7 +137,7 @@ pub(super) fn round_q8(v: u16, b: u16) -> u8 {
 
 /// Vertical fixed-point pass, rounded to `u8`, over outputs `from..out.len()`.
 pub(super) fn vrow_q16(out: &mut [u8], ring: &[u16], offs: &[usize], w: &[u16], from: usize) {
-    let b = w.len().min(127) as u16;
+    let b = round_bias(w);
     for (x, o) in out.iter_mut().enumerate().skip(from) {
         *o = round_q8(tap_q16(w, |j| ring[offs[j] + x]), b);
     }

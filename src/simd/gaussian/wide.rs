@@ -104,14 +104,13 @@ fn hrow_q16(out: &mut [u16], p: &[u16], w: &[u16]) {
 }
 
 fn vrow_q16(out: &mut [u8], ring: &[u16], offs: &[usize], w: &[u16]) {
-    let b = w.len().min(127) as u16;
-    let bias = u16x32::splat(128 + b);
+    let bias = u16x32::splat(128 + scalar::round_bias(w));
     let tail = for_each_vector(out.len(), 32, |x| {
         let v: u16x32 = (taps_q16(w, |j| u32l(&ring[offs[j] + x..])) + bias) >> 8_u32;
         // At most 255 after the shift, so the signed saturating narrowing is exact.
-        let [a, b, c, d]: [i16x8; 4] = bytemuck::cast(v);
-        out[x..x + 16].copy_from_slice(u8x16::narrow_i16x8(a, b).as_array());
-        out[x + 16..x + 32].copy_from_slice(u8x16::narrow_i16x8(c, d).as_array());
+        let [q0, q1, q2, q3]: [i16x8; 4] = bytemuck::cast(v);
+        out[x..x + 16].copy_from_slice(u8x16::narrow_i16x8(q0, q1).as_array());
+        out[x + 16..x + 32].copy_from_slice(u8x16::narrow_i16x8(q2, q3).as_array());
     });
     scalar::vrow_q16(out, ring, offs, w, tail);
 }
