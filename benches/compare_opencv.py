@@ -10,6 +10,11 @@ milliseconds and the ratio lungfield / OpenCV of those best figures per binary.
     python3 benches/compare_opencv.py --image ../shared/data/jsrt-dev/images/JPCNN010.png \\
         --reps 5 target/release/lungfield target-v4/release/lungfield
     python3 benches/compare_opencv.py --image IMG --scale 2.9296875 target/release/lungfield
+    python3 benches/compare_opencv.py --image IMG target/release/lungfield@baseline \
+        target/release/lungfield@avx2 target/release/lungfield
+
+`BINARY@LEVEL` runs the binary with LUNGFIELD_SIMD=LEVEL (baseline, avx2, avx512): the run-time
+dispatch capped at that level.
 """
 import argparse
 import json
@@ -48,6 +53,11 @@ def main():
             f"{tmp}/cv.json", cv)
         isa = []
         for b, best in zip(a.binaries, lf):
+            b, _, level = b.partition("@")
+            if level:
+                os.environ["LUNGFIELD_SIMD"] = level
+            else:
+                os.environ.pop("LUNGFIELD_SIMD", None)
             doc = run([b, "bench", "--image", a.image, "--scale", a.scale, "-q", "--json", f"{tmp}/lf.json"] + only,
                       f"{tmp}/lf.json", best)
             isa.append(doc.get("instruction_set", "?"))

@@ -312,7 +312,7 @@ fn summarise(
         },
         work_size: opts.work_size,
         contour_iterations: opts.contour.iterations,
-        instruction_set: crate::simd::instruction_set().into(),
+        instruction_set: crate::simd::instruction_set(),
         prior,
     };
     Evaluation {

@@ -184,6 +184,79 @@ fn results_are_bit_identical_at_1_and_2_threads() {
     }
 }
 
+/// The vector kernels run at the CPU's widest instruction set (run-time dispatch); capping
+/// it with `LUNGFIELD_SIMD` must not change a bit of the masks or the features.
+#[test]
+fn results_are_bit_identical_at_every_instruction_set_level() {
+    let run = |level: &str| {
+        let out = tempfile::tempdir().unwrap();
+        let r = bin()
+            .env("LUNGFIELD_SIMD", level)
+            .args(["segment", "-j", "2"])
+            .arg(fixture("phantoms/images"))
+            .arg("-o")
+            .arg(out.path().join("masks"))
+            .output()
+            .unwrap();
+        assert_exit(&r, 0);
+        let r = bin()
+            .env("LUNGFIELD_SIMD", level)
+            .args(["features", "-j", "2"])
+            .arg(fixture("phantoms/images"))
+            .arg("-o")
+            .arg(out.path().join("features.csv"))
+            .output()
+            .unwrap();
+        assert_exit(&r, 0);
+        let r = bin()
+            .env("LUNGFIELD_SIMD", level)
+            .args(["bench", "--runs", "1", "--only", "median3_u8", "--image"])
+            .arg(fixture("phantom_gray.png"))
+            .arg("--json")
+            .arg(out.path().join("bench.json"))
+            .output()
+            .unwrap();
+        assert_exit(&r, 0);
+        out
+    };
+    let levels = ["baseline", "avx2", "avx512"];
+    let outs: Vec<_> = levels.iter().map(|l| run(l)).collect();
+    let isa = |o: &tempfile::TempDir| -> String {
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(o.path().join("bench.json")).unwrap()).unwrap();
+        doc["instruction_set"].as_str().unwrap().to_string()
+    };
+    // Capped at the baseline, the kernels run at the build's own instruction set.
+    assert_eq!(isa(&outs[0]), lungfield::simd::build_instruction_set());
+    let read = |o: &tempfile::TempDir, f: &str| std::fs::read(o.path().join(f)).unwrap();
+    let mut names: Vec<_> = std::fs::read_dir(outs[0].path().join("masks"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 8);
+    for (o, level) in outs.iter().zip(levels).skip(1) {
+        let features = read(o, "features.csv");
+        assert!(features.len() > 1000);
+        assert_eq!(
+            read(&outs[0], "features.csv"),
+            features,
+            "features differ at {level} ({})",
+            isa(o)
+        );
+        for n in &names {
+            let m = Path::new("masks").join(n);
+            let m = m.to_str().unwrap();
+            assert_eq!(
+                read(&outs[0], m),
+                read(o, m),
+                "{n:?} differs at {level} ({})",
+                isa(o)
+            );
+        }
+    }
+}
+
 #[test]
 fn subset_scores_only_its_part() {
     let (r, out) = evaluate("phantoms", &["--subset", "train"]);

@@ -5,10 +5,13 @@
 //! the scalar code), and a proptest that the two agree bit for bit on random sizes and data.
 //!
 //! `wide` chooses its instruction set when the crate is compiled: SSE2 on a default x86-64
-//! build, AVX2 with `-C target-cpu=x86-64-v3` (or `native`), NEON on aarch64. [`instruction_set`]
-//! says which one this build uses, so every benchmark figure can name it.
+//! build, AVX2 with `-C target-cpu=x86-64-v3` (or `native`), NEON on aarch64. The hot kernels
+//! (Gaussians, medians, the erosion/dilation row combine) are also dispatched at run time to
+//! AVX2 or AVX-512 when the CPU has them ([`isa`]); [`instruction_set`] says which one runs,
+//! so every benchmark figure can name it.
 
 pub mod gaussian;
+pub mod isa;
 mod lanes;
 pub mod median;
 pub mod minmax;
@@ -40,10 +43,11 @@ impl Backend {
     }
 }
 
-/// The widest instruction set `wide` was compiled for in this build (e.g. `"avx2"`, `"sse2"`).
-pub fn instruction_set() -> &'static str {
-    if cfg!(target_feature = "avx512f") {
-        "avx512f"
+/// The instruction set `wide` was compiled for in this build (e.g. `"sse2"`, `"avx2"`): the
+/// [`isa::Level::Baseline`] the kernels fall back to.
+pub fn build_instruction_set() -> &'static str {
+    if cfg!(target_feature = "avx512bw") {
+        "avx512"
     } else if cfg!(target_feature = "avx2") {
         "avx2"
     } else if cfg!(target_feature = "sse4.1") {
@@ -56,6 +60,18 @@ pub fn instruction_set() -> &'static str {
         "wasm-simd128"
     } else {
         "scalar-emulation"
+    }
+}
+
+/// The instruction set the vector kernels run at in this process: the run-time
+/// [`isa::level`] when it is above the build's own, e.g. `"avx512 (run-time; build sse2)"`,
+/// else the build's (`"sse2"`). Every benchmark figure names it.
+pub fn instruction_set() -> String {
+    let build = build_instruction_set();
+    match isa::level() {
+        isa::Level::Baseline => build.to_string(),
+        l if l.name() == build => build.to_string(),
+        l => format!("{} (run-time; build {build})", l.name()),
     }
 }
 

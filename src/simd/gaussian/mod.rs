@@ -83,8 +83,13 @@ mod proptests {
         fn gaussian_f32_matches_scalar(img in plane_f32(200, 24), sigma in 0.1f32..6.0) {
             let a = gaussian_f32(&img, sigma, Backend::Scalar);
             let b = gaussian_f32(&img, sigma, Backend::Wide);
-            prop_assert_eq!(a.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-                            b.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+            let bits = |p: &GrayF32| p.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&a), bits(&b));
+            // Every run-time level this CPU has (baseline `wide`, AVX2, AVX-512), bit for bit.
+            let k = kernel(sigma);
+            for &level in crate::simd::isa::available() {
+                prop_assert_eq!(bits(&a), bits(&wide::blur_f32::at(level, &img, &k)), "{:?}", level);
+            }
         }
 
         #[test]
@@ -98,8 +103,12 @@ mod proptests {
 
         #[test]
         fn gaussian_u8_matches_scalar(img in plane_u8(200, 24), sigma in 0.1f32..6.0) {
-            prop_assert_eq!(gaussian_u8(&img, sigma, Backend::Scalar),
-                            gaussian_u8(&img, sigma, Backend::Wide));
+            let a = gaussian_u8(&img, sigma, Backend::Scalar);
+            prop_assert_eq!(&a, &gaussian_u8(&img, sigma, Backend::Wide));
+            let k = kernel(sigma);
+            for &level in crate::simd::isa::available() {
+                prop_assert_eq!(&a, &wide::blur_u8::at(level, &img, &k), "{:?}", level);
+            }
         }
 
         #[test]
@@ -155,10 +164,16 @@ mod proptests {
             let want = direct(&img, rad, |v| u16::from(v) << 8, |at| scalar::tap_q16(&q, at), |v| scalar::round_q8(v, b));
             prop_assert_eq!(&gaussian_u8(&img, sigma, Backend::Scalar), &want);
             prop_assert_eq!(&gaussian_u8(&img, sigma, Backend::Wide), &want);
+            for &level in crate::simd::isa::available() {
+                prop_assert_eq!(&wide::blur_u8::at(level, &img, &k), &want, "{:?}", level);
+            }
             let f = img.map(|&v| f32::from(v));
             let want = direct(&f, rad, |v| v, |at| scalar::tap_f32(&k, at), |v| v);
             prop_assert_eq!(&gaussian_f32(&f, sigma, Backend::Scalar), &want);
             prop_assert_eq!(&gaussian_f32(&f, sigma, Backend::Wide), &want);
+            for &level in crate::simd::isa::available() {
+                prop_assert_eq!(&wide::blur_f32::at(level, &f, &k), &want, "{:?}", level);
+            }
         }
     }
 

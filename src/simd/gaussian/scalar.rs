@@ -17,6 +17,7 @@ use crate::image::{GrayF32, GrayU8, Plane};
 use crate::simd::reflect101;
 
 /// `row` with `r` reflected pixels on both sides (`REFLECT_101`), each through `f`.
+#[inline(always)]
 pub(super) fn padded_row<T: Copy, M>(row: &[T], r: usize, f: impl Fn(T) -> M, buf: &mut Vec<M>) {
     let w = row.len();
     let at = |i: usize| f(row[reflect101(i as isize - r as isize, w)]);
@@ -28,7 +29,9 @@ pub(super) fn padded_row<T: Copy, M>(row: &[T], r: usize, f: impl Fn(T) -> M, bu
 
 /// Both passes with the given row operations: `hrow(out, padded)` filters one padded source
 /// row (`w + 2r` long) into `out`; `vrow(out, ring, offsets)` makes one output row from the
-/// ring rows starting at `offsets` (row `y - r` first, `y + r` last).
+/// ring rows starting at `offsets` (row `y - r` first, `y + r` last). Inlined, so that a
+/// dispatched `#[target_feature]` caller compiles the row operations for its instruction set.
+#[inline(always)]
 pub(super) fn blur_with<T: Copy, M: Copy + Default, U: Copy + Default>(
     src: &Plane<T>,
     r: usize,

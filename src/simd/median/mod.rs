@@ -106,7 +106,12 @@ mod proptests {
     proptest! {
         #[test]
         fn median3_u8_matches_scalar(img in plane_u8(200, 12)) {
-            prop_assert_eq!(median3_u8(&img, Backend::Scalar), median3_u8(&img, Backend::Wide));
+            let s = median3_u8(&img, Backend::Scalar);
+            prop_assert_eq!(&s, &median3_u8(&img, Backend::Wide));
+            // Every run-time level this CPU has (baseline `wide`, AVX2, AVX-512).
+            for &level in crate::simd::isa::available() {
+                prop_assert_eq!(&s, &wide::median3::at(level, &img), "{:?}", level);
+            }
         }
 
         #[test]
@@ -118,6 +123,9 @@ mod proptests {
         fn median5_u8_matches_scalar_and_sorting_reference(img in plane_u8(200, 12)) {
             let s = median5_u8(&img, Backend::Scalar);
             prop_assert_eq!(&s, &median5_u8(&img, Backend::Wide));
+            for &level in crate::simd::isa::available() {
+                prop_assert_eq!(&s, &wide::median5::at(level, &img), "{:?}", level);
+            }
             let (w, h) = (img.width() as isize, img.height() as isize);
             for y in 0..h {
                 for x in 0..w {

@@ -4,8 +4,8 @@
 //! `MORPH_ELLIPSE` of size `2r+1` is the same set for the radii lungfield uses; see the tests).
 //!
 //! Every step is one element-wise operation on two rows, `out = min(a, b)` or `max(a, b)`
-//! ([`combine`]), the only place the backends differ: `wide` does 16 lanes at a time, the
-//! scalar twin one. A window of length `L` along a row is the extreme of two overlapping
+//! ([`combine`]), the only place the backends differ: the vector one does 16, 32 or 64
+//! lanes at a time (the run-time level's, chosen once per image), the scalar twin one. A window of length `L` along a row is the extreme of two overlapping
 //! windows of the largest power of two `p <= L`, and those come from doubling (`p` = 1, 2, 4,
 //! …), so a row costs `log₂ L + 1` passes whatever the radius. A rectangle does the same
 //! down the columns; a disk takes, for every row offset `dy`, the horizontal window of its
@@ -20,18 +20,51 @@ use crate::image::GrayU8;
 /// `out[i] = min(a[i], b[i])` (or `max` with `max = true`) over the common length.
 #[inline]
 pub fn combine(a: &[u8], b: &[u8], out: &mut [u8], max: bool, backend: Backend) {
-    match backend {
-        Backend::Scalar => scalar::combine(a, b, out, max),
-        Backend::Wide => wide::combine(a, b, out, max),
-    }
+    Ops::new(backend).combine(a, b, out, max)
 }
 
 /// `acc[i] = min(acc[i], b[i])` (or `max`), in place.
 #[inline]
 pub fn combine_into(acc: &mut [u8], b: &[u8], max: bool, backend: Backend) {
-    match backend {
-        Backend::Scalar => scalar::combine_into(acc, b, max),
-        Backend::Wide => wide::combine_into(acc, b, max),
+    Ops::new(backend).combine_into(acc, b, max)
+}
+
+/// The two row operations of a backend, chosen once per image: the scalar twin's, or the
+/// vector ones at the run-time [`level`](crate::simd::isa::level).
+#[derive(Clone, Copy)]
+struct Ops {
+    combine: wide::CombineFn,
+    combine_into: wide::CombineIntoFn,
+}
+
+impl Ops {
+    fn new(backend: Backend) -> Ops {
+        Ops::at(backend, crate::simd::isa::level())
+    }
+
+    /// `Wide` at a given run-time level (falling back to what the CPU has).
+    fn at(backend: Backend, level: crate::simd::isa::Level) -> Ops {
+        let (combine, combine_into): (wide::CombineFn, wide::CombineIntoFn) = match backend {
+            Backend::Scalar => (scalar::combine, scalar::combine_into),
+            Backend::Wide => wide::pick(level),
+        };
+        Ops {
+            combine,
+            combine_into,
+        }
+    }
+
+    #[inline]
+    fn combine(self, a: &[u8], b: &[u8], out: &mut [u8], max: bool) {
+        // SAFETY: the fields are only set by `Ops::at`, from `wide::pick`, which only returns
+        // functions for instruction sets the CPU has, or from the scalar twin.
+        unsafe { (self.combine)(a, b, out, max) }
+    }
+
+    #[inline]
+    fn combine_into(self, acc: &mut [u8], b: &[u8], max: bool) {
+        // SAFETY: as in `combine`.
+        unsafe { (self.combine_into)(acc, b, max) }
     }
 }
 
@@ -55,7 +88,7 @@ impl Levels {
     }
 
     /// Fills the levels for windows up to `max_len` long.
-    fn build(&mut self, row: &[u8], max_len: usize, max: bool, backend: Backend) {
+    fn build(&mut self, row: &[u8], max_len: usize, max: bool, ops: Ops) {
         let mut k = 0;
         while (1usize << (k + 1)) <= max_len {
             k += 1;
@@ -70,12 +103,12 @@ impl Levels {
             let n = prev.len().saturating_sub(half);
             let cur = &mut hi[0];
             cur.resize(n, 0);
-            combine(&prev[..n], &prev[half..half + n], cur, max, backend);
+            ops.combine(&prev[..n], &prev[half..half + n], cur, max);
         }
     }
 
     /// `out[i]` = extreme of `row[start + i .. start + i + len]`, for `out.len()` values.
-    fn window(&self, start: usize, len: usize, out: &mut [u8], max: bool, backend: Backend) {
+    fn window(&self, start: usize, len: usize, out: &mut [u8], max: bool, ops: Ops) {
         let mut k = 0;
         while (1usize << (k + 1)) <= len {
             k += 1;
@@ -85,7 +118,7 @@ impl Levels {
         let n = out.len();
         let a = &lv[start..start + n];
         let b = &lv[start + len - p..start + len - p + n];
-        combine(a, b, out, max, backend);
+        ops.combine(a, b, out, max);
     }
 }
 
@@ -106,19 +139,12 @@ impl RowFilter {
         }
     }
 
-    fn run(
-        &mut self,
-        row: &[u8],
-        ks: &[usize],
-        outs: &mut [&mut [u8]],
-        max: bool,
-        backend: Backend,
-    ) {
+    fn run(&mut self, row: &[u8], ks: &[usize], outs: &mut [&mut [u8]], max: bool, ops: Ops) {
         let (w, r) = (row.len(), self.r);
         self.padded[r..r + w].copy_from_slice(row);
-        self.levels.build(&self.padded, 2 * r + 1, max, backend);
+        self.levels.build(&self.padded, 2 * r + 1, max, ops);
         for (out, &k) in outs.iter_mut().zip(ks) {
-            self.levels.window(r - k, 2 * k + 1, out, max, backend);
+            self.levels.window(r - k, 2 * k + 1, out, max, ops);
         }
     }
 }
@@ -126,7 +152,7 @@ impl RowFilter {
 /// Rectangle `(2rx+1) × (2ry+1)`: rows by doubling, then columns by van Herk/Gil-Werman,
 /// streamed through two blocks of `2ry + 1` rows: prefix extremes of one block and suffix
 /// extremes of the one before, so each output row is one more operation whatever `ry`.
-fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, backend: Backend) -> GrayU8 {
+fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, ops: Ops) -> GrayU8 {
     if src.is_empty() {
         return src.clone();
     }
@@ -140,7 +166,7 @@ fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, backend: Backend) -> Gray
         if t < ry || t - ry >= h {
             out.fill(id);
         } else {
-            filter.run(src.row(t - ry), &[rx], &mut [out], max, backend);
+            filter.run(src.row(t - ry), &[rx], &mut [out], max, ops);
         }
     };
     // Block b holds padded rows [b·len, (b+1)·len): `pre[i]` = extreme of rows b·len..=b·len+i,
@@ -153,17 +179,16 @@ fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, backend: Backend) -> Gray
             pre[..w].copy_from_slice(&suf[..w]);
             for i in 1..len {
                 let (done, rest) = pre.split_at_mut(i * w);
-                combine(
+                ops.combine(
                     &done[(i - 1) * w..],
                     &suf[i * w..(i + 1) * w],
                     &mut rest[..w],
                     max,
-                    backend,
                 );
             }
             for i in (0..len - 1).rev() {
                 let (head, tail) = suf.split_at_mut((i + 1) * w);
-                combine_into(&mut head[i * w..], &tail[..w], max, backend);
+                ops.combine_into(&mut head[i * w..], &tail[..w], max);
             }
         };
     let mut dst = GrayU8::new(w, h);
@@ -187,12 +212,11 @@ fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, backend: Backend) -> Gray
         if i == 0 {
             out.copy_from_slice(&suf_a[..w]);
         } else {
-            combine(
+            ops.combine(
                 &suf_a[i * w..(i + 1) * w],
                 &pre_b[(i - 1) * w..i * w],
                 out,
                 max,
-                backend,
             );
         }
     }
@@ -217,15 +241,15 @@ fn ellipse_width(r: usize, dy: usize) -> usize {
     (((r * r - dy * dy) as f64).sqrt()).round() as usize
 }
 
-fn disk(src: &GrayU8, r: usize, max: bool, backend: Backend) -> GrayU8 {
+fn disk(src: &GrayU8, r: usize, max: bool, ops: Ops) -> GrayU8 {
     let widths: Vec<usize> = (0..=r).map(|dy| half_width(r, dy)).collect();
-    symmetric(src, &widths, max, backend)
+    symmetric(src, &widths, max, ops)
 }
 
 /// The extreme over a shape symmetric about both axes, given by the half-width of each row
 /// offset `dy = 0..=r` (`widths[dy]`): each source row is filtered once for every distinct
 /// half-width into a ring of `2r + 1` rows, and each output row combines its `2r + 1` rows.
-fn symmetric(src: &GrayU8, widths: &[usize], max: bool, backend: Backend) -> GrayU8 {
+fn symmetric(src: &GrayU8, widths: &[usize], max: bool, ops: Ops) -> GrayU8 {
     let r = widths.len().saturating_sub(1);
     if src.is_empty() || r == 0 && widths.first().copied().unwrap_or(0) == 0 {
         return src.clone();
@@ -253,7 +277,7 @@ fn symmetric(src: &GrayU8, widths: &[usize], max: bool, backend: Backend) -> Gra
                     .iter_mut()
                     .map(|plane| &mut plane[slot * w..(slot + 1) * w])
                     .collect();
-                filter.run(src.row(yy), &ks, &mut outs, max, backend);
+                filter.run(src.row(yy), &ks, &mut outs, max, ops);
                 held[slot] = yy;
             }
         }
@@ -262,7 +286,7 @@ fn symmetric(src: &GrayU8, widths: &[usize], max: bool, backend: Backend) -> Gra
         for yy in a..b {
             let k = which[yy.abs_diff(y)];
             let slot = yy % n;
-            combine_into(out, &ring[k][slot * w..(slot + 1) * w], max, backend);
+            ops.combine_into(out, &ring[k][slot * w..(slot + 1) * w], max);
         }
     }
     dst
@@ -278,12 +302,12 @@ fn symmetric(src: &GrayU8, widths: &[usize], max: bool, backend: Backend) -> Gra
 /// assert_eq!((out.get(2, 2), out.get(4, 4), out.get(5, 5)), (10, 10, 200));
 /// ```
 pub fn erode_rect_u8(src: &GrayU8, rx: usize, ry: usize, backend: Backend) -> GrayU8 {
-    rect(src, rx, ry, false, backend)
+    rect(src, rx, ry, false, Ops::new(backend))
 }
 
 /// Greyscale dilation by a `(2rx+1) × (2ry+1)` rectangle.
 pub fn dilate_rect_u8(src: &GrayU8, rx: usize, ry: usize, backend: Backend) -> GrayU8 {
-    rect(src, rx, ry, true, backend)
+    rect(src, rx, ry, true, Ops::new(backend))
 }
 
 /// Greyscale erosion by a disk of radius `r`.
@@ -297,12 +321,12 @@ pub fn dilate_rect_u8(src: &GrayU8, rx: usize, ry: usize, backend: Backend) -> G
 /// assert_eq!((out.get(6, 4), out.get(6, 5)), (10, 200));
 /// ```
 pub fn erode_disk_u8(src: &GrayU8, r: usize, backend: Backend) -> GrayU8 {
-    disk(src, r, false, backend)
+    disk(src, r, false, Ops::new(backend))
 }
 
 /// Greyscale dilation by a disk of radius `r`.
 pub fn dilate_disk_u8(src: &GrayU8, r: usize, backend: Backend) -> GrayU8 {
-    disk(src, r, true, backend)
+    disk(src, r, true, Ops::new(backend))
 }
 
 /// Greyscale erosion by OpenCV's `MORPH_ELLIPSE` of size `(2r+1) × (2r+1)` (row half-widths
@@ -310,13 +334,13 @@ pub fn dilate_disk_u8(src: &GrayU8, r: usize, backend: Backend) -> GrayU8 {
 /// `getStructuringElement(MORPH_ELLIPSE, (2r+1, 2r+1))`.
 pub fn erode_ellipse_u8(src: &GrayU8, r: usize, backend: Backend) -> GrayU8 {
     let widths: Vec<usize> = (0..=r).map(|dy| ellipse_width(r, dy)).collect();
-    symmetric(src, &widths, false, backend)
+    symmetric(src, &widths, false, Ops::new(backend))
 }
 
 /// Greyscale dilation by OpenCV's `MORPH_ELLIPSE` of size `(2r+1) × (2r+1)`.
 pub fn dilate_ellipse_u8(src: &GrayU8, r: usize, backend: Backend) -> GrayU8 {
     let widths: Vec<usize> = (0..=r).map(|dy| ellipse_width(r, dy)).collect();
-    symmetric(src, &widths, true, backend)
+    symmetric(src, &widths, true, Ops::new(backend))
 }
 
 #[cfg(test)]
@@ -355,8 +379,12 @@ mod proptests {
     proptest! {
         #[test]
         fn rect_matches_definition_and_backends_agree(img in plane_u8(160, 20), rx in 0usize..9, ry in 0usize..9, max: bool) {
-            let s = rect(&img, rx, ry, max, Backend::Scalar);
-            prop_assert_eq!(&s, &rect(&img, rx, ry, max, Backend::Wide));
+            let s = rect(&img, rx, ry, max, Ops::new(Backend::Scalar));
+            prop_assert_eq!(&s, &rect(&img, rx, ry, max, Ops::new(Backend::Wide)));
+            // Every run-time level this CPU has (baseline `wide`, AVX2, AVX-512).
+            for &level in crate::simd::isa::available() {
+                prop_assert_eq!(&s, &rect(&img, rx, ry, max, Ops::at(Backend::Wide, level)), "{:?}", level);
+            }
             let (rxi, ryi) = (rx as isize, ry as isize);
             let r = rxi.max(ryi);
             prop_assert_eq!(s, reference(&img, |dx, dy| dx.abs() <= rxi && dy.abs() <= ryi, r, max));
@@ -372,8 +400,11 @@ mod proptests {
 
         #[test]
         fn disk_matches_definition_and_backends_agree(img in plane_u8(160, 20), r in 0usize..9, max: bool) {
-            let s = disk(&img, r, max, Backend::Scalar);
-            prop_assert_eq!(&s, &disk(&img, r, max, Backend::Wide));
+            let s = disk(&img, r, max, Ops::new(Backend::Scalar));
+            prop_assert_eq!(&s, &disk(&img, r, max, Ops::new(Backend::Wide)));
+            for &level in crate::simd::isa::available() {
+                prop_assert_eq!(&s, &disk(&img, r, max, Ops::at(Backend::Wide, level)), "{:?}", level);
+            }
             let ri = r as isize;
             prop_assert_eq!(s, reference(&img, |dx, dy| dx * dx + dy * dy <= ri * ri, ri, max));
         }

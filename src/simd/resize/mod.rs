@@ -16,18 +16,22 @@ use crate::image::GrayU8;
 /// assert_eq!(half_u8(&img, Backend::Wide).as_slice(), &[1]); // (0+1+1+1+2)>>2
 /// ```
 pub fn half_u8(src: &GrayU8, backend: Backend) -> GrayU8 {
+    match backend {
+        Backend::Scalar => halve_with(src, scalar::half_row),
+        Backend::Wide => wide::half(src),
+    }
+}
+
+/// The half-size plane, each output row made by `row(r0, r1, out)` from its two source rows.
+#[inline(always)]
+pub(super) fn halve_with(src: &GrayU8, row: impl Fn(&[u8], &[u8], &mut [u8])) -> GrayU8 {
     let (w, h) = (src.width() / 2, src.height() / 2);
     let mut dst = GrayU8::new(w, h);
     if w == 0 || h == 0 {
         return dst;
     }
     for y in 0..h {
-        let (r0, r1) = (src.row(2 * y), src.row(2 * y + 1));
-        let out = dst.row_mut(y);
-        match backend {
-            Backend::Scalar => scalar::half_row(r0, r1, out),
-            Backend::Wide => wide::half_row(r0, r1, out),
-        }
+        row(src.row(2 * y), src.row(2 * y + 1), dst.row_mut(y));
     }
     dst
 }
@@ -39,11 +43,15 @@ mod proptests {
 
     proptest! {
         #[test]
-        fn half_matches_scalar_and_definition(w in 1usize..300, h in 1usize..8, seed: u64) {
+        fn half_matches_scalar_and_definition(w in 1usize..400, h in 1usize..8, seed: u64) {
             let mut r = crate::phantom::Rng::new(seed);
             let img = GrayU8::from_vec(w, h, (0..w * h).map(|_| r.next_u64() as u8).collect()).unwrap();
             let s = half_u8(&img, Backend::Scalar);
             prop_assert_eq!(&s, &half_u8(&img, Backend::Wide));
+            // Every run-time level this CPU has (baseline `wide`, AVX2, AVX-512).
+            for &level in crate::simd::isa::available() {
+                prop_assert_eq!(&s, &wide::half::at(level, &img), "{:?}", level);
+            }
             for y in 0..h / 2 {
                 for x in 0..w / 2 {
                     let sum: u32 = [(0, 0), (1, 0), (0, 1), (1, 1)]

@@ -1,35 +1,26 @@
-//! `wide` 2×2 block mean on the build's widest byte vector ([`U8s`]: 16, 32 or 64 outputs at
-//! a time): each load is read as `u16` lanes whose low and high bytes are a horizontal pair;
-//! the sums are narrowed back to bytes 128 bits at a time; scalar tail.
+//! Vector 2×2 block mean on the [`Isa`]'s byte vector (16, 32 or 64 outputs at a time:
+//! `wide` at the build's instruction set, or AVX2/AVX-512 chosen at run time,
+//! [`Bytes::mean2x2`]); scalar tail.
 
-use wide::{bytemuck::cast, i16x8, u8x16};
+use crate::image::GrayU8;
+use crate::simd::isa::{dispatch, Bytes, Isa};
 
-use crate::simd::lanes::{load_u8 as load, U16s, U8_LANES as L};
-
-/// Each `u16` lane's two bytes added.
-#[inline(always)]
-fn pair_sums(s: &[u8]) -> U16s {
-    let v: U16s = cast(load(s));
-    (v & U16s::splat(0xff)) + (v >> 8_u32)
+dispatch! {
+    /// The plane at half size, at the run-time level.
+    fn half(src: &GrayU8) -> GrayU8 = half_with
 }
 
-/// Writes the `u16` lanes of `lo` then `hi` (each at most 255) as `L` bytes to `out`.
 #[inline(always)]
-fn narrow_into(lo: U16s, hi: U16s, out: &mut [u8]) {
-    let v: [i16x8; L / 8] = cast([lo, hi]);
-    for (p, o) in v.chunks_exact(2).zip(out.chunks_exact_mut(16)) {
-        o.copy_from_slice(u8x16::narrow_i16x8(p[0], p[1]).as_array());
-    }
-}
-
-pub(super) fn half_row(r0: &[u8], r1: &[u8], out: &mut [u8]) {
+fn half_row<V: Bytes>(r0: &[u8], r1: &[u8], out: &mut [u8]) {
     let n = out.len();
-    let body = n - n % L;
-    let two = U16s::splat(2);
-    for x in (0..body).step_by(L) {
-        let lo = (pair_sums(&r0[2 * x..]) + pair_sums(&r1[2 * x..]) + two) >> 2_u32;
-        let hi = (pair_sums(&r0[2 * x + L..]) + pair_sums(&r1[2 * x + L..]) + two) >> 2_u32;
-        narrow_into(lo, hi, &mut out[x..x + L]);
+    let body = n - n % V::LANES;
+    for x in (0..body).step_by(V::LANES) {
+        V::mean2x2(&r0[2 * x..], &r1[2 * x..]).store(&mut out[x..]);
     }
     super::scalar::half_row(&r0[2 * body..], &r1[2 * body..], &mut out[body..]);
+}
+
+#[inline(always)]
+fn half_with<I: Isa>(src: &GrayU8) -> GrayU8 {
+    super::halve_with(src, half_row::<I::Bytes>)
 }

@@ -1,0 +1,122 @@
+//! [`Baseline`]: `wide`'s types at the build's own instruction set ([`U8s`] bytes, `f32x16`
+//! in [`BLOCK`]s, `u16x32`), usable on every CPU the binary runs on.
+
+use wide::{f32x16, i16x8, u16x32, u8x16};
+
+use super::{Bytes, F32s, Isa, U16x32};
+use crate::simd::lanes::{mulhi_u16x32, U16s, U8s, BLOCK, U8_LANES};
+
+/// The build's own instruction set, through `wide`.
+pub(crate) struct Baseline;
+
+impl Isa for Baseline {
+    type Bytes = U8s;
+    type F32 = F32Block;
+    type U16 = u16x32;
+}
+
+impl Bytes for U8s {
+    const LANES: usize = U8_LANES;
+    #[inline(always)]
+    fn zero() -> Self {
+        U8s::ZERO
+    }
+    #[inline(always)]
+    fn load(s: &[u8]) -> Self {
+        crate::simd::lanes::load_u8(s)
+    }
+    #[inline(always)]
+    fn store(self, d: &mut [u8]) {
+        crate::simd::lanes::store_u8(d, self)
+    }
+    #[inline(always)]
+    fn min(self, o: Self) -> Self {
+        U8s::min(self, o)
+    }
+    #[inline(always)]
+    fn max(self, o: Self) -> Self {
+        U8s::max(self, o)
+    }
+    #[inline(always)]
+    fn mean2x2(r0: &[u8], r1: &[u8]) -> Self {
+        // Each load read as `u16` lanes whose low and high bytes are a horizontal pair.
+        let pair_sums = |s: &[u8]| -> U16s {
+            let v: U16s = bytemuck::cast(Self::load(s));
+            (v & U16s::splat(0xff)) + (v >> 8_u32)
+        };
+        let two = U16s::splat(2);
+        let lo = (pair_sums(r0) + pair_sums(r1) + two) >> 2_u32;
+        let hi = (pair_sums(&r0[U8_LANES..]) + pair_sums(&r1[U8_LANES..]) + two) >> 2_u32;
+        // Every lane is at most 255: narrow 128 bits at a time.
+        let v: [i16x8; U8_LANES / 8] = bytemuck::cast([lo, hi]);
+        let mut out = [0u8; U8_LANES];
+        for (p, o) in v.chunks_exact(2).zip(out.chunks_exact_mut(16)) {
+            o.copy_from_slice(u8x16::narrow_i16x8(p[0], p[1]).as_array());
+        }
+        Self::load(&out)
+    }
+}
+
+/// [`BLOCK`] `f32x16`s: enough independent accumulators to hide the add latency on this
+/// build.
+#[derive(Clone, Copy)]
+pub(crate) struct F32Block([f32x16; BLOCK]);
+
+impl F32s for F32Block {
+    const LANES: usize = 16 * BLOCK;
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        F32Block([f32x16::splat(v); BLOCK])
+    }
+    #[inline(always)]
+    fn load(s: &[f32]) -> Self {
+        F32Block(core::array::from_fn(|i| {
+            bytemuck::pod_read_unaligned(bytemuck::cast_slice(&s[16 * i..16 * i + 16]))
+        }))
+    }
+    #[inline(always)]
+    fn store(self, d: &mut [f32]) {
+        for (i, v) in self.0.iter().enumerate() {
+            d[16 * i..16 * i + 16].copy_from_slice(v.as_array());
+        }
+    }
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        F32Block(core::array::from_fn(|i| self.0[i] + o.0[i]))
+    }
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        F32Block(core::array::from_fn(|i| self.0[i] * o.0[i]))
+    }
+}
+
+impl U16x32 for u16x32 {
+    #[inline(always)]
+    fn splat(v: u16) -> Self {
+        u16x32::splat(v)
+    }
+    #[inline(always)]
+    fn load(s: &[u16]) -> Self {
+        bytemuck::pod_read_unaligned(bytemuck::cast_slice(&s[..32]))
+    }
+    #[inline(always)]
+    fn store(self, d: &mut [u16]) {
+        d[..32].copy_from_slice(self.as_array());
+    }
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        self + o
+    }
+    #[inline(always)]
+    fn mulhi(self, o: Self) -> Self {
+        mulhi_u16x32(self, o)
+    }
+    #[inline(always)]
+    fn store_q8(self, bias: Self, d: &mut [u8]) {
+        let v: u16x32 = (self + bias) >> 8_u32;
+        // At most 255 after the shift, so the signed saturating narrowing is exact.
+        let [q0, q1, q2, q3]: [i16x8; 4] = bytemuck::cast(v);
+        d[..16].copy_from_slice(u8x16::narrow_i16x8(q0, q1).as_array());
+        d[16..32].copy_from_slice(u8x16::narrow_i16x8(q2, q3).as_array());
+    }
+}
