@@ -32,12 +32,71 @@ impl<T: Copy + Default> Plane<T> {
 
     /// A `width × height` plane filled with `value`.
     pub fn filled(width: usize, height: usize, value: T) -> Self {
+        let mut data = Vec::with_capacity(width * height);
+        advise_huge_pages(&mut data);
+        data.resize(width * height, value);
         Plane {
             width,
             height,
-            data: vec![value; width * height],
+            data,
         }
     }
+
+    /// A `width × height` plane made row by row: `row(y, buf)` fills `buf` (`width` long,
+    /// holding the previous row's values) with row `y`, top to bottom. The plane is never
+    /// filled beforehand: a large output is written once, where `new` and then `row_mut`
+    /// would write it twice (the zeroing and the rows), and `buf` stays in L1. Inlined, so a
+    /// dispatched kernel compiles `row` for its own instruction set.
+    ///
+    /// ```
+    /// let p = lungfield::GrayU8::from_rows(3, 2, |y, r| r.fill(y as u8 + 1));
+    /// assert_eq!(p.as_slice(), &[1, 1, 1, 2, 2, 2]);
+    /// ```
+    #[inline(always)]
+    pub fn from_rows(width: usize, height: usize, mut row: impl FnMut(usize, &mut [T])) -> Self {
+        let mut data = Vec::with_capacity(width * height);
+        advise_huge_pages(&mut data);
+        let mut buf = vec![T::default(); width];
+        for y in 0..height {
+            row(y, &mut buf);
+            data.extend_from_slice(&buf);
+        }
+        Plane {
+            width,
+            height,
+            data,
+        }
+    }
+}
+
+/// Asks Linux to back a large, not yet written buffer (4 MiB and more) with transparent
+/// huge pages, as NumPy does for its arrays: a 3000×3000 `f32` plane then takes 18 page
+/// faults instead of 8800, which had been a third of a Gaussian's time at that size. A hint:
+/// it changes no value, and nothing happens elsewhere or when the kernel declines.
+fn advise_huge_pages<T>(v: &mut Vec<T>) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let bytes = v.capacity() * std::mem::size_of::<T>();
+        if bytes < 2 * HUGE {
+            return;
+        }
+        // The whole 2 MiB pages inside the allocation.
+        let start = v.as_mut_ptr() as usize;
+        let first = start.next_multiple_of(HUGE);
+        let end = (start + bytes) / HUGE * HUGE;
+        if end > first {
+            // SAFETY: the range lies inside `v`'s allocation, which this function borrows
+            // mutably; `MADV_HUGEPAGE` only changes how its pages are backed, never their
+            // contents, and any error is ignored.
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = v;
 }
 
 impl<T> Plane<T> {
@@ -212,5 +271,29 @@ impl Mask {
             });
         }
         b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Planes large enough for the huge-page hint (here 24 MB) hold exactly what was written.
+    #[test]
+    fn large_planes_hold_their_values() {
+        let (w, h) = (3001, 2000);
+        let f = GrayF32::filled(w, h, 1.5);
+        assert_eq!(f.len(), w * h);
+        assert!(f.as_slice().iter().all(|&v| v == 1.5));
+        let p = GrayF32::from_rows(w, h, |y, r| {
+            for (x, v) in r.iter_mut().enumerate() {
+                *v = (x + y) as f32;
+            }
+        });
+        assert_eq!((p.width(), p.height()), (w, h));
+        assert_eq!(p.get(3000, 1999), 4999.0);
+        assert_eq!(p.get(17, 3), 20.0);
+        let z = GrayU8::new(5000, 1000);
+        assert!(z.as_slice().iter().all(|&v| v == 0));
     }
 }

@@ -45,8 +45,7 @@ pub(super) fn blur_with<T: Copy, M: Copy + Default, U: Copy + Default>(
     let mut held = vec![usize::MAX; n];
     let mut buf = Vec::new();
     let mut offsets = vec![0usize; n];
-    let mut dst = Plane::<U>::new(w, h);
-    for y in 0..h {
+    Plane::<U>::from_rows(w, h, |y, out| {
         for (d, off) in offsets.iter_mut().enumerate() {
             let ry = reflect101(y as isize + d as isize - r as isize, h);
             let slot = ry % n;
@@ -57,9 +56,8 @@ pub(super) fn blur_with<T: Copy, M: Copy + Default, U: Copy + Default>(
             }
             *off = slot * w;
         }
-        vrow(dst.row_mut(y), &ring, &offsets);
-    }
-    dst
+        vrow(out, &ring, &offsets);
+    })
 }
 
 /// One `f32` output: `k[r]·c + Σ_j k[j]·(l_j + r_j)`, where `at(j)` reads tap `j` of `2r + 1`.

@@ -26,14 +26,10 @@ pub fn half_u8(src: &GrayU8, backend: Backend) -> GrayU8 {
 #[inline(always)]
 pub(super) fn halve_with(src: &GrayU8, row: impl Fn(&[u8], &[u8], &mut [u8])) -> GrayU8 {
     let (w, h) = (src.width() / 2, src.height() / 2);
-    let mut dst = GrayU8::new(w, h);
     if w == 0 || h == 0 {
-        return dst;
+        return GrayU8::new(w, h);
     }
-    for y in 0..h {
-        row(src.row(2 * y), src.row(2 * y + 1), dst.row_mut(y));
-    }
-    dst
+    GrayU8::from_rows(w, h, |y, out| row(src.row(2 * y), src.row(2 * y + 1), out))
 }
 
 #[cfg(test)]

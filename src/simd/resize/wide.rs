@@ -1,9 +1,11 @@
 //! Vector 2×2 block mean on the [`Isa`]'s byte vector (16, 32 or 64 outputs at a time:
 //! `wide` at the build's instruction set, or AVX2/AVX-512 chosen at run time,
-//! [`Bytes::mean2x2`]); scalar tail.
+//! [`Bytes::mean2x2`]); a row's last vector ends at its end ([`for_each_vector`]), only rows
+//! narrower than a vector are scalar.
 
 use crate::image::GrayU8;
 use crate::simd::isa::{dispatch, Bytes, Isa};
+use crate::simd::lanes::for_each_vector;
 
 dispatch! {
     /// The plane at half size, at the run-time level.
@@ -12,12 +14,10 @@ dispatch! {
 
 #[inline(always)]
 fn half_row<V: Bytes>(r0: &[u8], r1: &[u8], out: &mut [u8]) {
-    let n = out.len();
-    let body = n - n % V::LANES;
-    for x in (0..body).step_by(V::LANES) {
+    let tail = for_each_vector(out.len(), V::LANES, |x| {
         V::mean2x2(&r0[2 * x..], &r1[2 * x..]).store(&mut out[x..]);
-    }
-    super::scalar::half_row(&r0[2 * body..], &r1[2 * body..], &mut out[body..]);
+    });
+    super::scalar::half_row(&r0[2 * tail..], &r1[2 * tail..], &mut out[tail..]);
 }
 
 #[inline(always)]
