@@ -22,6 +22,10 @@ impl Bytes for U8s {
         U8s::ZERO
     }
     #[inline(always)]
+    fn splat(v: u8) -> Self {
+        U8s::splat(v)
+    }
+    #[inline(always)]
     fn load(s: &[u8]) -> Self {
         crate::simd::lanes::load_u8(s)
     }
@@ -36,6 +40,14 @@ impl Bytes for U8s {
     #[inline(always)]
     fn max(self, o: Self) -> Self {
         U8s::max(self, o)
+    }
+    #[inline(always)]
+    fn le_mask(self, t: Self) -> Self {
+        !self.simd_gt(t)
+    }
+    #[inline(always)]
+    fn xor(self, o: Self) -> Self {
+        self ^ o
     }
     #[inline(always)]
     fn mean2x2(r0: &[u8], r1: &[u8]) -> Self {

@@ -116,6 +116,8 @@ pub(crate) trait Bytes: Copy {
     const LANES: usize;
     /// All zero.
     fn zero() -> Self;
+    /// Every lane `v`.
+    fn splat(v: u8) -> Self;
     /// The first [`Self::LANES`] bytes of `s` (panics when `s` is shorter).
     fn load(s: &[u8]) -> Self;
     /// Writes the lanes to the first [`Self::LANES`] bytes of `d`.
@@ -124,6 +126,10 @@ pub(crate) trait Bytes: Copy {
     fn min(self, o: Self) -> Self;
     /// Lane-wise unsigned maximum.
     fn max(self, o: Self) -> Self;
+    /// 0xFF where `self ≤ t` (unsigned), else 0.
+    fn le_mask(self, t: Self) -> Self;
+    /// Lane-wise exclusive or.
+    fn xor(self, o: Self) -> Self;
     /// Lane `i` is `(r0[2i] + r0[2i+1] + r1[2i] + r1[2i+1] + 2) >> 2`: the rounded means of
     /// the 2×2 blocks of two rows (each at least `2 · LANES` long).
     fn mean2x2(r0: &[u8], r1: &[u8]) -> Self;

@@ -42,6 +42,11 @@ impl Bytes for B32 {
         B32(unsafe { _mm256_setzero_si256() })
     }
     #[inline(always)]
+    fn splat(v: u8) -> Self {
+        // SAFETY: AVX is present.
+        B32(unsafe { _mm256_set1_epi8(v as i8) })
+    }
+    #[inline(always)]
     fn load(s: &[u8]) -> Self {
         let s = &s[..32];
         // SAFETY: AVX2 is present; `s` holds the 32 bytes read (unaligned load).
@@ -62,6 +67,16 @@ impl Bytes for B32 {
     fn max(self, o: Self) -> Self {
         // SAFETY: AVX2 is present.
         B32(unsafe { _mm256_max_epu8(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn le_mask(self, t: Self) -> Self {
+        // SAFETY: AVX2 is present. `v ≤ t` exactly when `min(v, t) = v`.
+        B32(unsafe { _mm256_cmpeq_epi8(_mm256_min_epu8(self.0, t.0), self.0) })
+    }
+    #[inline(always)]
+    fn xor(self, o: Self) -> Self {
+        // SAFETY: AVX2 is present.
+        B32(unsafe { _mm256_xor_si256(self.0, o.0) })
     }
     #[inline(always)]
     fn mean2x2(r0: &[u8], r1: &[u8]) -> Self {
@@ -94,6 +109,11 @@ impl Bytes for B64 {
         B64(unsafe { _mm512_setzero_si512() })
     }
     #[inline(always)]
+    fn splat(v: u8) -> Self {
+        // SAFETY: AVX-512 F is present.
+        B64(unsafe { _mm512_set1_epi8(v as i8) })
+    }
+    #[inline(always)]
     fn load(s: &[u8]) -> Self {
         let s = &s[..64];
         // SAFETY: AVX-512 F is present; `s` holds the 64 bytes read.
@@ -114,6 +134,16 @@ impl Bytes for B64 {
     fn max(self, o: Self) -> Self {
         // SAFETY: AVX-512 BW is present.
         B64(unsafe { _mm512_max_epu8(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn le_mask(self, t: Self) -> Self {
+        // SAFETY: AVX-512 BW is present.
+        B64(unsafe { _mm512_movm_epi8(_mm512_cmple_epu8_mask(self.0, t.0)) })
+    }
+    #[inline(always)]
+    fn xor(self, o: Self) -> Self {
+        // SAFETY: AVX-512 F is present.
+        B64(unsafe { _mm512_xor_si512(self.0, o.0) })
     }
     #[inline(always)]
     fn mean2x2(r0: &[u8], r1: &[u8]) -> Self {

@@ -1,6 +1,6 @@
-//! Thresholding kernels: the 256-bin histogram of a `u8` plane (four interleaved
+//! Thresholding kernels: the 256-bin histogram of a `u8` plane (eight interleaved
 //! sub-histograms, so consecutive equal pixels do not wait on each other's increments) and
-//! binarisation to 0/255 (`wide` compares sixteen pixels at a time).
+//! binarisation to 0/255 (a vector compare, at the run-time instruction set).
 
 mod scalar;
 mod wide;
@@ -16,21 +16,30 @@ use crate::image::GrayU8;
 /// assert_eq!((h[0], h[7]), (1, 2));
 /// ```
 pub fn histogram_u8(src: &GrayU8) -> [u64; 256] {
-    let mut sub = [[0u32; 256]; 4];
+    // Eight sub-histograms: a bin that repeats (flat image regions) is incremented every
+    // eighth pixel in one sub-histogram, so the increments' store-to-load round trips
+    // overlap instead of queueing. Eight pixels are read at once as one `u64`.
+    let mut sub = [[0u32; 256]; 8];
     let px = src.as_slice();
-    let mut chunks = px.chunks_exact(4);
-    for c in &mut chunks {
-        sub[0][c[0] as usize] += 1;
-        sub[1][c[1] as usize] += 1;
-        sub[2][c[2] as usize] += 1;
-        sub[3][c[3] as usize] += 1;
-    }
+    // Each sub-histogram counts at most one pixel in eight of a chunk, so `u32` never
+    // overflows within a chunk of 2³¹ pixels; flushed to `u64` per chunk.
     let mut out = [0u64; 256];
-    for &v in chunks.remainder() {
-        out[v as usize] += 1;
-    }
-    for (i, o) in out.iter_mut().enumerate() {
-        *o += sub.iter().map(|s| u64::from(s[i])).sum::<u64>();
+    for part in px.chunks(1 << 31) {
+        let mut words = part.chunks_exact(8);
+        for c in &mut words {
+            let mut v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            for s in sub.iter_mut() {
+                s[(v & 0xff) as usize] += 1;
+                v >>= 8;
+            }
+        }
+        for &v in words.remainder() {
+            out[v as usize] += 1;
+        }
+        for (i, o) in out.iter_mut().enumerate() {
+            *o += sub.iter().map(|s| u64::from(s[i])).sum::<u64>();
+        }
+        sub = [[0u32; 256]; 8];
     }
     out
 }
@@ -44,12 +53,14 @@ pub fn histogram_u8(src: &GrayU8) -> [u64; 256] {
 /// assert_eq!(binarize_u8(&img, 10, true, Backend::Wide).as_slice(), &[0, 0, 255]);
 /// ```
 pub fn binarize_u8(src: &GrayU8, level: u8, above: bool, backend: Backend) -> GrayU8 {
-    let mut dst = GrayU8::new(src.width(), src.height());
     match backend {
-        Backend::Scalar => scalar::binarize(src.as_slice(), level, above, dst.as_mut_slice()),
-        Backend::Wide => wide::binarize(src.as_slice(), level, above, dst.as_mut_slice()),
+        Backend::Scalar => {
+            let mut dst = GrayU8::new(src.width(), src.height());
+            scalar::binarize(src.as_slice(), level, above, dst.as_mut_slice());
+            dst
+        }
+        Backend::Wide => wide::binarize(src, level, above),
     }
-    dst
 }
 
 /// Otsu's threshold and the binarised plane (255 above the level), as OpenCV's
@@ -66,10 +77,13 @@ mod proptests {
 
     proptest! {
         #[test]
-        fn binarize_matches_scalar(data in proptest::collection::vec(any::<u8>(), 1..200), level: u8, above: bool) {
-            let img = GrayU8::from_vec(data.len(), 1, data).unwrap();
+        fn binarize_matches_scalar(img in crate::simd::test_planes::plane_u8(200, 4), level: u8, above: bool) {
             let s = binarize_u8(&img, level, above, Backend::Scalar);
             prop_assert_eq!(&s, &binarize_u8(&img, level, above, Backend::Wide));
+            // Every run-time level this CPU has (baseline `wide`, AVX2, AVX-512).
+            for &l in crate::simd::isa::available() {
+                prop_assert_eq!(&s, &wide::binarize::at(l, &img, level, above), "{:?}", l);
+            }
             for (&v, &o) in img.as_slice().iter().zip(s.as_slice()) {
                 prop_assert_eq!(o == 255, (v > level) == above);
             }

@@ -1,19 +1,30 @@
-//! `wide` binarisation on the build's widest byte vector ([`U8s`]): an unsigned compare gives
-//! 0xFF or 0 per lane; scalar tail.
+//! Vector binarisation on the [`Isa`]'s byte vector (16, 32 or 64 pixels at a time: `wide`
+//! at the build's instruction set, or AVX2/AVX-512 chosen at run time): an unsigned `≤`
+//! gives 0xFF or 0 per lane, flipped for "above". A row's last vector ends at its end
+//! ([`for_each_vector`]); only rows narrower than a vector are scalar.
 
-use crate::simd::lanes::{load_u8 as load, store_u8 as store, U8s, U8_LANES as L};
+use crate::image::GrayU8;
+use crate::simd::isa::{dispatch, Bytes, Isa};
+use crate::simd::lanes::for_each_vector;
 
-pub(super) fn binarize(src: &[u8], level: u8, above: bool, out: &mut [u8]) {
-    let n = src.len().min(out.len());
-    let body = n - n % L;
-    let t = U8s::splat(level);
-    let flip = U8s::splat(if above { 0 } else { 255 });
-    for (o, s) in out[..body]
-        .chunks_exact_mut(L)
-        .zip(src[..body].chunks_exact(L))
-    {
-        let v = load(s).simd_gt(t) ^ flip;
-        store(o, v);
-    }
-    super::scalar::binarize(&src[body..n], level, above, &mut out[body..n]);
+dispatch! {
+    /// The binarised plane at the run-time level.
+    fn binarize(src: &GrayU8, level: u8, above: bool) -> GrayU8 = binarize_with
+}
+
+#[inline(always)]
+fn binarize_with<I: Isa>(src: &GrayU8, level: u8, above: bool) -> GrayU8 {
+    type V<I> = <I as Isa>::Bytes;
+    let t = V::<I>::splat(level);
+    let flip = V::<I>::splat(if above { 255 } else { 0 });
+    GrayU8::from_rows(src.width(), src.height(), |y, out| {
+        let row = src.row(y);
+        let tail = for_each_vector(row.len(), V::<I>::LANES, |x| {
+            V::<I>::load(&row[x..])
+                .le_mask(t)
+                .xor(flip)
+                .store(&mut out[x..]);
+        });
+        super::scalar::binarize(&row[tail..], level, above, &mut out[tail..]);
+    })
 }
