@@ -47,18 +47,43 @@ pub fn median5_u8(src: &GrayU8, backend: Backend) -> GrayU8 {
     }
 }
 
-/// The five source rows around `y` (replicated at the borders), each padded by two
-/// replicated pixels on both sides.
-pub(super) fn padded_rows5(src: &GrayU8, y: usize, bufs: &mut [Vec<u8>; 5]) {
-    let h = src.height() as isize;
-    for (k, buf) in bufs.iter_mut().enumerate() {
-        let yy = (y as isize + k as isize - 2).clamp(0, h - 1) as usize;
-        let row = src.row(yy);
-        buf.clear();
-        buf.extend_from_slice(&[row[0], row[0]]);
-        buf.extend_from_slice(row);
-        let last = row[row.len() - 1];
-        buf.extend_from_slice(&[last, last]);
+/// The five source rows around an output row (replicated at the borders), each padded by
+/// two replicated pixels on both sides, kept in a ring: going down the image, each source
+/// row is padded once, not five times.
+pub(super) struct Rows5 {
+    ring: [Vec<u8>; 5],
+    held: [usize; 5],
+}
+
+impl Rows5 {
+    pub(super) fn new() -> Self {
+        Rows5 {
+            ring: Default::default(),
+            held: [usize::MAX; 5],
+        }
+    }
+
+    /// The padded rows `y - 2 ..= y + 2` (clamped to the image), top first.
+    pub(super) fn around(&mut self, src: &GrayU8, y: usize) -> [&[u8]; 5] {
+        let h = src.height() as isize;
+        let ys: [usize; 5] =
+            core::array::from_fn(|k| (y as isize + k as isize - 2).clamp(0, h - 1) as usize);
+        for &yy in &ys {
+            // Five consecutive rows have distinct residues mod 5; a clamped repeat shares
+            // its row's slot.
+            let slot = yy % 5;
+            if self.held[slot] != yy {
+                let row = src.row(yy);
+                let buf = &mut self.ring[slot];
+                buf.clear();
+                buf.extend_from_slice(&[row[0], row[0]]);
+                buf.extend_from_slice(row);
+                let last = row[row.len() - 1];
+                buf.extend_from_slice(&[last, last]);
+                self.held[slot] = yy;
+            }
+        }
+        ys.map(|yy| self.ring[yy % 5].as_slice())
     }
 }
 

@@ -66,7 +66,7 @@ pub(super) fn median3(src: &GrayU8) -> GrayU8 {
 }
 
 /// The 5×5 median at column `x` of the padded rows.
-pub(super) fn median25_at(bufs: &[Vec<u8>; 5], x: usize) -> u8 {
+pub(super) fn median25_at(bufs: &[&[u8]; 5], x: usize) -> u8 {
     let mut w = [0u8; 25];
     for (r, buf) in bufs.iter().enumerate() {
         w[5 * r..5 * r + 5].copy_from_slice(&buf[x..x + 5]);
@@ -77,9 +77,9 @@ pub(super) fn median25_at(bufs: &[Vec<u8>; 5], x: usize) -> u8 {
 
 pub(super) fn median5(src: &GrayU8) -> GrayU8 {
     let mut dst = GrayU8::new(src.width(), src.height());
-    let mut bufs: [Vec<u8>; 5] = Default::default();
+    let mut rows = super::Rows5::new();
     for y in 0..src.height() {
-        super::padded_rows5(src, y, &mut bufs);
+        let bufs = rows.around(src, y);
         for (x, o) in dst.row_mut(y).iter_mut().enumerate() {
             *o = median25_at(&bufs, x);
         }

@@ -104,9 +104,9 @@ fn median3_with<I: Isa>(src: &GrayU8) -> GrayU8 {
 fn median5_with<I: Isa>(src: &GrayU8) -> GrayU8 {
     let load = <I::Bytes as Bytes>::load;
     let w = src.width();
-    let mut bufs: [Vec<u8>; 5] = Default::default();
+    let mut rows = super::Rows5::new();
     GrayU8::from_rows(w, src.height(), |y, out| {
-        super::padded_rows5(src, y, &mut bufs);
+        let bufs = rows.around(src, y);
         let tail = for_each_vector(w, <I::Bytes as Bytes>::LANES, |x| {
             let mut p = [<I::Bytes as Bytes>::zero(); 25];
             for (r, buf) in bufs.iter().enumerate() {
