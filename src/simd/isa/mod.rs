@@ -68,9 +68,10 @@ impl Level {
 pub fn available() -> &'static [Level] {
     static LEVELS: OnceLock<Vec<Level>> = OnceLock::new();
     LEVELS.get_or_init(|| {
-        let mut v = vec![Level::Baseline];
+        let v = vec![Level::Baseline];
         #[cfg(target_arch = "x86_64")]
-        {
+        let v = {
+            let mut v = v;
             if std::arch::is_x86_feature_detected!("avx2") {
                 v.push(Level::Avx2);
             }
@@ -79,7 +80,8 @@ pub fn available() -> &'static [Level] {
             {
                 v.push(Level::Avx512);
             }
-        }
+            v
+        };
         v
     })
 }
