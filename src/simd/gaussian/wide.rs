@@ -2,13 +2,13 @@
 //! AVX-512 when dispatched at run time): the scalar twin's per-output sums, whole vectors of
 //! outputs at a time with every tap summed in registers (one store per vector). `f32` uses
 //! the level's [`F32s`] (several registers, so the accumulators' add chains overlap); `u8` is
-//! 8.8 fixed point on 32 `u16` lanes. Same operations in the same order per output, so
+//! 8.8 fixed point on `u16` lanes. Same operations in the same order per output, so
 //! results are bit-identical at every level. A row's last vector ends at its end
 //! ([`for_each_vector`]); rows narrower than a vector are the scalar twin's.
 
 use super::scalar;
 use crate::image::{GrayF32, GrayU8};
-use crate::simd::isa::{dispatch, F32s, Isa, U16x32};
+use crate::simd::isa::{dispatch, F32s, Isa, U16v};
 use crate::simd::lanes::for_each_vector;
 
 dispatch! {
@@ -32,9 +32,9 @@ fn taps_f32<F: F32s>(k: &[f32], at: impl Fn(usize) -> F) -> F {
     a
 }
 
-/// `Σ mulhi(tap, w)` on 32 lanes, in the scalar twin's order.
+/// `Σ mulhi(tap, w)` on a vector of lanes, in the scalar twin's order.
 #[inline(always)]
-fn taps_q16<U: U16x32>(w: &[u16], at: impl Fn(usize) -> U) -> U {
+fn taps_q16<U: U16v>(w: &[u16], at: impl Fn(usize) -> U) -> U {
     let r = w.len() / 2;
     let mut a = at(r).mulhi(U::splat(w[r]));
     for (j, &wj) in w[..r].iter().enumerate() {
@@ -61,17 +61,17 @@ fn vrow_f32<F: F32s>(out: &mut [f32], ring: &[f32], offs: &[usize], k: &[f32]) {
 }
 
 #[inline(always)]
-fn hrow_q16<U: U16x32>(out: &mut [u16], p: &[u16], w: &[u16]) {
-    let tail = for_each_vector(out.len(), 32, |x| {
+fn hrow_q16<U: U16v>(out: &mut [u16], p: &[u16], w: &[u16]) {
+    let tail = for_each_vector(out.len(), U::LANES, |x| {
         taps_q16(w, |j| U::load(&p[x + j..])).store(&mut out[x..]);
     });
     scalar::hrow_q16(out, p, w, tail);
 }
 
 #[inline(always)]
-fn vrow_q16<U: U16x32>(out: &mut [u8], ring: &[u16], offs: &[usize], w: &[u16]) {
+fn vrow_q16<U: U16v>(out: &mut [u8], ring: &[u16], offs: &[usize], w: &[u16]) {
     let bias = U::splat(128 + scalar::round_bias(w));
-    let tail = for_each_vector(out.len(), 32, |x| {
+    let tail = for_each_vector(out.len(), U::LANES, |x| {
         taps_q16(w, |j| U::load(&ring[offs[j] + x..])).store_q8(bias, &mut out[x..]);
     });
     scalar::vrow_q16(out, ring, offs, w, tail);

@@ -3,7 +3,7 @@
 
 use wide::{f32x16, i16x8, u16x32, u8x16};
 
-use super::{Bytes, F32s, Isa, U16x32};
+use super::{Bytes, F32s, Isa, U16v};
 use crate::simd::lanes::{mulhi_u16x32, U16s, U8s, BLOCK, U8_LANES};
 
 /// The build's own instruction set, through `wide`.
@@ -102,7 +102,8 @@ impl F32s for F32Block {
     }
 }
 
-impl U16x32 for u16x32 {
+impl U16v for u16x32 {
+    const LANES: usize = 32;
     #[inline(always)]
     fn splat(v: u16) -> Self {
         u16x32::splat(v)

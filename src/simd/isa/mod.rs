@@ -108,8 +108,8 @@ pub(crate) trait Isa {
     type Bytes: Bytes;
     /// `f32` lanes; as many registers as keep the add chains of the Gaussian busy.
     type F32: F32s;
-    /// 32 `u16` lanes.
-    type U16: U16x32;
+    /// `u16` lanes (32, or 64 in two AVX-512 registers).
+    type U16: U16v;
 }
 
 /// A vector of bytes: the operations of the min/max kernels.
@@ -153,19 +153,21 @@ pub(crate) trait F32s: Copy {
     fn mul(self, o: Self) -> Self;
 }
 
-/// 32 `u16` lanes: the operations of the fixed-point `u8` Gaussian.
-pub(crate) trait U16x32: Copy {
+/// A vector of `u16`: the operations of the fixed-point `u8` Gaussian.
+pub(crate) trait U16v: Copy {
+    /// Lanes (32 or 64).
+    const LANES: usize;
     /// Every lane `v`.
     fn splat(v: u16) -> Self;
-    /// The first 32 values of `s`.
+    /// The first [`Self::LANES`] values of `s`.
     fn load(s: &[u16]) -> Self;
-    /// Writes the lanes to the first 32 values of `d`.
+    /// Writes the lanes to the first [`Self::LANES`] values of `d`.
     fn store(self, d: &mut [u16]);
     /// Lane-wise wrapping add.
     fn add(self, o: Self) -> Self;
     /// Lane-wise `(self · o) >> 16`.
     fn mulhi(self, o: Self) -> Self;
-    /// Writes `(lane + bias) >> 8` of every lane to the first 32 bytes of `d` (the caller
+    /// Writes `(lane + bias) >> 8` of every lane to the first [`Self::LANES`] bytes of `d` (the caller
     /// guarantees each result is at most 255).
     fn store_q8(self, bias: Self, d: &mut [u8]);
 }

@@ -10,7 +10,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{Bytes, F32s, Isa, U16x32};
+use super::{Bytes, F32s, Isa, U16v};
 
 /// AVX2: 32 bytes, 32 `f32` (four registers), 32 `u16` (two registers).
 pub(crate) struct Avx2;
@@ -21,13 +21,13 @@ impl Isa for Avx2 {
     type U16 = W32x2;
 }
 
-/// AVX-512 F + BW: 64 bytes, 64 `f32` (four registers), 32 `u16` (one register).
+/// AVX-512 F + BW: 64 bytes, 64 `f32` (four registers), 64 `u16` (two registers).
 pub(crate) struct Avx512;
 
 impl Isa for Avx512 {
     type Bytes = B64;
     type F32 = F32x64;
-    type U16 = W32;
+    type U16 = W64;
 }
 
 /// 32 bytes in one AVX2 register.
@@ -254,7 +254,8 @@ impl F32s for F32x64 {
 #[derive(Clone, Copy)]
 pub(crate) struct W32x2([__m256i; 2]);
 
-impl U16x32 for W32x2 {
+impl U16v for W32x2 {
+    const LANES: usize = 32;
     #[inline(always)]
     fn splat(v: u16) -> Self {
         // SAFETY: AVX is present.
@@ -304,46 +305,57 @@ impl U16x32 for W32x2 {
     }
 }
 
-/// 32 `u16` in one AVX-512 register.
+/// 64 `u16` in two AVX-512 registers (two independent add chains).
 #[derive(Clone, Copy)]
-pub(crate) struct W32(__m512i);
+pub(crate) struct W64([__m512i; 2]);
 
-impl U16x32 for W32 {
+impl U16v for W64 {
+    const LANES: usize = 64;
     #[inline(always)]
     fn splat(v: u16) -> Self {
         // SAFETY: AVX-512 BW is present.
-        W32(unsafe { _mm512_set1_epi16(v as i16) })
+        W64([unsafe { _mm512_set1_epi16(v as i16) }; 2])
     }
     #[inline(always)]
     fn load(s: &[u16]) -> Self {
-        let s = &s[..32];
-        // SAFETY: AVX-512 F is present; `s` holds the 32 values read.
-        W32(unsafe { _mm512_loadu_si512(s.as_ptr().cast()) })
+        let s = &s[..64];
+        // SAFETY: AVX-512 F is present; `s` holds the 64 values read.
+        W64(core::array::from_fn(|i| unsafe {
+            _mm512_loadu_si512(s.as_ptr().add(32 * i).cast())
+        }))
     }
     #[inline(always)]
     fn store(self, d: &mut [u16]) {
-        let d = &mut d[..32];
-        // SAFETY: AVX-512 F is present; `d` holds the 32 values written.
-        unsafe { _mm512_storeu_si512(d.as_mut_ptr().cast(), self.0) }
+        let d = &mut d[..64];
+        for (i, v) in self.0.iter().enumerate() {
+            // SAFETY: AVX-512 F is present; `d` holds the 64 values written.
+            unsafe { _mm512_storeu_si512(d.as_mut_ptr().add(32 * i).cast(), *v) }
+        }
     }
     #[inline(always)]
     fn add(self, o: Self) -> Self {
         // SAFETY: AVX-512 BW is present.
-        W32(unsafe { _mm512_add_epi16(self.0, o.0) })
+        W64(core::array::from_fn(|i| unsafe {
+            _mm512_add_epi16(self.0[i], o.0[i])
+        }))
     }
     #[inline(always)]
     fn mulhi(self, o: Self) -> Self {
         // SAFETY: AVX-512 BW is present.
-        W32(unsafe { _mm512_mulhi_epu16(self.0, o.0) })
+        W64(core::array::from_fn(|i| unsafe {
+            _mm512_mulhi_epu16(self.0[i], o.0[i])
+        }))
     }
     #[inline(always)]
     fn store_q8(self, bias: Self, d: &mut [u8]) {
-        let d = &mut d[..32];
-        // SAFETY: AVX-512 BW is present; `d` holds the 32 bytes written. Each lane is at most
-        // 255 after the shift, so the truncating narrowing is exact.
-        unsafe {
-            let v = _mm512_srli_epi16::<8>(_mm512_add_epi16(self.0, bias.0));
-            _mm256_storeu_si256(d.as_mut_ptr().cast(), _mm512_cvtepi16_epi8(v));
+        let d = &mut d[..64];
+        for i in 0..2 {
+            // SAFETY: AVX-512 BW is present; `d` holds the 64 bytes written. Each lane is at
+            // most 255 after the shift, so the truncating narrowing is exact.
+            unsafe {
+                let v = _mm512_srli_epi16::<8>(_mm512_add_epi16(self.0[i], bias.0[i]));
+                _mm256_storeu_si256(d.as_mut_ptr().add(32 * i).cast(), _mm512_cvtepi16_epi8(v));
+            }
         }
     }
 }
