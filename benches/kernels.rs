@@ -21,7 +21,7 @@ fn kernels(c: &mut Criterion) {
     let size = format!("{}x{}", img.width(), img.height());
     let f = img.map(|&v| f32::from(v));
     eprintln!(
-        "wide instruction set: {}",
+        "instruction set: {}",
         lungfield::simd::instruction_set()
     );
     let mut g = c.benchmark_group("gaussian_s2_u8");

@@ -228,6 +228,22 @@ fn results_are_bit_identical_at_every_instruction_set_level() {
     };
     // Capped at the baseline, the kernels run at the build's own instruction set.
     assert_eq!(isa(&outs[0]), lungfield::simd::build_instruction_set());
+    // An unknown level is ignored with one warning line naming the variable.
+    let r = bin()
+        .env("LUNGFIELD_SIMD", "avx9000")
+        .args(["bench", "--runs", "1", "--only", "median3_u8", "--image"])
+        .arg(fixture("phantom_gray.png"))
+        .output()
+        .unwrap();
+    assert_exit(&r, 0);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.contains("LUNGFIELD_SIMD=avx9000"))
+            .count(),
+        1,
+        "{err}"
+    );
     let read = |o: &tempfile::TempDir, f: &str| std::fs::read(o.path().join(f)).unwrap();
     let mut names: Vec<_> = std::fs::read_dir(outs[0].path().join("masks"))
         .unwrap()

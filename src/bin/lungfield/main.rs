@@ -378,7 +378,7 @@ fn bench(a: &args::BenchArgs) -> Result<bool> {
     }
     let isa = lungfield::simd::instruction_set();
     println!(
-        "# lungfield {}, 1 thread, image {}x{}, wide instruction set: {isa}",
+        "# lungfield {}, 1 thread, image {}x{}, instruction set: {isa}",
         env!("CARGO_PKG_VERSION"),
         img.width(),
         img.height()
@@ -431,6 +431,9 @@ fn quiet_broken_pipe() {
 fn main() -> ExitCode {
     quiet_broken_pipe();
     let cli = Cli::parse();
+    if let Some(w) = lungfield::simd::isa::env_warning() {
+        eprintln!("lungfield: warning: {w}");
+    }
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),

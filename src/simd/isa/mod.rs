@@ -102,6 +102,20 @@ pub fn level() -> Level {
     })
 }
 
+/// A one-line warning when `LUNGFIELD_SIMD` is set to something [`Level::parse`] does not
+/// accept (it is then ignored and the kernels run at the CPU's widest level), else `None`.
+pub fn env_warning() -> Option<String> {
+    let v = std::env::var_os("LUNGFIELD_SIMD")?;
+    match v.to_str().and_then(Level::parse) {
+        Some(_) => None,
+        None => Some(format!(
+            "LUNGFIELD_SIMD={} is not one of baseline, avx2, avx512: ignored, the kernels run at {}",
+            v.to_string_lossy(),
+            available().iter().copied().max().unwrap_or(Level::Baseline).name()
+        )),
+    }
+}
+
 /// The vector types one instantiation of the kernels uses.
 pub(crate) trait Isa {
     /// Bytes, as many as fit one register of this level (16, 32 or 64).
