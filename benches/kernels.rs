@@ -20,10 +20,7 @@ fn kernels(c: &mut Criterion) {
     let img = image();
     let size = format!("{}x{}", img.width(), img.height());
     let f = img.map(|&v| f32::from(v));
-    eprintln!(
-        "instruction set: {}",
-        lungfield::simd::instruction_set()
-    );
+    eprintln!("instruction set: {}", lungfield::simd::instruction_set());
     let mut g = c.benchmark_group("gaussian_s2_u8");
     for b in Backend::ALL {
         g.bench_function(BenchmarkId::new(b.name(), &size), |bench| {

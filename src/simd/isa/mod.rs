@@ -86,6 +86,12 @@ pub fn available() -> &'static [Level] {
     })
 }
 
+/// Whether kernels asked to run at `level` may use `l`: `l` is at most `level` and this CPU
+/// has it (the dispatch falls back to the best level below otherwise).
+pub(crate) fn reaches(level: Level, l: Level) -> bool {
+    level >= l && available().contains(&l)
+}
+
 /// The level the kernels run at: the highest [`available`] one, capped by `LUNGFIELD_SIMD`
 /// when it is set (an unknown value is ignored). Decided once per process.
 pub fn level() -> Level {
@@ -181,8 +187,8 @@ pub(crate) trait U16v: Copy {
     fn add(self, o: Self) -> Self;
     /// Lane-wise `(self · o) >> 16`.
     fn mulhi(self, o: Self) -> Self;
-    /// Writes `(lane + bias) >> 8` of every lane to the first [`Self::LANES`] bytes of `d` (the caller
-    /// guarantees each result is at most 255).
+    /// Writes `(lane + bias) >> 8` of every lane to the first [`Self::LANES`] bytes of `d`
+    /// (the caller guarantees each result is at most 255).
     fn store_q8(self, bias: Self, d: &mut [u8]);
 }
 
@@ -214,9 +220,7 @@ macro_rules! dispatch {
                     fn run($($a: $t),*) -> $r {
                         $kernel::<$crate::simd::isa::Avx512>($($a),*)
                     }
-                    if level >= Level::Avx512
-                        && $crate::simd::isa::available().contains(&Level::Avx512)
-                    {
+                    if $crate::simd::isa::reaches(level, Level::Avx512) {
                         // SAFETY: the CPU has AVX-512 F and BW (checked above).
                         return unsafe { run($($a),*) };
                     }
@@ -227,8 +231,7 @@ macro_rules! dispatch {
                     fn run($($a: $t),*) -> $r {
                         $kernel::<$crate::simd::isa::Avx2>($($a),*)
                     }
-                    if level >= Level::Avx2 && $crate::simd::isa::available().contains(&Level::Avx2)
-                    {
+                    if $crate::simd::isa::reaches(level, Level::Avx2) {
                         // SAFETY: the CPU has AVX2 (checked above).
                         return unsafe { run($($a),*) };
                     }

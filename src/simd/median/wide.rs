@@ -1,8 +1,9 @@
 //! Vector medians on the [`Isa`]'s byte vector (16, 32 or 64 columns at a time: `wide` at
 //! the build's instruction set, or AVX2/AVX-512 when dispatched at run time); the 3×3 by
-//! sorted columns, the 5×5 with the scalar twin's network (min/max are exact, so results are identical). A row's last vector ends at its last column
-//! ([`for_each_vector`]; at 3000 columns and 64 lanes the scalar tail had been 40 % of the
-//! 3×3's instructions); only rows narrower than a vector are the scalar twin's.
+//! sorted columns, the 5×5 with the scalar twin's network (min/max are exact, so results
+//! are identical). A row's last vector ends at its last column ([`for_each_vector`]; at
+//! 3000 columns and 64 lanes the scalar tail had been 40 % of the 3×3's instructions); only
+//! rows narrower than a vector are the scalar twin's.
 
 use crate::image::GrayU8;
 use crate::simd::isa::{dispatch, Bytes, Isa};

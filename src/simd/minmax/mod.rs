@@ -5,9 +5,10 @@
 //!
 //! Every step is one element-wise operation on two rows, `out = min(a, b)` or `max(a, b)`
 //! ([`combine`]), the only place the backends differ: the vector one does 16, 32 or 64
-//! lanes at a time (the run-time level's, chosen once per image), the scalar twin one. A window of length `L` along a row is the extreme of two overlapping
-//! windows of the largest power of two `p <= L`, and those come from doubling (`p` = 1, 2, 4,
-//! …), so a row costs `log₂ L + 1` passes whatever the radius. A rectangle does the same
+//! lanes at a time (the run-time level's, chosen once per image), the scalar twin one. A
+//! window of length `L` along a row is the extreme of two overlapping windows of the
+//! largest power of two `p <= L`, and those come from doubling (`p` = 1, 2, 4, …), so a row
+//! costs `log₂ L + 1` passes whatever the radius. A rectangle does the same
 //! down the columns; a disk takes, for every row offset `dy`, the horizontal window of its
 //! half-width `√(r² − dy²)` and combines the `2r + 1` rows.
 

@@ -85,11 +85,11 @@ mod x86 {
 pub(super) fn pick(level: Level) -> (CombineFn, CombineIntoFn) {
     #[cfg(target_arch = "x86_64")]
     {
-        let has = |l: Level| level >= l && crate::simd::isa::available().contains(&l);
-        if !cfg!(target_feature = "avx512bw") && has(Level::Avx512) {
+        use crate::simd::isa::reaches;
+        if !cfg!(target_feature = "avx512bw") && reaches(level, Level::Avx512) {
             return (x86::combine_avx512, x86::combine_into_avx512);
         }
-        if !cfg!(target_feature = "avx2") && has(Level::Avx2) {
+        if !cfg!(target_feature = "avx2") && reaches(level, Level::Avx2) {
             return (x86::combine_avx2, x86::combine_into_avx2);
         }
     }
