@@ -338,6 +338,15 @@ fn a_prior_fitted_on_phantoms_is_used_and_cross_validated() {
     // the other half, it must still beat no prior.
     assert!(dice(&fixed) > 0.95, "{fixed}");
     assert!(dice(&cv) > dice(&none) + 0.02, "{cv} vs {none}");
+    // Without the shape model's repair: a different result, no warning about the settings
+    // (how a prior is applied does not change its corrections).
+    let (r, plain) = evaluate(
+        "phantoms",
+        &["--prior", lfp.to_str().unwrap(), "--no-shape-repair"],
+    );
+    assert_exit(&r, 0);
+    assert!(!String::from_utf8_lossy(&r.stderr).contains("warning"));
+    assert_ne!(summary(&plain)["dice_mean"], fixed["dice_mean"]);
     // The same prior from masks alone: shapes, no corrections.
     let r = bin()
         .args(["prior", "fit", "--masks"])

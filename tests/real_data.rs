@@ -173,8 +173,9 @@ fn a_phantom_model_classifies_the_real_sample_and_names_what_fails() {
 }
 
 /// Issue #6: a shape prior cross-validated within jsrt-dev (5 folds: each fold segmented with
-/// a prior fitted on the other four folds' images and masks). Measured: mean 0.948, p5 0.884,
-/// HD95 median 23.9 px; without the prior 0.920 / 0.853 / 36.2 px.
+/// a prior fitted on the other four folds' images and masks). Measured: mean 0.952, p5 0.910,
+/// HD95 median 23.7 px; without the point distribution model's repair 0.948 / 0.884 / 24.0 px;
+/// without the prior 0.920 / 0.853 / 36.2 px.
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn jsrt_dev_prior_cross_validated_floor() {
@@ -188,29 +189,47 @@ fn jsrt_dev_prior_cross_validated_floor() {
         lungfield::report::summary_table(&ev)
     );
     assert_eq!((s.n, s.n_failed), (140, 0));
+    // The issue's targets for mean and 5th percentile.
     assert!(
-        s.dice_mean >= 0.945,
-        "mean dice {} (floor 0.945)",
+        s.dice_mean >= 0.95,
+        "mean dice {} (floor 0.95)",
         s.dice_mean
     );
-    assert!(s.dice_p5 >= 0.875, "p5 dice {} (floor 0.875)", s.dice_p5);
+    assert!(s.dice_p5 >= 0.90, "p5 dice {} (floor 0.90)", s.dice_p5);
     assert!(
-        s.hd95_median_px <= 26.0,
-        "HD95 median {} px (ceiling 26)",
+        s.hd95_median_px <= 25.0,
+        "HD95 median {} px (ceiling 25)",
         s.hd95_median_px
     );
     let none = lungfield::evaluate::evaluate(&d, Subset::All, &opts);
     assert!(
-        s.dice_mean > none.summary.dice_mean + 0.02,
+        s.dice_mean > none.summary.dice_mean + 0.025,
         "prior {} vs none {}",
         s.dice_mean,
         none.summary.dice_mean
+    );
+    // The shape model's repair is what lifts the worst cases.
+    let mut plain = opts;
+    plain.prior.shape_repair = false;
+    let no_repair =
+        evaluate_with(&d, Subset::All, &plain, PriorSource::CrossValidated(5), &()).unwrap();
+    eprintln!(
+        "jsrt-dev, prior-cv 5, no shape repair: {}",
+        lungfield::report::summary_table(&no_repair)
+    );
+    assert!(
+        s.dice_p5 > no_repair.summary.dice_p5 + 0.015 && s.dice_mean > no_repair.summary.dice_mean,
+        "repair {}/{} vs none {}/{}",
+        s.dice_mean,
+        s.dice_p5,
+        no_repair.summary.dice_mean,
+        no_repair.summary.dice_p5
     );
 }
 
 /// Issue #6, cross-dataset: a prior fitted on jsrt-dev (SCR convention: the lung behind the
 /// heart left out) used on the Shenzhen sample (whose masks differ in convention). Measured:
-/// 0.909 against 0.901 without; fitting is deterministic across thread counts.
+/// 0.911 against 0.901 without; fitting is deterministic across thread counts.
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn a_jsrt_prior_helps_on_the_shenzhen_sample_and_fits_deterministically() {

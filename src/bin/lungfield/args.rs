@@ -375,6 +375,10 @@ pub struct PipelineArgs {
     /// Constrain and repair the lungs with a shape prior from `lungfield prior fit`.
     #[arg(long, value_name = "FILE")]
     pub prior: Option<PathBuf>,
+    /// With a prior: skip the repair of gross errors by its point distribution model (for
+    /// comparison; the region corrections still apply).
+    #[arg(long)]
+    pub no_shape_repair: bool,
 }
 
 /// `lungfield segment`.
@@ -445,10 +449,11 @@ pub struct EvaluateArgs {
 
 impl From<&PipelineArgs> for lungfield::SegmentOptions {
     fn from(a: &PipelineArgs) -> Self {
-        let o = lungfield::SegmentOptions {
+        let mut o = lungfield::SegmentOptions {
             work_size: a.work_size,
             ..Default::default()
         };
+        o.prior.shape_repair = !a.no_shape_repair;
         if a.no_contour {
             o.without_contour()
         } else {

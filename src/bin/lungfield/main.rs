@@ -41,7 +41,12 @@ fn load_prior(a: &args::PipelineArgs) -> Result<Option<ShapePrior>> {
     };
     let prior = ShapePrior::load(path)?;
     let opts: lungfield::SegmentOptions = a.into();
-    if prior.segment.is_some_and(|s| s != opts) {
+    // How the prior is applied (e.g. --no-shape-repair) does not change its corrections.
+    let differs = prior.segment.is_some_and(|mut s| {
+        s.prior = opts.prior;
+        s != opts
+    });
+    if differs {
         eprintln!(
             "{}: warning: fitted with other segmentation settings (e.g. --work-size, --no-contour); its corrections may not fit",
             path.display()

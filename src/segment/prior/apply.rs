@@ -9,7 +9,10 @@
 //!   averaged and laid over the box the found lung (or, for a missing lung, the other one)
 //!   predicts, are blended with the found mask.
 //!
-//! Each pixel then joins the lung with the higher probability, when it is at least one half.
+//! Each pixel then joins the lung with the higher probability, when it is at least one half;
+//! then the prior's point distribution model, fitted robustly to those lungs, cuts back what
+//! reaches more than [`PriorOptions::shape_keep`] outside its boundary and fills in what lies
+//! more than [`PriorOptions::shape_fill`] inside ([`super::ShapeModel::repair`]).
 
 use super::model::ShapePrior;
 use super::shape::{
@@ -28,6 +31,30 @@ pub struct PriorOptions {
     /// Weight of the found mask against the averaged expert shapes where no correction is
     /// available (a prior fitted on masks alone). Default: 0.3.
     pub image_weight: f32,
+    /// Repair gross errors with the prior's point distribution model (see
+    /// [`super::ShapeModel`]). Default: on.
+    #[serde(default = "yes")]
+    pub shape_repair: bool,
+    /// How far (pixels at the 256-pixel reference resolution) a lung may reach outside the
+    /// fitted model's boundary before it is cut back. Default: 14.
+    #[serde(default = "default_keep")]
+    pub shape_keep: f32,
+    /// How far (same units) inside the fitted model's boundary the model fills in what the
+    /// lung misses. Default: 2.
+    #[serde(default = "default_fill")]
+    pub shape_fill: f32,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_keep() -> f32 {
+    PriorOptions::default().shape_keep
+}
+
+fn default_fill() -> f32 {
+    PriorOptions::default().shape_fill
 }
 
 impl Default for PriorOptions {
@@ -35,6 +62,9 @@ impl Default for PriorOptions {
         PriorOptions {
             neighbours: 20,
             image_weight: 0.3,
+            shape_repair: true,
+            shape_keep: 14.0,
+            shape_fill: 2.0,
         }
     }
 }
@@ -222,7 +252,8 @@ pub(crate) fn probability(prior: &ShapePrior, labels: &Mask, opts: &PriorOptions
 
 /// Constrains and repairs the found lungs `labels` (1 right, 2 left) with the prior: each
 /// pixel joins the lung with the higher probability when it is at least one half; each lung
-/// is then its largest piece with holes filled.
+/// is then its largest piece with holes filled, and gross errors are repaired with the
+/// prior's point distribution model (unless [`PriorOptions::shape_repair`] is off).
 ///
 /// ```
 /// use lungfield::{segment::prior::{apply, PairShape, PriorOptions, ShapePrior}, Mask};
@@ -254,7 +285,14 @@ pub fn apply(prior: &ShapePrior, labels: &Mask, opts: &PriorOptions) -> Mask {
             0
         };
     }
-    tidy(&out)
+    let out = tidy(&out);
+    match prior.shape_model() {
+        Some(model) if opts.shape_repair => {
+            let px = |v: f32| f64::from(v.max(0.0)) / 256.0;
+            tidy(&model.repair(&out, px(opts.shape_keep), px(opts.shape_fill)))
+        }
+        _ => out,
+    }
 }
 
 /// Each lung reduced to its largest piece, holes filled (the probability maps can leave

@@ -13,16 +13,23 @@
 //! expert lung of its region and distance bin: boundaries the segmenter habitually draws too
 //! far in (the rib cage, the apices, the costophrenic angles) or too far out (the
 //! mediastinum, the heart) move to where the experts draw them. A lung the image-driven
-//! stages missed is placed from the other lung and the averaged expert shapes. The result
-//! follows the convention of the masks the prior was fitted on.
+//! stages missed is placed from the other lung and the averaged expert shapes.
+//!
+//! Last, a point distribution model of the expert lung pairs ([`ShapeModel`]: centroids and
+//! extents along fixed rays, PCA) is fitted robustly to the result, and gross errors, where a
+//! boundary strays far from the most plausible shape (a lower lobe lost under dense soft
+//! tissue, a leak into the abdomen), are replaced by the model's. The result follows the
+//! convention of the masks the prior was fitted on.
 
 mod apply;
 mod codec;
 mod model;
+mod pdm;
 mod shape;
 
 pub use apply::{apply, PriorOptions};
 pub use model::{PairShape, ShapePrior, MAX_PRIOR_BYTES, PRIOR_FORMAT, PRIOR_VERSION};
+pub use pdm::{radial, Fitted, ShapeModel, RAYS, SHAPE_DIM};
 pub use shape::{
     corr_frame, frac_box, Correction, Frac, LungShape, CORR_BINS, CORR_H, CORR_MARGIN, CORR_W,
     GRID_H, GRID_W,

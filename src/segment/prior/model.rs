@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::pdm::{radial, ShapeModel, SHAPE_DIM};
 use super::shape::{Correction, LungShape, GRID_H, GRID_W};
 use crate::error::{Error, Result};
 use crate::image::Mask;
@@ -37,6 +38,10 @@ pub struct PairShape {
     /// prior was fitted with images.
     #[serde(default)]
     pub correction: [Option<Correction>; 2],
+    /// The expert lungs as a shape vector of the point distribution model (see
+    /// [`super::ShapeModel`]): both lungs' centroids and extents along each ray.
+    #[serde(default)]
+    pub radial: Option<Vec<f32>>,
 }
 
 impl PairShape {
@@ -85,6 +90,7 @@ impl PairShape {
                 LungShape::from_labels(found, 2),
             ],
             correction: [1, 2].map(|l| Correction::measure(found, l, scale, &truth, l)),
+            radial: shape_vector(&truth),
         })
     }
 
@@ -107,8 +113,17 @@ impl PairShape {
             left: LungShape::from_labels(&pair.labels, 2)?,
             found: [None, None],
             correction: [None, None],
+            radial: shape_vector(&pair.labels),
         })
     }
+}
+
+/// Both lungs of a label image (1 right, 2 left) as one shape vector of the point
+/// distribution model; `None` when a lung is missing.
+fn shape_vector(labels: &Mask) -> Option<Vec<f32>> {
+    let mut v = radial(labels, 1)?.to_vec();
+    v.extend(radial(labels, 2)?);
+    Some(v)
 }
 
 /// A learned lung shape prior: the training masks' lungs, each reduced to its bounding box
@@ -131,6 +146,9 @@ pub struct ShapePrior {
     pub skipped: Vec<String>,
     /// The training shapes, sorted by id.
     pub exemplars: Vec<PairShape>,
+    /// The point distribution model of the exemplars' shape vectors, made on first use.
+    #[serde(skip)]
+    model: std::sync::OnceLock<Option<ShapeModel>>,
 }
 
 impl ShapePrior {
@@ -154,7 +172,23 @@ impl ShapePrior {
             segment: None,
             skipped,
             exemplars,
+            model: Default::default(),
         })
+    }
+
+    /// The point distribution model of the exemplars' lungs (`None` when fewer than three
+    /// exemplars carry a shape vector, as in priors written before it existed).
+    pub fn shape_model(&self) -> Option<&ShapeModel> {
+        self.model
+            .get_or_init(|| {
+                let shapes: Vec<&[f32]> = self
+                    .exemplars
+                    .iter()
+                    .filter_map(|e| e.radial.as_deref())
+                    .collect();
+                ShapeModel::fit(&shapes)
+            })
+            .as_ref()
     }
 
     /// Fits a prior on mask files (read in parallel; the result does not depend on the
@@ -316,6 +350,11 @@ impl ShapePrior {
                     return Err(format!("shape {:?} is malformed", e.id));
                 }
             }
+            if let Some(r) = &e.radial {
+                if r.len() != SHAPE_DIM || !r.iter().all(|v| v.is_finite() && v.abs() <= 4.0) {
+                    return Err(format!("shape {:?} has a malformed shape vector", e.id));
+                }
+            }
             if !e.correction.iter().flatten().all(Correction::is_valid) {
                 return Err(format!("shape {:?} has a malformed correction grid", e.id));
             }
@@ -358,6 +397,22 @@ mod tests {
     }
 
     #[test]
+    fn a_prior_without_shape_vectors_loads_without_a_shape_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("old.lfp");
+        let a = prior();
+        assert!(a.shape_model().is_some());
+        let mut v = serde_json::to_value(&a).unwrap();
+        for e in v["exemplars"].as_array_mut().unwrap() {
+            e.as_object_mut().unwrap().remove("radial");
+        }
+        std::fs::write(&p, v.to_string()).unwrap();
+        let b = ShapePrior::load(&p).unwrap();
+        assert!(b.exemplars.iter().all(|e| e.radial.is_none()));
+        assert!(b.shape_model().is_none());
+    }
+
+    #[test]
     fn too_few_masks_is_an_error() {
         let shapes = vec![PairShape::from_mask("a", &pair_mask(64, 0)).unwrap()];
         assert!(ShapePrior::from_shapes(shapes, Vec::new()).is_err());
@@ -393,6 +448,9 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
         v["exemplars"][2]["left"]["frac"] = serde_json::json!([0.5, 0.1, 0.2, 0.9]);
         cases.push(("inverted box", v.to_string()));
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["exemplars"][0]["radial"] = serde_json::json!([0.5, 0.1]);
+        cases.push(("short shape vector", v.to_string()));
         for (what, body) in cases {
             let p = dir.path().join(format!("{}.lfp", what.replace(' ', "_")));
             std::fs::write(&p, body).unwrap();

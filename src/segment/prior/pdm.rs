@@ -1,0 +1,678 @@
+//! A point distribution model of the two lungs (the shape half of an active shape model):
+//! each lung as its centroid and its extent along [`RAYS`] fixed directions from it, both
+//! lungs in one vector, and the training vectors' mean and main modes of variation (PCA).
+//!
+//! Fitted to a mask with gross errors (a robust, regularised least-squares fit of the model's
+//! boundary points to the mask's), it gives the most plausible pair of lungs that agrees with
+//! the mask where the mask is right; [`ShapeModel::repair`] then keeps the mask's own
+//! boundary where it lies within a tolerance of the model's and takes the model's where it
+//! strays further: the lower half of a lung lost under dense soft tissue, a leak into the
+//! abdomen or out of the body.
+//!
+//! Coordinates are fractions of the image width and height, so a model fitted at one
+//! resolution applies at any other.
+
+use crate::image::Mask;
+use smartcore::linalg::basic::arrays::Array;
+use smartcore::linalg::basic::matrix::DenseMatrix;
+use smartcore::linalg::traits::evd::EVDDecomposable;
+
+/// Directions sampled per lung, evenly spaced from the +x axis, clockwise in image
+/// coordinates (y down).
+pub const RAYS: usize = 48;
+/// Values per lung in a shape vector: the centroid `(x, y)` and one extent per ray.
+const PER_LUNG: usize = 2 + RAYS;
+/// Length of a shape vector: the right lung's values, then the left lung's.
+pub const SHAPE_DIM: usize = 2 * PER_LUNG;
+/// Modes of variation kept (fewer when there are fewer training shapes).
+const MODES: usize = 20;
+/// Iterations of the robust fit.
+const ITERATIONS: usize = 10;
+/// Expected disagreement of a correct mask's boundary with the model's, as a fraction of the
+/// image (about 2.5 pixels at the 256-pixel reference): weighs the data against the model.
+const NOISE: f64 = 0.01;
+/// Standard deviation of the pose's shift (fraction of the image) and of its scale (relative)
+/// about the training shapes' mean.
+const SD_SHIFT: f64 = 0.05;
+const SD_SCALE: f64 = 0.1;
+/// Largest coefficient of a mode, in standard deviations.
+const MAX_SD: f64 = 3.0;
+/// Smallest robust scale of the residuals (about 2 pixels at the 256-pixel reference).
+const MIN_SCALE: f64 = 2.0 / 256.0;
+
+/// Unit direction of ray `k`.
+fn ray(k: usize) -> (f64, f64) {
+    let t = std::f64::consts::TAU * k as f64 / RAYS as f64;
+    (t.cos(), t.sin())
+}
+
+/// The shape vector values of the pixels labelled `label` in `labels`: their centroid and,
+/// along each ray from it, the distance to the furthest labelled pixel (to its far edge);
+/// `None` when no pixel has the label.
+pub fn radial(labels: &Mask, label: u8) -> Option<[f32; PER_LUNG]> {
+    let side = usize::from(label.checked_sub(1)?);
+    let st = (*lung_stats(labels).get(side)?)?;
+    Some(vector_of(labels, label, &st))
+}
+
+fn vector_of(labels: &Mask, label: u8, st: &Stats) -> [f32; PER_LUNG] {
+    let mut out = [0f32; PER_LUNG];
+    out[0] = st.centroid.0 as f32;
+    out[1] = st.centroid.1 as f32;
+    for (k, o) in out[2..].iter_mut().enumerate() {
+        *o = extent(labels, label, st.bounds, st.centroid, ray(k)).unwrap_or(0.0) as f32;
+    }
+    out
+}
+
+/// Distance from `c` along `dir` (fraction coordinates) to the far edge of the furthest pixel
+/// labelled `label`, in steps of half a pixel; `None` when the ray meets none. `bounds` is
+/// the labelled pixels' box (`x0, y0, x1, y1`, inclusive): the ray is walked inwards from
+/// where it leaves it, so the first labelled pixel met is the furthest.
+fn extent(
+    labels: &Mask,
+    label: u8,
+    bounds: (usize, usize, usize, usize),
+    c: (f64, f64),
+    dir: (f64, f64),
+) -> Option<f64> {
+    let (w, h) = (labels.width() as f64, labels.height() as f64);
+    // The ray in pixels: p(t) = o + t·d, t in fraction units.
+    let (o, d) = ((c.0 * w, c.1 * h), (dir.0 * w, dir.1 * h));
+    let (lo, hi) = (
+        (bounds.0 as f64, bounds.1 as f64),
+        ((bounds.2 + 1) as f64, (bounds.3 + 1) as f64),
+    );
+    // Where the ray is inside the box (slab method).
+    let (mut t0, mut t1) = (0f64, f64::INFINITY);
+    for (o, d, lo, hi) in [(o.0, d.0, lo.0, hi.0), (o.1, d.1, lo.1, hi.1)] {
+        if d.abs() < 1e-12 {
+            if o < lo || o >= hi {
+                return None;
+            }
+        } else {
+            let (a, b) = ((lo - o) / d, (hi - o) / d);
+            t0 = t0.max(a.min(b));
+            t1 = t1.min(a.max(b));
+        }
+    }
+    if t1 <= t0 {
+        return None;
+    }
+    let step = 0.5 / d.0.hypot(d.1).max(1e-9);
+    // Sample positions on a fixed lattice from the centroid, so the answer does not depend
+    // on the box.
+    let mut i = (t1 / step).ceil() as i64;
+    let first = (t0 / step).floor().max(0.0) as i64;
+    while i >= first {
+        let t = i as f64 * step;
+        let (x, y) = (o.0 + t * d.0, o.1 + t * d.1);
+        if x >= 0.0 && y >= 0.0 && x < w && y < h && labels.get(x as usize, y as usize) == label {
+            return Some(t + step);
+        }
+        i -= 1;
+    }
+    None
+}
+
+/// The model: mean shape vector and modes of variation, each scaled by its standard
+/// deviation (a coefficient of 1 is one standard deviation).
+#[derive(Clone, Debug)]
+pub struct ShapeModel {
+    mean: Vec<f64>,
+    modes: Vec<Vec<f64>>,
+}
+
+/// A fitted pair of lungs: one shape vector.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fitted(pub Vec<f64>);
+
+impl Fitted {
+    /// The outline of lung `side` (0 right, 1 left) in pixels of a `w × h` image, each
+    /// landmark moved `grow` (fraction units, negative inwards) along its ray.
+    fn polygon(&self, side: usize, grow: f64, w: usize, h: usize) -> [(f64, f64); RAYS] {
+        let v = &self.0[side * PER_LUNG..(side + 1) * PER_LUNG];
+        std::array::from_fn(|k| {
+            let (cx, cy) = ray(k);
+            let r = (v[2 + k] + grow).max(0.0);
+            ((v[0] + r * cx) * w as f64, (v[1] + r * cy) * h as f64)
+        })
+    }
+
+    /// The model's mask at `w × h`: pixels whose centre lies inside a lung's outline (1
+    /// right, 2 left; the right lung where both claim one).
+    pub fn mask(&self, w: usize, h: usize) -> Mask {
+        let mut m = Mask::new(w, h);
+        for side in [1usize, 0] {
+            fill_polygon(&self.polygon(side, 0.0, w, h), w, h, |y, x0, x1| {
+                m.row_mut(y)[x0..x1].fill(side as u8 + 1);
+            });
+        }
+        m
+    }
+}
+
+/// Calls `span(y, x0, x1)` for every run of pixels `x0..x1` of row `y` whose centres lie
+/// inside the polygon `pts` (pixel coordinates; even-odd rule), clipped to `w × h`.
+fn fill_polygon(pts: &[(f64, f64)], w: usize, h: usize, mut span: impl FnMut(usize, usize, usize)) {
+    let (lo, hi) = pts
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.1), b.max(p.1))
+        });
+    if !lo.is_finite() || !hi.is_finite() {
+        return;
+    }
+    let y0 = (lo - 0.5).ceil().max(0.0) as usize;
+    let y1 = ((hi - 0.5).floor() + 1.0).clamp(0.0, h as f64) as usize;
+    let mut xs = Vec::with_capacity(8);
+    for y in y0..y1 {
+        let yc = y as f64 + 0.5;
+        xs.clear();
+        for (i, &(xa, ya)) in pts.iter().enumerate() {
+            let (xb, yb) = pts[(i + 1) % pts.len()];
+            if (ya <= yc) != (yb <= yc) {
+                xs.push(xa + (yc - ya) * (xb - xa) / (yb - ya));
+            }
+        }
+        xs.sort_by(f64::total_cmp);
+        for pair in xs.chunks_exact(2) {
+            let a = (pair[0] - 0.5).ceil().clamp(0.0, w as f64) as usize;
+            let b = (pair[1] - 0.5).ceil().clamp(0.0, w as f64) as usize;
+            if a < b {
+                span(y, a, b);
+            }
+        }
+    }
+}
+
+impl ShapeModel {
+    /// The model of the shape vectors `shapes` (at least 3, each [`SHAPE_DIM`] long);
+    /// `None` with fewer or on a numerical failure.
+    pub fn fit(shapes: &[&[f32]]) -> Option<ShapeModel> {
+        let n = shapes.len();
+        if n < 3 || shapes.iter().any(|s| s.len() != SHAPE_DIM) {
+            return None;
+        }
+        let mut mean = vec![0f64; SHAPE_DIM];
+        for s in shapes {
+            for (m, &v) in mean.iter_mut().zip(s.iter()) {
+                *m += f64::from(v);
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n as f64);
+        // Covariance, column-major (it is symmetric).
+        let mut cov = vec![0f64; SHAPE_DIM * SHAPE_DIM];
+        for s in shapes {
+            let d: Vec<f64> = s
+                .iter()
+                .zip(&mean)
+                .map(|(&v, m)| f64::from(v) - m)
+                .collect();
+            for i in 0..SHAPE_DIM {
+                for j in 0..SHAPE_DIM {
+                    cov[i * SHAPE_DIM + j] += d[i] * d[j];
+                }
+            }
+        }
+        cov.iter_mut().for_each(|c| *c /= (n - 1) as f64);
+        let evd = DenseMatrix::new(SHAPE_DIM, SHAPE_DIM, cov, true)
+            .ok()?
+            .evd(true)
+            .ok()?;
+        let mut order: Vec<usize> = (0..SHAPE_DIM).collect();
+        order.sort_by(|&a, &b| evd.d[b].total_cmp(&evd.d[a]).then(a.cmp(&b)));
+        let top = evd.d[order[0]].max(0.0);
+        let modes = order
+            .iter()
+            .take(MODES.min(n - 1))
+            .filter(|&&i| evd.d[i] > top * 1e-9 && evd.d[i] > 0.0)
+            .map(|&i| {
+                let sd = evd.d[i].sqrt();
+                // A deterministic sign: the largest component positive.
+                let col: Vec<f64> = (0..SHAPE_DIM).map(|r| *evd.V.get((r, i))).collect();
+                let big = col
+                    .iter()
+                    .copied()
+                    .fold(0f64, |a, v| if v.abs() > a.abs() { v } else { a });
+                let sign = if big < 0.0 { -1.0 } else { 1.0 };
+                col.iter().map(|v| v * sd * sign).collect()
+            })
+            .collect();
+        Some(ShapeModel { mean, modes })
+    }
+
+    /// Number of modes of variation.
+    pub fn modes(&self) -> usize {
+        self.modes.len()
+    }
+
+    /// The mean shape.
+    pub fn mean(&self) -> Fitted {
+        Fitted(self.mean.clone())
+    }
+
+    /// The basis of the fit: the modes, then translation in x and y and a scale about the
+    /// midpoint of the mean centroids.
+    fn basis(&self) -> Vec<Vec<f64>> {
+        let mut b = self.modes.clone();
+        let mut tx = vec![0f64; SHAPE_DIM];
+        let mut ty = vec![0f64; SHAPE_DIM];
+        for side in 0..2 {
+            tx[side * PER_LUNG] = 1.0;
+            ty[side * PER_LUNG + 1] = 1.0;
+        }
+        let mid = (
+            (self.mean[0] + self.mean[PER_LUNG]) / 2.0,
+            (self.mean[1] + self.mean[PER_LUNG + 1]) / 2.0,
+        );
+        let mut scale = self.mean.clone();
+        for side in 0..2 {
+            scale[side * PER_LUNG] -= mid.0;
+            scale[side * PER_LUNG + 1] -= mid.1;
+        }
+        b.extend([tx, ty, scale]);
+        b
+    }
+
+    /// The model fitted to the lungs of `labels` (1 right, 2 left): iteratively reweighted,
+    /// regularised least squares on the boundary points along each ray, with Tukey's
+    /// biweight so that boundaries far from any plausible shape stop counting. `None` when
+    /// neither lung is present.
+    pub fn fit_to(&self, labels: &Mask) -> Option<Fitted> {
+        let stats = lung_stats(labels);
+        let found = stats.map(|s| s.map(|s| s.bounds));
+        if found.iter().all(Option::is_none) {
+            return None;
+        }
+        let basis = self.basis();
+        let nb = basis.len();
+        let nm = self.modes.len();
+        let mut theta = vec![0f64; nb];
+        // Start on the found centroids (their mean offset from the model's).
+        let (mut ox, mut oy, mut k) = (0.0, 0.0, 0.0);
+        for (side, st) in stats.iter().enumerate() {
+            if let Some(st) = st {
+                ox += st.centroid.0 - self.mean[side * PER_LUNG];
+                oy += st.centroid.1 - self.mean[side * PER_LUNG + 1];
+                k += 1.0;
+            }
+        }
+        theta[nm] = ox / k;
+        theta[nm + 1] = oy / k;
+        let mut v = self.vector(&basis, &theta);
+        let mut weights: Option<Vec<f64>> = None;
+        let (mut jx, mut jy) = (vec![0f64; nb], vec![0f64; nb]);
+        for _ in 0..ITERATIONS {
+            // Targets: the found boundary along each ray from the current centroids.
+            let mut targets = vec![None; 2 * RAYS];
+            for side in 0..2 {
+                let Some(b) = found[side] else {
+                    continue;
+                };
+                let o = side * PER_LUNG;
+                let c = (v[o], v[o + 1]);
+                for k in 0..RAYS {
+                    targets[side * RAYS + k] = extent(labels, side as u8 + 1, b, c, ray(k));
+                }
+            }
+            let resid: Vec<Option<f64>> = (0..2 * RAYS)
+                .map(|i| targets[i].map(|t| t - v[(i / RAYS) * PER_LUNG + 2 + i % RAYS]))
+                .collect();
+            let w = match &weights {
+                None => resid
+                    .iter()
+                    .map(|r| f64::from(u8::from(r.is_some())))
+                    .collect(),
+                Some(_) => tukey(&resid),
+            };
+            // Normal equations: sum over points of w · J_pᵀ J_p (x and y) plus the prior.
+            let mut a = vec![0f64; nb * nb];
+            let mut rhs = vec![0f64; nb];
+            for i in 0..2 * RAYS {
+                let (Some(t), wi) = (targets[i], w[i]) else {
+                    continue;
+                };
+                if wi <= 0.0 {
+                    continue;
+                }
+                let side = i / RAYS;
+                let k = i % RAYS;
+                let (o, (cx, cy)) = (side * PER_LUNG, ray(k));
+                // The target point, cast from the current centroid.
+                let tp = (v[o] + t * cx, v[o + 1] + t * cy);
+                let base = (
+                    self.mean[o] + self.mean[o + 2 + k] * cx,
+                    self.mean[o + 1] + self.mean[o + 2 + k] * cy,
+                );
+                for (p, b) in basis.iter().enumerate() {
+                    jx[p] = b[o] + b[o + 2 + k] * cx;
+                    jy[p] = b[o + 1] + b[o + 2 + k] * cy;
+                }
+                for p in 0..nb {
+                    rhs[p] += wi * (jx[p] * (tp.0 - base.0) + jy[p] * (tp.1 - base.1));
+                    for q in 0..nb {
+                        a[p * nb + q] += wi * (jx[p] * jx[q] + jy[p] * jy[q]);
+                    }
+                }
+            }
+            for p in 0..nb {
+                // One standard deviation of a mode (or of the pose) costs as much as one
+                // point off by NOISE.
+                a[p * nb + p] += (NOISE
+                    / if p < nm {
+                        1.0
+                    } else if p < nm + 2 {
+                        SD_SHIFT
+                    } else {
+                        SD_SCALE
+                    })
+                .powi(2);
+            }
+            theta = solve(&mut a, rhs, nb)?;
+            for t in theta.iter_mut().take(nm) {
+                *t = t.clamp(-MAX_SD, MAX_SD);
+            }
+            v = self.vector(&basis, &theta);
+            weights = Some(w);
+        }
+        Some(Fitted(v))
+    }
+
+    fn vector(&self, basis: &[Vec<f64>], theta: &[f64]) -> Vec<f64> {
+        let mut v = self.mean.clone();
+        for (b, &t) in basis.iter().zip(theta) {
+            for (o, &x) in v.iter_mut().zip(b) {
+                *o += t * x;
+            }
+        }
+        v
+    }
+
+    /// Repairs the lungs `labels` (1 right, 2 left) with the model fitted to them: a pixel of
+    /// a found lung stays when it lies less than `keep` (fraction of the image, along the ray
+    /// from the model lung's centroid) outside the model's boundary; a pixel more than `fill`
+    /// inside the model's boundary joins that lung (any pixel inside it, for a lung not found
+    /// at all). Unchanged when the fit fails.
+    pub fn repair(&self, labels: &Mask, keep: f64, fill: f64) -> Mask {
+        let Some(fit) = self.fit_to(labels) else {
+            return labels.clone();
+        };
+        let (w, h) = (labels.width(), labels.height());
+        let stats = lung_stats(labels);
+        // Bits: 1 and 2 less than `keep` outside the right and left lung, 4 and 8 more than
+        // `fill` inside.
+        let mut zone = Mask::new(w, h);
+        for (side, st) in stats.iter().enumerate() {
+            let inner = if st.is_some() { fill } else { 0.0 };
+            for (grow, bit) in [(keep, 1u8 << side), (-inner, 4u8 << side)] {
+                fill_polygon(&fit.polygon(side, grow, w, h), w, h, |y, x0, x1| {
+                    zone.row_mut(y)[x0..x1].iter_mut().for_each(|z| *z |= bit);
+                });
+            }
+        }
+        let mut out = Mask::new(w, h);
+        for ((o, &f), &z) in out
+            .as_mut_slice()
+            .iter_mut()
+            .zip(labels.as_slice())
+            .zip(zone.as_slice())
+        {
+            *o = if (f == 1 || f == 2) && z & f != 0 {
+                f
+            } else if z & 4 != 0 {
+                1
+            } else if z & 8 != 0 {
+                2
+            } else {
+                0
+            };
+        }
+        out
+    }
+}
+
+/// Centroid (fractions of the image) and pixel bounds of a lung.
+#[derive(Clone, Copy, Debug)]
+struct Stats {
+    centroid: (f64, f64),
+    bounds: (usize, usize, usize, usize),
+}
+
+/// The [`Stats`] of labels 1 and 2 in one pass.
+fn lung_stats(labels: &Mask) -> [Option<Stats>; 2] {
+    let (w, h) = (labels.width(), labels.height());
+    let mut acc = [(0f64, 0f64, 0usize, (usize::MAX, usize::MAX, 0usize, 0usize)); 2];
+    for y in 0..h {
+        for (x, &v) in labels.row(y).iter().enumerate() {
+            if v == 1 || v == 2 {
+                let a = &mut acc[usize::from(v - 1)];
+                a.0 += x as f64 + 0.5;
+                a.1 += y as f64 + 0.5;
+                a.2 += 1;
+                let b = &mut a.3;
+                *b = (b.0.min(x), b.1.min(y), b.2.max(x), b.3.max(y));
+            }
+        }
+    }
+    acc.map(|(sx, sy, n, bounds)| {
+        (n > 0).then(|| Stats {
+            centroid: (sx / n as f64 / w as f64, sy / n as f64 / h as f64),
+            bounds,
+        })
+    })
+}
+
+/// Tukey's biweight of each residual, the scale from their median absolute value (floored at
+/// [`MIN_SCALE`]); 0 for a missing residual.
+fn tukey(resid: &[Option<f64>]) -> Vec<f64> {
+    let mut abs: Vec<f64> = resid.iter().flatten().map(|r| r.abs()).collect();
+    if abs.is_empty() {
+        return vec![0.0; resid.len()];
+    }
+    abs.sort_by(f64::total_cmp);
+    let scale = (1.4826 * abs[abs.len() / 2]).max(MIN_SCALE);
+    let c = 4.685 * scale;
+    resid
+        .iter()
+        .map(|r| match r {
+            Some(r) if r.abs() < c => {
+                let u = r / c;
+                (1.0 - u * u) * (1.0 - u * u)
+            }
+            _ => 0.0,
+        })
+        .collect()
+}
+
+/// Solves the symmetric positive definite system `a x = b` (`n × n`, row-major) by
+/// Cholesky factorisation; `None` when it is not positive definite.
+fn solve(a: &mut [f64], mut b: Vec<f64>, n: usize) -> Option<Vec<f64>> {
+    for j in 0..n {
+        let mut d = a[j * n + j];
+        for k in 0..j {
+            d -= a[j * n + k] * a[j * n + k];
+        }
+        if d <= 0.0 || !d.is_finite() {
+            return None;
+        }
+        let d = d.sqrt();
+        a[j * n + j] = d;
+        for i in j + 1..n {
+            let mut s = a[i * n + j];
+            for k in 0..j {
+                s -= a[i * n + k] * a[j * n + k];
+            }
+            a[i * n + j] = s / d;
+        }
+    }
+    for i in 0..n {
+        let mut s = b[i];
+        for k in 0..i {
+            s -= a[i * n + k] * b[k];
+        }
+        b[i] = s / a[i * n + i];
+    }
+    for i in (0..n).rev() {
+        let mut s = b[i];
+        for k in i + 1..n {
+            s -= a[k * n + i] * b[k];
+        }
+        b[i] = s / a[i * n + i];
+    }
+    Some(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two elliptical lungs, semi-axes scaled by `k`, shifted by `dx`.
+    fn lungs(w: usize, k: f64, dx: f64) -> Mask {
+        let mut m = Mask::new(w, w);
+        let s = w as f64;
+        for y in 0..w {
+            for x in 0..w {
+                let (fx, fy) = (x as f64 + 0.5, y as f64 + 0.5);
+                for (cx, label, ky) in [(0.3, 1u8, 1.0), (0.7, 2u8, 0.9)] {
+                    let u = (fx - (cx * s + dx)) / (0.12 * s * k);
+                    let v = (fy - 0.5 * s) / (0.3 * s * k * ky);
+                    if u * u + v * v <= 1.0 {
+                        m.set(x, y, label);
+                    }
+                }
+            }
+        }
+        m
+    }
+
+    fn model() -> ShapeModel {
+        let shapes: Vec<Vec<f32>> = (0..10)
+            .map(|i| {
+                let m = lungs(128, 0.85 + 0.03 * i as f64, (i % 3) as f64 * 2.0 - 2.0);
+                let mut v = radial(&m, 1).unwrap().to_vec();
+                v.extend(radial(&m, 2).unwrap());
+                v
+            })
+            .collect();
+        let refs: Vec<&[f32]> = shapes.iter().map(Vec::as_slice).collect();
+        ShapeModel::fit(&refs).unwrap()
+    }
+
+    fn dice(a: &Mask, b: &Mask) -> f64 {
+        let (mut i, mut s) = (0usize, 0usize);
+        for (&x, &y) in a.as_slice().iter().zip(b.as_slice()) {
+            i += usize::from(x != 0 && x == y);
+            s += usize::from(x != 0) + usize::from(y != 0);
+        }
+        2.0 * i as f64 / s.max(1) as f64
+    }
+
+    #[test]
+    fn radial_extents_of_a_disk_are_its_radius() {
+        let mut m = Mask::new(100, 100);
+        for y in 0..100 {
+            for x in 0..100 {
+                let (dx, dy) = (x as f64 + 0.5 - 50.0, y as f64 + 0.5 - 50.0);
+                if dx.hypot(dy) <= 20.0 {
+                    m.set(x, y, 1);
+                }
+            }
+        }
+        let r = radial(&m, 1).unwrap();
+        assert!((r[0] - 0.5).abs() < 1e-3 && (r[1] - 0.5).abs() < 1e-3);
+        for &e in &r[2..] {
+            assert!((e - 0.2).abs() < 0.012, "{e}");
+        }
+        assert_eq!(radial(&m, 2), None);
+    }
+
+    #[test]
+    fn the_model_reproduces_its_training_shapes() {
+        let m = model();
+        assert!(m.modes() >= 2 && m.modes() <= 9, "{}", m.modes());
+        let truth = lungs(128, 1.0, 0.0);
+        let fit = m.fit_to(&truth).unwrap();
+        assert!(dice(&fit.mask(128, 128), &truth) > 0.97);
+        // A clean mask is left as it is.
+        assert_eq!(m.repair(&truth, 4.0 / 128.0, 2.0 / 128.0), truth);
+    }
+
+    #[test]
+    fn a_lost_lower_half_and_a_leak_are_repaired() {
+        let m = model();
+        let truth = lungs(128, 1.0, 0.0);
+        let mut broken = truth.clone();
+        for y in 0..128 {
+            for x in 0..128 {
+                // The right lung's lower half lost; a leak from the left lung down and out.
+                if y > 70 && x < 64 {
+                    broken.set(x, y, 0);
+                }
+                if y > 90 && (80..96).contains(&x) {
+                    broken.set(x, y, 2);
+                }
+            }
+        }
+        let before = dice(&broken, &truth);
+        let after = dice(&m.repair(&broken, 8.0 / 128.0, 2.0 / 128.0), &truth);
+        assert!(before < 0.85 && after > 0.95, "{before} -> {after}");
+    }
+
+    #[test]
+    fn a_missing_lung_comes_from_the_other_and_nothing_stays_nothing() {
+        let m = model();
+        let truth = lungs(128, 1.0, 0.0);
+        let one = truth.map(|&v| if v == 2 { 0 } else { v });
+        let fixed = m.repair(&one, 8.0 / 128.0, 2.0 / 128.0);
+        let left = |x: &Mask| x.map(|&v| u8::from(v == 2));
+        let d = dice(&left(&fixed), &left(&truth));
+        assert!(d > 0.9, "{d}");
+        assert_eq!(m.fit_to(&Mask::new(64, 64)), None);
+        assert_eq!(m.repair(&Mask::new(64, 64), 0.02, 0.01).count(), 0);
+    }
+
+    #[test]
+    fn polygons_fill_the_pixels_whose_centres_they_hold() {
+        // A square from (2, 3) to (7, 9): 5 × 6 pixel centres inside.
+        let sq = [(2.0, 3.0), (7.0, 3.0), (7.0, 9.0), (2.0, 9.0)];
+        let mut n = 0;
+        fill_polygon(&sq, 20, 20, |y, x0, x1| {
+            assert!((3..9).contains(&y) && x0 == 2 && x1 == 7, "{y} {x0} {x1}");
+            n += x1 - x0;
+        });
+        assert_eq!(n, 30);
+        // Clipped to the image; a degenerate polygon fills nothing.
+        let mut m = 0;
+        fill_polygon(&[(-5.0, -5.0), (4.0, -5.0), (4.0, 2.0)], 3, 3, |_, a, b| {
+            m += b - a
+        });
+        assert!(m > 0 && m <= 9);
+        fill_polygon(&[(1.0, 1.0); 4], 8, 8, |_, _, _| panic!("filled a point"));
+    }
+
+    #[test]
+    fn the_model_mask_matches_a_fitted_shape_and_fitting_is_deterministic() {
+        let m = model();
+        let truth = lungs(96, 0.95, 1.0);
+        let a = m.fit_to(&truth).unwrap();
+        assert_eq!(Some(&a), m.fit_to(&truth).as_ref());
+        let mask = a.mask(96, 96);
+        assert!(dice(&mask, &truth) > 0.95);
+        // Sides as in the image: right lung (1) on the left.
+        assert_eq!(mask.get(29, 48), 1);
+        assert_eq!(mask.get(67, 48), 2);
+        assert_eq!(m.mean().0.len(), SHAPE_DIM);
+    }
+
+    #[test]
+    fn cholesky_solves_a_small_system() {
+        let mut a = vec![4.0, 2.0, 2.0, 3.0];
+        let x = solve(&mut a, vec![2.0, 5.0], 2).unwrap();
+        assert!(
+            (x[0] + 0.5).abs() < 1e-12 && (x[1] - 2.0).abs() < 1e-12,
+            "{x:?}"
+        );
+        assert_eq!(solve(&mut [1.0, 2.0, 2.0, 1.0], vec![1.0, 1.0], 2), None);
+    }
+}
