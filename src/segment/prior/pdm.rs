@@ -666,6 +666,20 @@ mod tests {
     }
 
     #[test]
+    fn identical_training_shapes_give_a_pose_only_model_that_still_repairs() {
+        let m = lungs(96, 1.0, 0.0);
+        let mut v = radial(&m, 1).unwrap().to_vec();
+        v.extend(radial(&m, 2).unwrap());
+        let model = ShapeModel::fit(&[&v, &v, &v]).unwrap();
+        assert_eq!(model.modes(), 0);
+        let one = m.map(|&x| if x == 1 { 1 } else { 0 });
+        let fixed = model.repair(&one, 6.0 / 96.0, 1.0 / 96.0);
+        assert!(dice(&fixed, &m) > 0.95);
+        assert!(ShapeModel::fit(&[&v, &v]).is_none());
+        assert!(ShapeModel::fit(&[&v, &v, &v[..10]]).is_none());
+    }
+
+    #[test]
     fn cholesky_solves_a_small_system() {
         let mut a = vec![4.0, 2.0, 2.0, 3.0];
         let x = solve(&mut a, vec![2.0, 5.0], 2).unwrap();
