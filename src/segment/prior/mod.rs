@@ -24,12 +24,14 @@
 mod apply;
 mod codec;
 mod model;
+mod outline;
 mod pdm;
 mod shape;
 
 pub use apply::{apply, PriorOptions};
 pub use model::{PairShape, ShapePrior, MAX_PRIOR_BYTES, PRIOR_FORMAT, PRIOR_VERSION};
-pub use pdm::{radial, Fitted, ShapeModel, RAYS, SHAPE_DIM};
+pub use outline::{radial, RAYS, SHAPE_DIM};
+pub use pdm::{Fitted, ShapeModel};
 pub use shape::{
     corr_frame, frac_box, Correction, Frac, LungShape, CORR_BINS, CORR_H, CORR_MARGIN, CORR_W,
     GRID_H, GRID_W,

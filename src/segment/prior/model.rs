@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::pdm::{radial, ShapeModel, SHAPE_DIM};
+use super::outline::{radial, SHAPE_DIM};
+use super::pdm::ShapeModel;
 use super::shape::{Correction, LungShape, GRID_H, GRID_W};
 use crate::error::{Error, Result};
 use crate::image::Mask;
