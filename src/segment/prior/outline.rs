@@ -23,17 +23,13 @@ pub(super) fn ray(k: usize) -> (f64, f64) {
 pub fn radial(labels: &Mask, label: u8) -> Option<[f32; PER_LUNG]> {
     let side = usize::from(label.checked_sub(1)?);
     let st = (*lung_stats(labels).get(side)?)?;
-    Some(vector_of(labels, label, &st))
-}
-
-fn vector_of(labels: &Mask, label: u8, st: &Stats) -> [f32; PER_LUNG] {
     let mut out = [0f32; PER_LUNG];
     out[0] = st.centroid.0 as f32;
     out[1] = st.centroid.1 as f32;
     for (k, o) in out[2..].iter_mut().enumerate() {
         *o = extent(labels, label, st.bounds, st.centroid, ray(k)).unwrap_or(0.0) as f32;
     }
-    out
+    Some(out)
 }
 
 /// Distance from `c` along `dir` (fraction coordinates) to the far edge of the furthest pixel

@@ -14,7 +14,7 @@
 //! Coordinates are fractions of the image width and height, so a model fitted at one
 //! resolution applies at any other.
 
-use super::outline::{extent, fill_polygon, lung_stats, ray, PER_LUNG, RAYS, SHAPE_DIM};
+use super::outline::{extent, fill_polygon, lung_stats, ray, Stats, PER_LUNG, RAYS, SHAPE_DIM};
 use crate::image::Mask;
 use smartcore::linalg::basic::arrays::Array;
 use smartcore::linalg::basic::matrix::DenseMatrix;
@@ -167,7 +167,11 @@ impl ShapeModel {
     /// biweight so that boundaries far from any plausible shape stop counting. `None` when
     /// neither lung is present.
     pub fn fit_to(&self, labels: &Mask) -> Option<Fitted> {
-        let stats = lung_stats(labels);
+        self.fit_with(labels, &lung_stats(labels))
+    }
+
+    /// [`ShapeModel::fit_to`] with the lungs' [`Stats`] already measured.
+    fn fit_with(&self, labels: &Mask, stats: &[Option<Stats>; 2]) -> Option<Fitted> {
         let found = stats.map(|s| s.map(|s| s.bounds));
         if found.iter().all(Option::is_none) {
             return None;
@@ -188,9 +192,8 @@ impl ShapeModel {
         theta[nm] = ox / k;
         theta[nm + 1] = oy / k;
         let mut v = self.vector(&basis, &theta);
-        let mut weights: Option<Vec<f64>> = None;
         let (mut jx, mut jy) = (vec![0f64; nb], vec![0f64; nb]);
-        for _ in 0..ITERATIONS {
+        for it in 0..ITERATIONS {
             // Targets: the found boundary along each ray from the current centroids.
             let mut targets = vec![None; 2 * RAYS];
             for side in 0..2 {
@@ -206,12 +209,14 @@ impl ShapeModel {
             let resid: Vec<Option<f64>> = (0..2 * RAYS)
                 .map(|i| targets[i].map(|t| t - v[(i / RAYS) * PER_LUNG + 2 + i % RAYS]))
                 .collect();
-            let w = match &weights {
-                None => resid
+            // Plain least squares first, then robust weights of the residuals to the last fit.
+            let w = if it == 0 {
+                resid
                     .iter()
                     .map(|r| f64::from(u8::from(r.is_some())))
-                    .collect(),
-                Some(_) => tukey(&resid),
+                    .collect()
+            } else {
+                tukey(&resid)
             };
             // Normal equations: sum over points of w · J_pᵀ J_p (x and y) plus the prior.
             let mut a = vec![0f64; nb * nb];
@@ -261,7 +266,6 @@ impl ShapeModel {
                 *t = t.clamp(-MAX_SD, MAX_SD);
             }
             v = self.vector(&basis, &theta);
-            weights = Some(w);
         }
         Some(Fitted(v))
     }
@@ -282,11 +286,11 @@ impl ShapeModel {
     /// inside the model's boundary joins that lung (any pixel inside it, for a lung not found
     /// at all). Unchanged when the fit fails.
     pub fn repair(&self, labels: &Mask, keep: f64, fill: f64) -> Mask {
-        let Some(fit) = self.fit_to(labels) else {
+        let stats = lung_stats(labels);
+        let Some(fit) = self.fit_with(labels, &stats) else {
             return labels.clone();
         };
         let (w, h) = (labels.width(), labels.height());
-        let stats = lung_stats(labels);
         // Bits: 1 and 2 less than `keep` outside the right and left lung, 4 and 8 more than
         // `fill` inside.
         let mut zone = Mask::new(w, h);
