@@ -157,10 +157,11 @@ pub fn segment_with_prior(
     prior: Option<&ShapePrior>,
 ) -> Result<Segmentation> {
     let (w, h) = (img.width(), img.height());
-    let mut pair = found_lungs(img, opts)?;
+    let (mut pair, smooth) = found_lungs_in(img, opts)?;
     let (ww, wh) = (pair.labels.width(), pair.labels.height());
     if let Some(prior) = prior {
-        let labels = crate::segment::prior::apply(prior, &pair.labels, &opts.prior);
+        let labels =
+            crate::segment::prior::apply_in(prior, &pair.labels, Some(&smooth), &opts.prior);
         pair = LungPair {
             areas: [1, 2].map(|l| labels.as_slice().iter().filter(|&&v| v == l).count()),
             labels,
@@ -185,6 +186,15 @@ pub fn segment_with_prior(
 /// # Errors
 /// As [`segment_radiograph`].
 pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<LungPair> {
+    Ok(found_lungs_in(img, opts)?.0)
+}
+
+/// [`found_lungs`] and the smoothed working image they were found in (what a shape prior's
+/// shade-resolved corrections read).
+///
+/// # Errors
+/// As [`segment_radiograph`].
+pub fn found_lungs_in(img: &Radiograph, opts: &SegmentOptions) -> Result<(LungPair, GrayU8)> {
     let work = working_image(img, opts)?;
     let smooth = gaussian_u8(
         &median3_u8(&work, opts.backend),
@@ -209,7 +219,7 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<LungPair> 
             "the lung fields vanished after clean-up".into(),
         ));
     }
-    Ok(pair)
+    Ok((pair, smooth))
 }
 
 /// Cleans each lung on its own: an opening cuts spurs and leaks through narrow necks (the

@@ -347,6 +347,14 @@ fn a_prior_fitted_on_phantoms_is_used_and_cross_validated() {
     assert_exit(&r, 0);
     assert!(!String::from_utf8_lossy(&r.stderr).contains("warning"));
     assert_ne!(summary(&plain)["dice_mean"], fixed["dice_mean"]);
+    // Without the image's shade in the corrections: likewise.
+    let (r, unshaded) = evaluate(
+        "phantoms",
+        &["--prior", lfp.to_str().unwrap(), "--no-prior-shade"],
+    );
+    assert_exit(&r, 0);
+    assert!(!String::from_utf8_lossy(&r.stderr).contains("warning"));
+    assert_ne!(summary(&unshaded)["dice_mean"], fixed["dice_mean"]);
     // The same prior from masks alone: shapes, no corrections.
     let r = bin()
         .args(["prior", "fit", "--masks"])

@@ -173,9 +173,10 @@ fn a_phantom_model_classifies_the_real_sample_and_names_what_fails() {
 }
 
 /// Issue #6: a shape prior cross-validated within jsrt-dev (5 folds: each fold segmented with
-/// a prior fitted on the other four folds' images and masks). Measured: mean 0.952, p5 0.910,
-/// HD95 median 23.7 px; without the point distribution model's repair 0.948 / 0.884 / 24.0 px;
-/// without the prior 0.920 / 0.853 / 36.2 px.
+/// a prior fitted on the other four folds' images and masks). Measured: mean 0.955, p5 0.915,
+/// HD95 median 21.8 px; without the image's shade in the corrections 0.952 / 0.910 / 23.7 px;
+/// without the point distribution model's repair 0.951 / 0.885 / 23.0 px; without the prior
+/// 0.920 / 0.853 / 36.2 px.
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn jsrt_dev_prior_cross_validated_floor() {
@@ -197,8 +198,8 @@ fn jsrt_dev_prior_cross_validated_floor() {
     );
     assert!(s.dice_p5 >= 0.90, "p5 dice {} (floor 0.90)", s.dice_p5);
     assert!(
-        s.hd95_median_px <= 25.0,
-        "HD95 median {} px (ceiling 25)",
+        s.hd95_median_px <= 23.0,
+        "HD95 median {} px (ceiling 23)",
         s.hd95_median_px
     );
     let none = lungfield::evaluate::evaluate(&d, Subset::All, &opts);
@@ -225,11 +226,35 @@ fn jsrt_dev_prior_cross_validated_floor() {
         no_repair.summary.dice_mean,
         no_repair.summary.dice_p5
     );
+    // The image's shade is what brings the boundaries closer.
+    let mut unshaded = opts;
+    unshaded.prior.shade = false;
+    let unshaded = evaluate_with(
+        &d,
+        Subset::All,
+        &unshaded,
+        PriorSource::CrossValidated(5),
+        &(),
+    )
+    .unwrap();
+    eprintln!(
+        "jsrt-dev, prior-cv 5, no shade: {}",
+        lungfield::report::summary_table(&unshaded)
+    );
+    assert!(
+        s.hd95_median_px < unshaded.summary.hd95_median_px - 1.0
+            && s.dice_mean > unshaded.summary.dice_mean + 0.001,
+        "shade {}/{} px vs none {}/{} px",
+        s.dice_mean,
+        s.hd95_median_px,
+        unshaded.summary.dice_mean,
+        unshaded.summary.hd95_median_px
+    );
 }
 
 /// Issue #6, cross-dataset: a prior fitted on jsrt-dev (SCR convention: the lung behind the
 /// heart left out) used on the Shenzhen sample (whose masks differ in convention). Measured:
-/// 0.911 against 0.901 without; fitting is deterministic across thread counts.
+/// 0.913 against 0.901 without; fitting is deterministic across thread counts.
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn a_jsrt_prior_helps_on_the_shenzhen_sample_and_fits_deterministically() {
@@ -259,7 +284,7 @@ fn a_jsrt_prior_helps_on_the_shenzhen_sample_and_fits_deterministically() {
         lungfield::report::summary_table(&with)
     );
     assert!(
-        with.summary.dice_mean >= 0.905 && with.summary.dice_mean > without.summary.dice_mean,
+        with.summary.dice_mean >= 0.91 && with.summary.dice_mean > without.summary.dice_mean,
         "with {} without {}",
         with.summary.dice_mean,
         without.summary.dice_mean

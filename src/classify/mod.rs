@@ -1,6 +1,6 @@
 //! The TB classifier: a random forest on the lung features ([`forest`]), its versioned model
 //! file ([`model`]), cross-validation with the scores a paper needs ([`cv`]) and the whole
-//! study on a dataset's split ([`study`]).
+//! study on a dataset's split ([`study`](mod@study)).
 
 pub mod cv;
 pub mod forest;

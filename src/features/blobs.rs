@@ -31,7 +31,7 @@ pub fn dog(img: &GrayF32, (s1, s2): (f32, f32), scale: f32) -> GrayF32 {
     GrayF32::from_vec(img.width(), img.height(), data).unwrap_or_else(|| a.clone())
 }
 
-/// Mean, 95th and 99th percentile, maximum and fraction above [`BLOB_LEVEL`] of a set of
+/// Mean, 95th and 99th percentile, maximum and fraction above `BLOB_LEVEL` of a set of
 /// responses (a single cavity or nodule shows in the top percentiles of its zone).
 pub fn blob_stats(v: &mut [f32]) -> [f64; 5] {
     if v.is_empty() {

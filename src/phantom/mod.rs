@@ -4,7 +4,7 @@
 //! functions, a splitmix64 generator, no threads inside one phantom).
 //!
 //! The picture is built as attenuation and then exposed:
-//! - anatomy ([`anatomy`]): a trunk with neck, shoulders and sometimes arms; two lung fields of
+//! - anatomy (`anatomy`): a trunk with neck, shoulders and sometimes arms; two lung fields of
 //!   varying size, shape, height and asymmetry with rounded apices, diaphragm domes and sharp
 //!   costophrenic angles, whose air thins the body most in their middle and fades towards
 //!   their edges; mediastinum, trachea and aortic knob; a heart overlapping the left lung;

@@ -3,7 +3,7 @@
 //!
 //! Two exact engines answer "is a target pixel within distance `r`?": for the radii the
 //! pipeline uses, per-row distances to the nearest target and one vectorisable comparison per
-//! disk row ([`disk_reach`], cost `2r + 1` cheap passes); beyond [`DIRECT_MAX_RADIUS`], the
+//! disk row (`disk_reach`, cost `2r + 1` cheap passes); beyond [`DIRECT_MAX_RADIUS`], the
 //! exact distance transform, whose cost does not grow with the radius.
 
 use super::distance::squared_distance;

@@ -379,6 +379,10 @@ pub struct PipelineArgs {
     /// comparison; the region corrections still apply).
     #[arg(long)]
     pub no_shape_repair: bool,
+    /// With a prior: ignore the image's shade in its corrections (for comparison; they then
+    /// follow only where the experts habitually draw the boundary).
+    #[arg(long)]
+    pub no_prior_shade: bool,
 }
 
 /// `lungfield segment`.
@@ -454,6 +458,7 @@ impl From<&PipelineArgs> for lungfield::SegmentOptions {
             ..Default::default()
         };
         o.prior.shape_repair = !a.no_shape_repair;
+        o.prior.shade = !a.no_prior_shade;
         if a.no_contour {
             o.without_contour()
         } else {

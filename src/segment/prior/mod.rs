@@ -12,8 +12,11 @@
 //! image's, pools their corrections, and gives every pixel near each found lung the share of
 //! expert lung of its region and distance bin: boundaries the segmenter habitually draws too
 //! far in (the rib cage, the apices, the costophrenic angles) or too far out (the
-//! mediastinum, the heart) move to where the experts draw them. A lung the image-driven
-//! stages missed is placed from the other lung and the averaged expert shapes.
+//! mediastinum, the heart) move to where the experts draw them. The corrections are also
+//! resolved by how lung-like each pixel looks (its smoothed intensity placed between the found
+//! lung's own inside and outside nearby), so within a region the boundary follows the image,
+//! not only the region's habit. A lung the image-driven stages missed is
+//! placed from the other lung and the averaged expert shapes.
 //!
 //! Last, a point distribution model of the expert lung pairs ([`ShapeModel`]: centroids and
 //! extents along fixed rays, PCA) is fitted robustly to the result, and gross errors, where a
@@ -26,9 +29,10 @@ mod codec;
 mod model;
 mod outline;
 mod pdm;
+mod shade;
 mod shape;
 
-pub use apply::{apply, PriorOptions};
+pub use apply::{apply, apply_in, PriorOptions};
 pub use model::{PairShape, ShapePrior, MAX_PRIOR_BYTES, PRIOR_FORMAT, PRIOR_VERSION};
 pub use outline::{radial, RAYS, SHAPE_DIM};
 pub use pdm::{Fitted, ShapeModel};

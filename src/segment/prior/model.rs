@@ -17,8 +17,8 @@ use crate::segment::two_lungs;
 pub const PRIOR_FORMAT: &str = "lungfield-prior";
 /// Version of the prior file layout; files of another version are refused.
 pub const PRIOR_VERSION: u32 = 1;
-/// Largest prior file read (about 27 KB per training image with corrections: some 40 000
-/// images).
+/// Largest prior file read (about 65 KB per training image with corrections, shade-resolved
+/// ones included: some 16 000 images).
 pub const MAX_PRIOR_BYTES: u64 = 1 << 30;
 
 /// Both lungs of one training mask.
@@ -43,6 +43,10 @@ pub struct PairShape {
     /// [`super::ShapeModel`]): both lungs' centroids and extents along each ray.
     #[serde(default)]
     pub radial: Option<Vec<f32>>,
+    /// The corrections resolved by shade too (right, left; see [`super::Correction::measure_shaded`]),
+    /// when the prior was fitted with images.
+    #[serde(default)]
+    pub shaded: [Option<Correction>; 2],
 }
 
 impl PairShape {
@@ -68,8 +72,10 @@ impl PairShape {
         opts: &crate::options::SegmentOptions,
     ) -> Result<Option<PairShape>> {
         let mask = crate::io::read_mask_for(mask_path, img)?;
-        Ok(match crate::pipeline::found_lungs(img, opts) {
-            Ok(found) => PairShape::with_found(id, &mask, &found.labels),
+        Ok(match crate::pipeline::found_lungs_in(img, opts) {
+            Ok((found, smooth)) => {
+                PairShape::with_found_image(id, &mask, &found.labels, Some(&smooth))
+            }
             // Nothing found: the shapes still count, without a correction.
             Err(_) => PairShape::from_mask(id, &mask),
         })
@@ -80,6 +86,17 @@ impl PairShape {
     /// any other), with the corrections that relate them; `None` when the mask does not hold
     /// two lungs.
     pub fn with_found(id: &str, mask: &Mask, found: &Mask) -> Option<PairShape> {
+        Self::with_found_image(id, mask, found, None)
+    }
+
+    /// [`PairShape::with_found`] with the smoothed working image the lungs were found in,
+    /// which adds the shade-resolved corrections.
+    pub fn with_found_image(
+        id: &str,
+        mask: &Mask,
+        found: &Mask,
+        img: Option<&crate::image::GrayU8>,
+    ) -> Option<PairShape> {
         let truth = two_lungs(&mask.map(|&v| u8::from(v != 0))).labels;
         let scale = 256.0 / found.width().max(found.height()).max(1) as f32;
         Some(PairShape {
@@ -92,6 +109,7 @@ impl PairShape {
             ],
             correction: [1, 2].map(|l| Correction::measure(found, l, scale, &truth, l)),
             radial: shape_vector(&truth),
+            shaded: [1, 2].map(|l| Correction::measure_shaded(found, l, scale, &truth, l, img?)),
         })
     }
 
@@ -115,6 +133,7 @@ impl PairShape {
             found: [None, None],
             correction: [None, None],
             radial: shape_vector(&pair.labels),
+            shaded: [None, None],
         })
     }
 }
@@ -356,6 +375,17 @@ impl ShapePrior {
                     return Err(format!("shape {:?} has a malformed shape vector", e.id));
                 }
             }
+            if !e
+                .shaded
+                .iter()
+                .flatten()
+                .all(|c| c.is_valid_for(super::shade::SHADE_ENTRIES))
+            {
+                return Err(format!(
+                    "shape {:?} has a malformed shaded correction",
+                    e.id
+                ));
+            }
             if !e.correction.iter().flatten().all(Correction::is_valid) {
                 return Err(format!("shape {:?} has a malformed correction grid", e.id));
             }
@@ -452,6 +482,10 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
         v["exemplars"][0]["radial"] = serde_json::json!([0.5, 0.1]);
         cases.push(("short shape vector", v.to_string()));
+        // A shade-resolved entry past the table ([65000, 1, 1]).
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["exemplars"][1]["shaded"] = serde_json::json!([{ "entries": "6P0BAAEA" }, null]);
+        cases.push(("shaded entry out of range", v.to_string()));
         for (what, body) in cases {
             let p = dir.path().join(format!("{}.lfp", what.replace(' ', "_")));
             std::fs::write(&p, body).unwrap();

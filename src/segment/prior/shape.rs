@@ -1,7 +1,8 @@
 //! One lung's shape, resolution free: its bounding box as fractions of the image and the
 //! fraction of each cell of a fixed grid laid over that box that is lung.
 
-use crate::image::{GrayF32, Mask};
+use super::shade::{shade_bins, shade_index, SHADE_ENTRIES};
+use crate::image::{GrayF32, GrayU8, Mask};
 
 /// Grid columns over a lung's bounding box.
 pub const GRID_W: usize = 32;
@@ -243,11 +244,43 @@ impl Correction {
         truth: &Mask,
         truth_label: u8,
     ) -> Option<Self> {
+        Self::measure_by(found, label, scale, truth, truth_label, None)
+    }
+
+    /// [`Correction::measure`] resolved by shade as well (each pixel's smoothed intensity placed between the found lung's inside and outside nearby): `img` is the
+    /// smoothed working image the lungs were found in (the size of `found`).
+    pub fn measure_shaded(
+        found: &Mask,
+        label: u8,
+        scale: f32,
+        truth: &Mask,
+        truth_label: u8,
+        img: &GrayU8,
+    ) -> Option<Self> {
+        if img.width() != found.width() || img.height() != found.height() {
+            return None;
+        }
+        Self::measure_by(found, label, scale, truth, truth_label, Some(img))
+    }
+
+    fn measure_by(
+        found: &Mask,
+        label: u8,
+        scale: f32,
+        truth: &Mask,
+        truth_label: u8,
+        img: Option<&GrayU8>,
+    ) -> Option<Self> {
         let frame = corr_frame(&frac_box(found, label)?);
         let (w, h) = (found.width(), found.height());
         let px = to_px(&frame, w, h);
         let bins = distance_bins(found, label, scale);
-        let n = CORR_W * CORR_H * CORR_BINS;
+        let shades = img.map(|img| shade_bins(img, 0, 0, w, &bins, &px));
+        let n = if img.is_some() {
+            SHADE_ENTRIES
+        } else {
+            CORR_W * CORR_H * CORR_BINS
+        };
         let (mut total, mut hits) = (vec![0u16; n], vec![0u16; n]);
         let (tw, th) = (truth.width() as f64, truth.height() as f64);
         for y in 0..h {
@@ -258,8 +291,12 @@ impl Correction {
                     continue;
                 };
                 let tx = (((x as f64 + 0.5) / w as f64 * tw) as usize).min(truth.width() - 1);
-                let i =
-                    ((v as usize) * CORR_W + u as usize) * CORR_BINS + usize::from(bins[y * w + x]);
+                let cell = (v as usize) * CORR_W + u as usize;
+                let b = usize::from(bins[y * w + x]);
+                let i = match &shades {
+                    Some(s) => shade_index(cell, b, s[y * w + x]),
+                    None => cell * CORR_BINS + b,
+                };
                 total[i] = total[i].saturating_add(1);
                 hits[i] = hits[i].saturating_add(u16::from(trow[tx] == truth_label));
             }
@@ -273,7 +310,11 @@ impl Correction {
 
     /// Whether the entries are in range, strictly ordered and consistent (hits ≤ pixels).
     pub fn is_valid(&self) -> bool {
-        let n = CORR_W * CORR_H * CORR_BINS;
+        self.is_valid_for(CORR_W * CORR_H * CORR_BINS)
+    }
+
+    /// [`Correction::is_valid`] for a table of `n` entries.
+    pub(crate) fn is_valid_for(&self, n: usize) -> bool {
         self.entries
             .iter()
             .all(|&[i, t, h]| usize::from(i) < n && h <= t)

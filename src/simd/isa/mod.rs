@@ -2,14 +2,14 @@
 //! CPU has.
 //!
 //! `wide` fixes its instruction set when the crate is compiled (SSE2 on a default x86-64
-//! build), so the kernels are written once, generic over a [`Isa`] (which vector types to
+//! build), so the kernels are written once, generic over an `Isa` (which vector types to
 //! use), and instantiated three times:
 //!
-//! * [`Baseline`]: `wide`'s types at the build's instruction set (SSE2, or NEON on aarch64,
+//! * `Baseline`: `wide`'s types at the build's instruction set (SSE2, or NEON on aarch64,
 //!   or whatever `-C target-cpu` gave); runs everywhere the binary runs.
-//! * [`Avx2`] (x86-64 only): 256-bit `core::arch` types, in functions compiled with
+//! * `Avx2` (x86-64 only): 256-bit `core::arch` types, in functions compiled with
 //!   `#[target_feature(enable = "avx2")]`.
-//! * [`Avx512`] (x86-64 only): 512-bit types, `avx512f` + `avx512bw`.
+//! * `Avx512` (x86-64 only): 512-bit types, `avx512f` + `avx512bw`.
 //!
 //! [`level`] picks one at the first call from what the CPU reports
 //! (`is_x86_feature_detected!`), capped by the environment variable `LUNGFIELD_SIMD`
@@ -19,7 +19,7 @@
 //! check each available level against the scalar twin.
 //!
 //! The `core::arch` types may only be created inside the `#[target_feature]` functions that
-//! [`dispatch!`](crate::simd::isa::dispatch) generates, which run only after detection: that
+//! `dispatch!` generates, which run only after detection: that
 //! is the safety argument for their `unsafe` blocks.
 
 mod baseline;

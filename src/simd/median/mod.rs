@@ -1,6 +1,6 @@
 //! Median filters for `u8` planes with min/max sorting networks, border replicated (OpenCV's
 //! `medianBlur` semantics): 3×3 with Paeth's 19-exchange median of nine, 5×5 with a pruned
-//! Batcher network ([`network`]).
+//! Batcher network (`network`).
 
 mod net25;
 #[cfg(test)]
