@@ -47,5 +47,6 @@ pub use error::{Error, Result};
 pub use image::{GrayF32, GrayU16, GrayU8, Mask, Plane};
 pub use options::SegmentOptions;
 pub use pipeline::{
-    found_lungs, segment_radiograph, segment_with_prior, working_image, Segmentation, MIN_SIDE,
+    found_lungs, found_lungs_in, segment_radiograph, segment_with_prior, working_image,
+    Segmentation, MIN_SIDE,
 };
