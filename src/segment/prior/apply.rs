@@ -19,8 +19,8 @@
 use super::model::ShapePrior;
 use super::shade::{shade_bins, shade_index, SHADE_BINS, SHADE_ENTRIES};
 use super::shape::{
-    corr_frame, distance_bins, draw, to_px, Frac, LungShape, CORR_BINS, CORR_D, CORR_H, CORR_W,
-    GRID_H, GRID_W,
+    corr_frame, distance_bins, draw, to_px, Correction, Frac, LungShape, CORR_BINS, CORR_D, CORR_H,
+    CORR_W, GRID_H, GRID_W,
 };
 use crate::image::{GrayF32, GrayU8, Mask};
 use crate::segment::fill_holes;
@@ -119,6 +119,26 @@ fn nearest(prior: &ShapePrior, cur: &[Option<LungShape>; 2], k: usize) -> Vec<us
     ranked.iter().take(k.max(1)).map(|&(_, i)| i).collect()
 }
 
+/// The tables `tables` (of `n` entries; the missing ones skipped) summed: pixels and expert-lung
+/// pixels per entry; `None` when none is present.
+fn pool<'a>(
+    tables: impl Iterator<Item = &'a Option<Correction>>,
+    n: usize,
+) -> Option<(Vec<f32>, Vec<f32>)> {
+    let (mut tot, mut hit) = (vec![0f32; n], vec![0f32; n]);
+    let mut used = false;
+    for c in tables.flatten() {
+        used = true;
+        for &[j, t, h] in &c.entries {
+            if let (Some(a), Some(b)) = (tot.get_mut(usize::from(j)), hit.get_mut(usize::from(j))) {
+                *a += f32::from(t);
+                *b += f32::from(h);
+            }
+        }
+    }
+    used.then_some((tot, hit))
+}
+
 /// The expert-lung probability of every pixel near the found lung `side` (box `frac`), from
 /// the chosen pairs' corrections pooled: each pixel takes the pooled share of expert lung in
 /// its (cell, distance bin), interpolated bilinearly between cells. `None` when no chosen
@@ -133,23 +153,10 @@ fn corrected(
     frac: &Frac,
 ) -> Option<GrayF32> {
     let n = CORR_W * CORR_H * CORR_BINS;
-    let (mut tot, mut hit) = (vec![0f32; n], vec![0f32; n]);
-    let mut used = 0;
-    for &i in chosen {
-        let Some(c) = &prior.exemplars[i].correction[side] else {
-            continue;
-        };
-        used += 1;
-        for &[j, t, h] in &c.entries {
-            if let (Some(a), Some(b)) = (tot.get_mut(usize::from(j)), hit.get_mut(usize::from(j))) {
-                *a += f32::from(t);
-                *b += f32::from(h);
-            }
-        }
-    }
-    if used == 0 {
-        return None;
-    }
+    let (tot, hit) = pool(
+        chosen.iter().map(|&i| &prior.exemplars[i].correction[side]),
+        n,
+    )?;
     // One pseudo-pixel of the plain answer (inside = lung) keeps empty bins defined.
     let p: Vec<f32> = (0..n)
         .map(|j| {
@@ -218,23 +225,10 @@ fn shaded_table(
     side: usize,
     plain: &[f32],
 ) -> Option<Vec<f32>> {
-    let (mut tot, mut hit) = (vec![0f32; SHADE_ENTRIES], vec![0f32; SHADE_ENTRIES]);
-    let mut used = 0;
-    for &i in chosen {
-        let Some(c) = &prior.exemplars[i].shaded[side] else {
-            continue;
-        };
-        used += 1;
-        for &[j, t, h] in &c.entries {
-            if let (Some(a), Some(b)) = (tot.get_mut(usize::from(j)), hit.get_mut(usize::from(j))) {
-                *a += f32::from(t);
-                *b += f32::from(h);
-            }
-        }
-    }
-    if used == 0 {
-        return None;
-    }
+    let (tot, mut hit) = pool(
+        chosen.iter().map(|&i| &prior.exemplars[i].shaded[side]),
+        SHADE_ENTRIES,
+    )?;
     for ((h, t), &q) in hit
         .chunks_exact_mut(SHADE_BINS)
         .zip(tot.chunks_exact(SHADE_BINS))
