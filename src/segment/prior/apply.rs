@@ -480,6 +480,14 @@ mod tests {
                 apply(&prior, &found, &opts),
                 "no shade without the image"
             );
+            // A prior written before the shade (no shade tables) works as without it.
+            let mut old: serde_json::Value = serde_json::to_value(&prior).unwrap();
+            for e in old["exemplars"].as_array_mut().unwrap() {
+                e.as_object_mut().unwrap().remove("shaded");
+            }
+            let old =
+                ShapePrior::from_json(old.to_string().as_bytes(), "old.lfp".as_ref()).unwrap();
+            assert_eq!(plain, apply_in(&old, &found, Some(&img), &opts));
             let (a, b) = (dice(&shaded, &truth), dice(&plain, &truth));
             // Half the pairs have expert lung 2–4 pixels out: the plain share stays under
             // one half there, right for the 1-pixel case and wrong for the 4-pixel one.
