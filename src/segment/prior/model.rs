@@ -43,8 +43,8 @@ pub struct PairShape {
     /// [`super::ShapeModel`]): both lungs' centroids and extents along each ray.
     #[serde(default)]
     pub radial: Option<Vec<f32>>,
-    /// The corrections resolved by shade too (right, left; see [`super::Correction::measure_shaded`]),
-    /// when the prior was fitted with images.
+    /// The corrections resolved by shade too (right, left; see
+    /// [`super::Correction::measure_shaded`]), when the prior was fitted with images.
     #[serde(default)]
     pub shaded: [Option<Correction>; 2],
 }
@@ -99,6 +99,13 @@ impl PairShape {
     ) -> Option<PairShape> {
         let truth = two_lungs(&mask.map(|&v| u8::from(v != 0))).labels;
         let scale = 256.0 / found.width().max(found.height()).max(1) as f32;
+        // With the image, the plain corrections are the shaded ones summed over shade: one
+        // measurement (one pair of distance transforms) per lung.
+        let shaded = [1, 2].map(|l| Correction::measure_shaded(found, l, scale, &truth, l, img?));
+        let correction = [0, 1].map(|s| match (&shaded[s], img) {
+            (Some(c), Some(_)) => Some(c.summed()),
+            _ => Correction::measure(found, s as u8 + 1, scale, &truth, s as u8 + 1),
+        });
         Some(PairShape {
             id: id.to_string(),
             right: LungShape::from_labels(&truth, 1)?,
@@ -107,9 +114,9 @@ impl PairShape {
                 LungShape::from_labels(found, 1),
                 LungShape::from_labels(found, 2),
             ],
-            correction: [1, 2].map(|l| Correction::measure(found, l, scale, &truth, l)),
+            correction,
             radial: shape_vector(&truth),
-            shaded: [1, 2].map(|l| Correction::measure_shaded(found, l, scale, &truth, l, img?)),
+            shaded,
         })
     }
 

@@ -1,7 +1,7 @@
 //! One lung's shape, resolution free: its bounding box as fractions of the image and the
 //! fraction of each cell of a fixed grid laid over that box that is lung.
 
-use super::shade::{shade_bins, shade_index, SHADE_ENTRIES};
+use super::shade::{shade_bins, shade_index, SHADE_BINS, SHADE_ENTRIES};
 use crate::image::{GrayF32, GrayU8, Mask};
 
 /// Grid columns over a lung's bounding box.
@@ -247,8 +247,10 @@ impl Correction {
         Self::measure_by(found, label, scale, truth, truth_label, None)
     }
 
-    /// [`Correction::measure`] resolved by shade as well (each pixel's smoothed intensity placed between the found lung's inside and outside nearby): `img` is the
-    /// smoothed working image the lungs were found in (the size of `found`).
+    /// [`Correction::measure`] resolved by shade as well (each pixel's smoothed intensity
+    /// placed between the found lung's inside and outside nearby): `img` is the smoothed
+    /// working image the lungs were found in (the size of `found`). [`Correction::summed`]
+    /// turns it into the plain one.
     pub fn measure_shaded(
         found: &Mask,
         label: u8,
@@ -306,6 +308,23 @@ impl Correction {
             .map(|i| [i as u16, total[i], hits[i]])
             .collect();
         Some(Correction { entries })
+    }
+
+    /// The plain correction of a shade-resolved one: each (cell, distance bin) entry the sum
+    /// of its shade bins' (what [`Correction::measure`] gives on the same masks).
+    pub fn summed(&self) -> Correction {
+        let mut entries: Vec<[u16; 3]> = Vec::new();
+        for &[i, t, h] in &self.entries {
+            let j = (usize::from(i) / SHADE_BINS) as u16;
+            match entries.last_mut() {
+                Some(e) if e[0] == j => {
+                    e[1] = e[1].saturating_add(t);
+                    e[2] = e[2].saturating_add(h);
+                }
+                _ => entries.push([j, t, h]),
+            }
+        }
+        Correction { entries }
     }
 
     /// Whether the entries are in range, strictly ordered and consistent (hits ≤ pixels).
@@ -405,6 +424,18 @@ mod correction_tests {
             .filter(|e| usize::from(e[0]) % CORR_BINS > d)
             .all(|e| e[2] == 0));
         assert_eq!(Correction::measure(&found, 2, 1.0, &truth, 1), None);
+    }
+
+    #[test]
+    fn a_shaded_correction_summed_over_shade_is_the_plain_one() {
+        let found = rect(64, 64, (20, 40), (10, 50), 1);
+        let truth = rect(64, 64, (18, 43), (9, 50), 1);
+        let img = truth.map(|&v| if v != 0 { 60 } else { 190 });
+        let shaded = Correction::measure_shaded(&found, 1, 1.0, &truth, 1, &img).unwrap();
+        assert!(shaded.is_valid_for(SHADE_ENTRIES) && shaded.entries.len() > 30);
+        let plain = Correction::measure(&found, 1, 1.0, &truth, 1).unwrap();
+        assert_eq!(shaded.summed(), plain);
+        assert!(plain.is_valid());
     }
 
     #[test]
