@@ -61,6 +61,10 @@ fn kernels(c: &mut Criterion) {
         ),
         ("otsu_u8", Box::new(|b| drop(threshold::otsu_u8(&img, b)))),
         (
+            "clahe_u8",
+            Box::new(|b| drop(enhance::clahe_u8_with(&img, &Default::default(), b))),
+        ),
+        (
             "resize_half_u8",
             Box::new(|b| drop(resize::half_u8(&img, b))),
         ),
@@ -74,9 +78,6 @@ fn kernels(c: &mut Criterion) {
         }
         g.finish();
     }
-    c.bench_function(&format!("clahe_u8/scalar/{size}"), |bench| {
-        bench.iter(|| enhance::clahe_u8(&img, &Default::default()))
-    });
     c.bench_function(&format!("ccl8_u8/scalar/{size}"), |bench| {
         bench.iter(|| lungfield::segment::components(&dark))
     });

@@ -8,6 +8,8 @@
 use crate::error::{Error, Result};
 use crate::image::{GrayU16, GrayU8, Plane};
 use crate::simd::reflect101;
+use crate::simd::table_mix::{interleave, mix_row, Columns, Span};
+use crate::simd::Backend;
 
 /// CLAHE parameters.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -30,8 +32,13 @@ impl Default for ClaheOptions {
 
 trait Level: Copy + Default {
     const BINS: usize;
+    /// Interleaved sub-histograms per tile (several for 256 bins; one for 65536, which
+    /// would otherwise be zeroed and summed 4 × 65536 times per tile).
+    const SUBS: usize;
     fn index(self) -> usize;
     fn from_f32(v: f32) -> Self;
+    /// The bilinear mix of the tiles' tables `luts` (`BINS` entries per tile, row-major).
+    fn mix(src: &Plane<Self>, luts: &[Self], g: &Grid, backend: Backend) -> Plane<Self>;
 }
 
 /// Round half to even (what OpenCV's `cvRound` does), inline: adding and removing 2²³ leaves
@@ -49,21 +56,29 @@ fn round_even(v: f32) -> f32 {
 
 impl Level for u8 {
     const BINS: usize = 256;
+    const SUBS: usize = 4;
     fn index(self) -> usize {
         self as usize
     }
     fn from_f32(v: f32) -> Self {
         round_even(v).clamp(0.0, 255.0) as u8
     }
+    fn mix(src: &GrayU8, luts: &[u8], g: &Grid, backend: Backend) -> GrayU8 {
+        mix_u8(src, luts, g, backend)
+    }
 }
 
 impl Level for u16 {
     const BINS: usize = 65536;
+    const SUBS: usize = 1;
     fn index(self) -> usize {
         self as usize
     }
     fn from_f32(v: f32) -> Self {
         round_even(v).clamp(0.0, 65535.0) as u16
+    }
+    fn mix(src: &GrayU16, luts: &[u16], g: &Grid, _backend: Backend) -> GrayU16 {
+        mix_u16(src, luts, g)
     }
 }
 
@@ -79,7 +94,17 @@ impl Level for u16 {
 /// assert_eq!(out.as_slice(), &[64, 128, 191, 255]); // plain histogram equalisation
 /// ```
 pub fn clahe_u8(src: &GrayU8, opts: &ClaheOptions) -> Result<GrayU8> {
-    clahe(src, opts)
+    clahe(src, opts, Backend::Wide)
+}
+
+/// [`clahe_u8`] with the bilinear mix on a chosen [`Backend`]: [`Backend::Scalar`] is the
+/// pixel-by-pixel reference, [`Backend::Wide`] (what [`clahe_u8`] runs) the vector kernel at
+/// the run-time instruction set; the two give identical bytes.
+///
+/// # Errors
+/// As [`clahe_u8`].
+pub fn clahe_u8_with(src: &GrayU8, opts: &ClaheOptions, backend: Backend) -> Result<GrayU8> {
+    clahe(src, opts, backend)
 }
 
 /// CLAHE of a 16-bit plane (65536 bins, as OpenCV).
@@ -87,10 +112,10 @@ pub fn clahe_u8(src: &GrayU8, opts: &ClaheOptions) -> Result<GrayU8> {
 /// # Errors
 /// As [`clahe_u8`].
 pub fn clahe_u16(src: &GrayU16, opts: &ClaheOptions) -> Result<GrayU16> {
-    clahe(src, opts)
+    clahe(src, opts, Backend::Scalar)
 }
 
-fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions) -> Result<Plane<T>> {
+fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions, backend: Backend) -> Result<Plane<T>> {
     let (tx, ty) = opts.tiles;
     if tx == 0 || ty == 0 || !opts.clip_limit.is_finite() || opts.clip_limit < 0.0 {
         return Err(Error::InvalidOption(format!(
@@ -121,20 +146,32 @@ fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions) -> Result<Plane<T>> {
     };
     let mut luts = vec![T::default(); tx * ty * bins];
     let mut hist = vec![0usize; bins];
+    // `T::SUBS` interleaved sub-histograms: a grey level that repeats (flat regions) is
+    // counted in turn in each, so consecutive increments do not wait on each other.
+    let mut sub = vec![0u32; T::SUBS * bins];
     for j in 0..ty {
         for i in 0..tx {
-            hist.iter_mut().for_each(|v| *v = 0);
+            sub.iter_mut().for_each(|v| *v = 0);
             let (x0, x1) = (i * tw, (i + 1) * tw);
             for yy in j * th..(j + 1) * th {
                 let sy = reflect101(yy as isize, h);
                 let row = src.row(sy);
                 // The part inside the image in one tight loop, the padded tail apart.
-                for &v in &row[x0.min(w)..x1.min(w)] {
-                    hist[v.index()] += 1;
+                let mut px = row[x0.min(w)..x1.min(w)].chunks_exact(T::SUBS);
+                for c in &mut px {
+                    for (k, &v) in c.iter().enumerate() {
+                        sub[k * bins + v.index()] += 1;
+                    }
+                }
+                for &v in px.remainder() {
+                    sub[v.index()] += 1;
                 }
                 for xx in x1.min(w).max(x0)..x1 {
-                    hist[row[reflect101(xx as isize, w)].index()] += 1;
+                    sub[row[reflect101(xx as isize, w)].index()] += 1;
                 }
+            }
+            for (b, hv) in hist.iter_mut().enumerate() {
+                *hv = (0..T::SUBS).map(|k| sub[k * bins + b] as usize).sum();
             }
             if clip > 0 {
                 let mut clipped = 0;
@@ -165,76 +202,122 @@ fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions) -> Result<Plane<T>> {
             }
         }
     }
-    // Bilinear mix of the four nearest tiles' tables.
-    let inv_tw = 1.0f32 / tw as f32;
-    let inv_th = 1.0f32 / th as f32;
-    let xs: Vec<(usize, usize, f32)> = (0..w)
-        .map(|x| {
-            let txf = x as f32 * inv_tw - 0.5;
-            let t1 = txf.floor();
-            let xa = txf - t1;
-            let t1i = t1 as isize;
-            let a = t1i.max(0) as usize;
-            let b = ((t1i + 1).max(0) as usize).min(tx - 1);
-            (a, b, xa)
-        })
-        .collect();
-    // Tables as f32 (once per tile and level, not once per pixel); 8-bit tables only, the
-    // 16-bit ones would be 16 MB.
-    let lutf: Vec<f32> = if bins <= 256 {
-        luts.iter().map(|v| v.index() as f32).collect()
-    } else {
-        Vec::new()
-    };
-    // Runs of columns that mix the same two tile columns.
-    let mut runs: Vec<(usize, usize, usize, usize)> = Vec::new();
-    for (x, &(a, b, _)) in xs.iter().enumerate() {
-        match runs.last_mut() {
-            Some(r) if (r.2, r.3) == (a, b) => r.1 = x + 1,
-            _ => runs.push((x, x + 1, a, b)),
+    let grid = Grid::new(w, (tx, ty), (tw, th));
+    Ok(T::mix(src, &luts, &grid, backend))
+}
+
+/// Where each pixel sits between the tile centres: per column the two tile columns it mixes
+/// and the weight of the second, per row the same for tile rows.
+struct Grid {
+    tiles: (usize, usize),
+    inv_th: f32,
+    /// Per column `(a, b, xa)`: tile columns `a` and `b`, weight `xa` of `b`.
+    cols: Vec<(usize, usize, f32)>,
+    /// Runs of columns `x0..x1` that mix the same tile columns `a` and `b`.
+    runs: Vec<(usize, usize, usize, usize)>,
+}
+
+impl Grid {
+    fn new(w: usize, tiles: (usize, usize), tile: (usize, usize)) -> Grid {
+        let inv_tw = 1.0f32 / tile.0 as f32;
+        let cols: Vec<(usize, usize, f32)> = (0..w)
+            .map(|x| {
+                let (a, b, xa) = between(x as f32 * inv_tw - 0.5, tiles.0);
+                (a, b, xa)
+            })
+            .collect();
+        let mut runs: Vec<(usize, usize, usize, usize)> = Vec::new();
+        for (x, &(a, b, _)) in cols.iter().enumerate() {
+            match runs.last_mut() {
+                Some(r) if (r.2, r.3) == (a, b) => r.1 = x + 1,
+                _ => runs.push((x, x + 1, a, b)),
+            }
+        }
+        Grid {
+            tiles,
+            inv_th: 1.0f32 / tile.1 as f32,
+            cols,
+            runs,
         }
     }
-    let mut dst = Plane::<T>::new(w, h);
-    for y in 0..h {
-        let tyf = y as f32 * inv_th - 0.5;
-        let t1 = tyf.floor();
-        let ya = tyf - t1;
-        let t1i = t1 as isize;
-        let ty1 = t1i.max(0) as usize;
-        let ty2 = ((t1i + 1).max(0) as usize).min(ty - 1);
-        let (p1, p2) = (ty1 * tx, ty2 * tx);
+
+    /// Row `y`'s first table index of its upper and lower tile rows, and the lower's weight.
+    fn row(&self, y: usize) -> (usize, usize, f32) {
+        let (t1, t2, ya) = between(y as f32 * self.inv_th - 0.5, self.tiles.1);
+        (t1 * self.tiles.0, t2 * self.tiles.0, ya)
+    }
+}
+
+/// The tiles either side of tile coordinate `t` (clamped to `0..n`) and the second's weight.
+fn between(t: f32, n: usize) -> (usize, usize, f32) {
+    let t1 = t.floor();
+    let frac = t - t1;
+    let t1i = t1 as isize;
+    let a = t1i.max(0) as usize;
+    let b = ((t1i + 1).max(0) as usize).min(n - 1);
+    (a, b, frac)
+}
+
+/// The bilinear mix of 16-bit planes, pixel by pixel (the tables are 65536 entries each).
+fn mix_u16(src: &GrayU16, luts: &[u16], g: &Grid) -> GrayU16 {
+    const BINS: usize = 65536;
+    GrayU16::from_rows(src.width(), src.height(), |y, drow| {
+        let (p1, p2, ya) = g.row(y);
         let srow = src.row(y);
-        let drow = dst.row_mut(y);
-        if lutf.is_empty() {
-            for x in 0..w {
-                let (a, b, xa) = xs[x];
-                let v = srow[x].index();
-                let l = |tile: usize| -> f32 { luts[tile * bins + v].index() as f32 };
-                let res = (l(p1 + a) * (1.0 - xa) + l(p1 + b) * xa) * (1.0 - ya)
-                    + (l(p2 + a) * (1.0 - xa) + l(p2 + b) * xa) * ya;
-                drow[x] = T::from_f32(res);
+        for ((d, &v), &(a, b, xa)) in drow.iter_mut().zip(srow).zip(&g.cols) {
+            let l = |tile: usize| -> f32 { f32::from(luts[tile * BINS + usize::from(v)]) };
+            let res = (l(p1 + a) * (1.0 - xa) + l(p1 + b) * xa) * (1.0 - ya)
+                + (l(p2 + a) * (1.0 - xa) + l(p2 + b) * xa) * ya;
+            *d = u16::from_f32(res);
+        }
+    })
+}
+
+/// The bilinear mix of 8-bit planes: per run of columns the four tables are interleaved into
+/// one `u32` table (rebuilt when a row enters a new band of tile rows) and the row goes to the
+/// table-mix kernel, vector or scalar.
+fn mix_u8(src: &GrayU8, luts: &[u8], g: &Grid, backend: Backend) -> GrayU8 {
+    let xa: Vec<f32> = g.cols.iter().map(|c| c.2).collect();
+    let xa1: Vec<f32> = xa.iter().map(|&a| 1.0 - a).collect();
+    let spans: Vec<Span> = g.runs.iter().map(|r| Span { x0: r.0, x1: r.1 }).collect();
+    let table = |tile: usize| -> &[u8; 256] {
+        let t = &luts[tile * 256..tile * 256 + 256];
+        t.try_into().unwrap_or(&[0; 256])
+    };
+    let cols = Columns {
+        spans: &spans,
+        xa: &xa,
+        xa1: &xa1,
+    };
+    let mut tables = vec![[0u32; 256]; spans.len()];
+    let mut band = None;
+    GrayU8::from_rows(src.width(), src.height(), |y, out| {
+        let (p1, p2, ya) = g.row(y);
+        if band != Some((p1, p2)) {
+            for (t, &(_, _, a, b)) in tables.iter_mut().zip(&g.runs) {
+                *t = interleave(table(p1 + a), table(p1 + b), table(p2 + a), table(p2 + b));
             }
-        } else {
-            // The same arithmetic on the f32 tables, a run of columns with the same two tile
-            // columns at a time: four 256-entry tables indexed by a byte (no bounds checks).
-            let ya1 = 1.0 - ya;
-            let table = |tile: usize| -> &[f32; 256] {
-                let t = &lutf[tile * 256..tile * 256 + 256];
-                t.try_into().unwrap_or(&[0.0; 256])
-            };
-            for &(x0, x1, a, b) in &runs {
-                let (l1a, l1b, l2a, l2b) =
-                    (table(p1 + a), table(p1 + b), table(p2 + a), table(p2 + b));
-                for ((d, &sv), &(_, _, xa)) in
-                    drow[x0..x1].iter_mut().zip(&srow[x0..x1]).zip(&xs[x0..x1])
-                {
-                    let v = sv.index() & 255;
-                    let res = (l1a[v] * (1.0 - xa) + l1b[v] * xa) * ya1
-                        + (l2a[v] * (1.0 - xa) + l2b[v] * xa) * ya;
-                    *d = T::from_f32(res);
-                }
-            }
+            band = Some((p1, p2));
+        }
+        mix_row(out, src.row(y), &cols, &tables, ya, backend);
+    })
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn vector_mix_matches_scalar(w in 1usize..300, h in 1usize..40, tiles in 1usize..10, seed: u64) {
+            let mut r = crate::phantom::Rng::new(seed);
+            // Smooth-ish content with noise, so the tables are not all flat.
+            let img = GrayU8::from_vec(w, h, (0..w * h).map(|i| ((i % w) as u64 * 3 + r.next_u64() % 40) as u8).collect()).unwrap();
+            let opts = ClaheOptions { clip_limit: 2.0, tiles: (tiles, tiles.div_ceil(2)) };
+            let s = clahe_u8_with(&img, &opts, Backend::Scalar).unwrap();
+            prop_assert_eq!(&s, &clahe_u8_with(&img, &opts, Backend::Wide).unwrap());
         }
     }
-    Ok(dst)
 }

@@ -4,6 +4,6 @@
 mod clahe;
 mod resize;
 
-pub use clahe::{clahe_u16, clahe_u8, ClaheOptions};
+pub use clahe::{clahe_u16, clahe_u8, clahe_u8_with, ClaheOptions};
 pub(crate) use resize::upscale_threshold;
 pub use resize::{area_resize, upscale_bilinear_u8, working_size};

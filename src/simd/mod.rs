@@ -16,6 +16,7 @@ mod lanes;
 pub mod median;
 pub mod minmax;
 pub mod resize;
+pub(crate) mod table_mix;
 #[cfg(test)]
 mod test_planes;
 pub mod threshold;

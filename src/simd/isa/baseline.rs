@@ -3,7 +3,7 @@
 
 use wide::{f32x16, i16x8, u16x32, u8x16};
 
-use super::{Bytes, F32s, Isa, U16v};
+use super::{Bytes, F32s, Isa, TableMix, U16v};
 use crate::simd::lanes::{mulhi_u16x32, U16s, U8s, BLOCK, U8_LANES};
 
 /// The build's own instruction set, through `wide`.
@@ -13,6 +13,7 @@ impl Isa for Baseline {
     type Bytes = U8s;
     type F32 = F32Block;
     type U16 = u16x32;
+    type Mix = MixWide;
 }
 
 impl Bytes for U8s {
@@ -131,5 +132,31 @@ impl U16v for u16x32 {
         let [q0, q1, q2, q3]: [i16x8; 4] = bytemuck::cast(v);
         d[..16].copy_from_slice(u8x16::narrow_i16x8(q0, q1).as_array());
         d[16..32].copy_from_slice(u8x16::narrow_i16x8(q2, q3).as_array());
+    }
+}
+
+/// The table mix on `f32x16`: sixteen scalar table loads, the arithmetic in vectors.
+pub(crate) struct MixWide;
+
+impl TableMix for MixWide {
+    const LANES: usize = 16;
+    #[inline(always)]
+    fn mix(out: &mut [u8], src: &[u8], t: &[u32; 256], xa: &[f32], xa1: &[f32], ya: f32, ya1: f32) {
+        const BIG: f32 = 8_388_608.0;
+        let src = &src[..16];
+        let q: [u32; 16] = core::array::from_fn(|i| t[usize::from(src[i])]);
+        let byte = |k: u32| f32x16::from(q.map(|v| ((v >> (8 * k)) & 255) as f32));
+        let (tl, tr, bl, br) = (byte(0), byte(1), byte(2), byte(3));
+        let a: f32x16 = bytemuck::pod_read_unaligned(bytemuck::cast_slice(&xa[..16]));
+        let a1: f32x16 = bytemuck::pod_read_unaligned(bytemuck::cast_slice(&xa1[..16]));
+        let res = (tl * a1 + tr * a) * f32x16::splat(ya1) + (bl * a1 + br * a) * f32x16::splat(ya);
+        // Clamped first (the same bytes as rounding first: the bounds are integers), then
+        // rounded half to even by adding and removing 2²³, as the scalar twin.
+        let r = (res.max(f32x16::ZERO).min(f32x16::splat(255.0)) + f32x16::splat(BIG))
+            - f32x16::splat(BIG);
+        let r: [f32; 16] = r.to_array();
+        for (o, v) in out[..16].iter_mut().zip(r) {
+            *o = v as u8;
+        }
     }
 }

@@ -132,6 +132,8 @@ pub(crate) trait Isa {
     type F32: F32s;
     /// `u16` lanes (32, or 64 in two AVX-512 registers).
     type U16: U16v;
+    /// CLAHE's table mix, a vector of pixels at a time.
+    type Mix: TableMix;
 }
 
 /// A vector of bytes: the operations of the min/max kernels.
@@ -192,6 +194,18 @@ pub(crate) trait U16v: Copy {
     /// Writes `(lane + bias) >> 8` of every lane to the first [`Self::LANES`] bytes of `d`
     /// (the caller guarantees each result is at most 255).
     fn store_q8(self, bias: Self, d: &mut [u8]);
+}
+
+/// CLAHE's bilinear mix of four byte tables (see `simd::table_mix`), [`Self::LANES`] pixels
+/// at a time.
+pub(crate) trait TableMix {
+    /// Pixels per call.
+    const LANES: usize;
+    /// For `i < LANES`: `q = t[src[i]]`, its bytes low first as `f32` `tl, tr, bl, br`, and
+    /// `out[i] = round((tl·xa1[i] + tr·xa[i])·ya1 + (bl·xa1[i] + br·xa[i])·ya)`, rounded half
+    /// to even and saturated to a byte (each product and sum rounded to `f32`, never fused).
+    /// Panics when a slice is shorter than `LANES`.
+    fn mix(out: &mut [u8], src: &[u8], t: &[u32; 256], xa: &[f32], xa1: &[f32], ya: f32, ya1: f32);
 }
 
 /// Defines `pub(super) fn $name(args) -> R` that runs `$kernel::<I>(args)` with `I` the

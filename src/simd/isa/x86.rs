@@ -10,7 +10,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{Bytes, F32s, Isa, U16v};
+use super::{Bytes, F32s, Isa, TableMix, U16v};
 
 /// AVX2: 32 bytes, 32 `f32` (four registers), 32 `u16` (two registers).
 pub(crate) struct Avx2;
@@ -19,6 +19,7 @@ impl Isa for Avx2 {
     type Bytes = B32;
     type F32 = F32x32;
     type U16 = W32x2;
+    type Mix = MixAvx2;
 }
 
 /// AVX-512 F + BW: 64 bytes, 64 `f32` (four registers), 64 `u16` (two registers).
@@ -28,6 +29,7 @@ impl Isa for Avx512 {
     type Bytes = B64;
     type F32 = F32x64;
     type U16 = W64;
+    type Mix = MixAvx512;
 }
 
 /// 32 bytes in one AVX2 register.
@@ -355,6 +357,96 @@ impl U16v for W64 {
             unsafe {
                 let v = _mm512_srli_epi16::<8>(_mm512_add_epi16(self.0[i], bias.0[i]));
                 _mm256_storeu_si256(d.as_mut_ptr().add(32 * i).cast(), _mm512_cvtepi16_epi8(v));
+            }
+        }
+    }
+}
+
+/// The table mix at AVX2: two gathers of eight table entries.
+pub(crate) struct MixAvx2;
+
+/// Eight pixels of the mix at AVX2, as `i32`.
+///
+/// # Safety
+/// AVX2 must be present; `src` holds 8 bytes, `xa` and `xa1` 8 values each.
+#[inline(always)]
+unsafe fn mix8(
+    src: &[u8],
+    t: &[u32; 256],
+    xa: &[f32],
+    xa1: &[f32],
+    y: __m256,
+    y1: __m256,
+) -> __m256i {
+    let (src, xa, xa1) = (&src[..8], &xa[..8], &xa1[..8]);
+    let m = _mm256_set1_epi32(255);
+    let idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64(src.as_ptr().cast()));
+    // Every index is a byte, and `t` has 256 entries.
+    let q = _mm256_i32gather_epi32::<4>(t.as_ptr().cast(), idx);
+    let tl = _mm256_cvtepi32_ps(_mm256_and_si256(q, m));
+    let tr = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32::<8>(q), m));
+    let bl = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32::<16>(q), m));
+    let br = _mm256_cvtepi32_ps(_mm256_srli_epi32::<24>(q));
+    let a = _mm256_loadu_ps(xa.as_ptr());
+    let a1 = _mm256_loadu_ps(xa1.as_ptr());
+    let top = _mm256_add_ps(_mm256_mul_ps(tl, a1), _mm256_mul_ps(tr, a));
+    let bot = _mm256_add_ps(_mm256_mul_ps(bl, a1), _mm256_mul_ps(br, a));
+    // Rounded half to even (the default rounding mode).
+    _mm256_cvtps_epi32(_mm256_add_ps(_mm256_mul_ps(top, y1), _mm256_mul_ps(bot, y)))
+}
+
+impl TableMix for MixAvx2 {
+    const LANES: usize = 16;
+    #[inline(always)]
+    fn mix(out: &mut [u8], src: &[u8], t: &[u32; 256], xa: &[f32], xa1: &[f32], ya: f32, ya1: f32) {
+        let (out, src, xa, xa1) = (&mut out[..16], &src[..16], &xa[..16], &xa1[..16]);
+        // SAFETY: AVX2 is present (module doc); the slices hold what `mix8` reads and the 16
+        // bytes stored.
+        unsafe {
+            let (y, y1) = (_mm256_set1_ps(ya), _mm256_set1_ps(ya1));
+            let r0 = mix8(src, t, xa, xa1, y, y1);
+            let r1 = mix8(&src[8..], t, &xa[8..], &xa1[8..], y, y1);
+            // Saturating packs to u16 then u8 (the pack works within 128-bit halves).
+            let p = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packus_epi32(r0, r1));
+            let b = _mm_packus_epi16(_mm256_castsi256_si128(p), _mm256_extracti128_si256::<1>(p));
+            _mm_storeu_si128(out.as_mut_ptr().cast(), b);
+        }
+    }
+}
+
+/// The table mix at AVX-512: two gathers of sixteen table entries.
+pub(crate) struct MixAvx512;
+
+impl TableMix for MixAvx512 {
+    const LANES: usize = 32;
+    #[inline(always)]
+    fn mix(out: &mut [u8], src: &[u8], t: &[u32; 256], xa: &[f32], xa1: &[f32], ya: f32, ya1: f32) {
+        let (out, src, xa, xa1) = (&mut out[..32], &src[..32], &xa[..32], &xa1[..32]);
+        // SAFETY: AVX-512 F is present (module doc); every index is a byte and `t` has 256
+        // entries; the slices hold the 32 values read and the 32 bytes stored.
+        unsafe {
+            let m = _mm512_set1_epi32(255);
+            let (y, y1) = (_mm512_set1_ps(ya), _mm512_set1_ps(ya1));
+            for h in 0..2 {
+                let idx = _mm512_cvtepu8_epi32(_mm_loadu_si128(src.as_ptr().add(16 * h).cast()));
+                let q = _mm512_i32gather_epi32::<4>(idx, t.as_ptr().cast());
+                let tl = _mm512_cvtepi32_ps(_mm512_and_si512(q, m));
+                let tr = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32::<8>(q), m));
+                let bl = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32::<16>(q), m));
+                let br = _mm512_cvtepi32_ps(_mm512_srli_epi32::<24>(q));
+                let a = _mm512_loadu_ps(xa.as_ptr().add(16 * h));
+                let a1 = _mm512_loadu_ps(xa1.as_ptr().add(16 * h));
+                let top = _mm512_add_ps(_mm512_mul_ps(tl, a1), _mm512_mul_ps(tr, a));
+                let bot = _mm512_add_ps(_mm512_mul_ps(bl, a1), _mm512_mul_ps(br, a));
+                // Rounded half to even (the default rounding mode), then saturated to bytes.
+                let r = _mm512_cvtps_epi32(_mm512_add_ps(
+                    _mm512_mul_ps(top, y1),
+                    _mm512_mul_ps(bot, y),
+                ));
+                _mm_storeu_si128(
+                    out.as_mut_ptr().add(16 * h).cast(),
+                    _mm512_cvtusepi32_epi8(r),
+                );
             }
         }
     }
