@@ -78,7 +78,8 @@ fn identity(max: bool) -> u8 {
     }
 }
 
-/// Doubling levels of a row: `levels[k][i]` is the extreme of `row[i .. i + 2^k]`.
+/// Doubling levels of a row: level `k` holds at `i` the extreme of `row[i .. i + 2^k]`.
+/// Level 0 is the row itself (never copied); `levels[k − 1]` holds level `k ≥ 1`.
 struct Levels {
     levels: Vec<Vec<u8>>,
 }
@@ -88,19 +89,17 @@ impl Levels {
         Levels { levels: Vec::new() }
     }
 
-    /// Fills the levels for windows up to `max_len` long.
+    /// Fills the levels of `row` for windows up to `max_len` long.
     fn build(&mut self, row: &[u8], max_len: usize, max: bool, ops: Ops) {
         let mut k = 0;
         while (1usize << (k + 1)) <= max_len {
             k += 1;
         }
-        self.levels.resize_with(k + 1, Vec::new);
-        self.levels[0].clear();
-        self.levels[0].extend_from_slice(row);
+        self.levels.resize_with(k, Vec::new);
         for j in 1..=k {
             let half = 1usize << (j - 1);
-            let (lo, hi) = self.levels.split_at_mut(j);
-            let prev = &lo[j - 1];
+            let (lo, hi) = self.levels.split_at_mut(j - 1);
+            let prev: &[u8] = if j == 1 { row } else { &lo[j - 2] };
             let n = prev.len().saturating_sub(half);
             let cur = &mut hi[0];
             cur.resize(n, 0);
@@ -108,14 +107,15 @@ impl Levels {
         }
     }
 
-    /// `out[i]` = extreme of `row[start + i .. start + i + len]`, for `out.len()` values.
-    fn window(&self, start: usize, len: usize, out: &mut [u8], max: bool, ops: Ops) {
+    /// `out[i]` = extreme of `row[start + i .. start + i + len]`, for `out.len()` values
+    /// (`row` the one the levels were built from).
+    fn window(&self, row: &[u8], start: usize, len: usize, out: &mut [u8], max: bool, ops: Ops) {
         let mut k = 0;
         while (1usize << (k + 1)) <= len {
             k += 1;
         }
         let p = 1usize << k;
-        let lv = &self.levels[k];
+        let lv: &[u8] = if k == 0 { row } else { &self.levels[k - 1] };
         let n = out.len();
         let a = &lv[start..start + n];
         let b = &lv[start + len - p..start + len - p + n];
@@ -145,7 +145,8 @@ impl RowFilter {
         self.padded[r..r + w].copy_from_slice(row);
         self.levels.build(&self.padded, 2 * r + 1, max, ops);
         for (out, &k) in outs.iter_mut().zip(ks) {
-            self.levels.window(r - k, 2 * k + 1, out, max, ops);
+            self.levels
+                .window(&self.padded, r - k, 2 * k + 1, out, max, ops);
         }
     }
 }
