@@ -1,8 +1,10 @@
 //! Median filters for `u8` planes with min/max sorting networks, border replicated (OpenCV's
 //! `medianBlur` semantics): 3×3 with Paeth's 19-exchange median of nine, 5×5 with a pruned
-//! Batcher network (`network`).
+//! Batcher network (`network`); the vector 5×5 does two rows at a time, sharing the 20
+//! pixels their windows have in common (`net_pair`).
 
 mod net25;
+mod net_pair;
 #[cfg(test)]
 mod network;
 mod scalar;
@@ -47,31 +49,35 @@ pub fn median5_u8(src: &GrayU8, backend: Backend) -> GrayU8 {
     }
 }
 
-/// The five source rows around an output row (replicated at the borders), each padded by
-/// two replicated pixels on both sides, kept in a ring: going down the image, each source
-/// row is padded once, not five times.
-pub(super) struct Rows5 {
-    ring: [Vec<u8>; 5],
-    held: [usize; 5],
+/// The `N` source rows from two above an output row down (replicated at the borders), each
+/// padded by two replicated pixels on both sides, kept in a ring: going down the image, each
+/// source row is padded once, not `N` times. `N = 5` is one 5×5 window, `N = 6` the windows
+/// of two rows one above the other.
+pub(super) struct Rows<const N: usize> {
+    ring: [Vec<u8>; N],
+    held: [usize; N],
 }
 
-impl Rows5 {
+/// The rows of one 5×5 window.
+pub(super) type Rows5 = Rows<5>;
+
+impl<const N: usize> Rows<N> {
     pub(super) fn new() -> Self {
-        Rows5 {
-            ring: Default::default(),
-            held: [usize::MAX; 5],
+        Rows {
+            ring: core::array::from_fn(|_| Vec::new()),
+            held: [usize::MAX; N],
         }
     }
 
-    /// The padded rows `y - 2 ..= y + 2` (clamped to the image), top first.
-    pub(super) fn around(&mut self, src: &GrayU8, y: usize) -> [&[u8]; 5] {
+    /// The padded rows `y - 2 ..= y + N - 3` (clamped to the image), top first.
+    pub(super) fn around(&mut self, src: &GrayU8, y: usize) -> [&[u8]; N] {
         let h = src.height() as isize;
-        let ys: [usize; 5] =
+        let ys: [usize; N] =
             core::array::from_fn(|k| (y as isize + k as isize - 2).clamp(0, h - 1) as usize);
         for &yy in &ys {
-            // Five consecutive rows have distinct residues mod 5; a clamped repeat shares
+            // `N` consecutive rows have distinct residues mod `N`; a clamped repeat shares
             // its row's slot.
-            let slot = yy % 5;
+            let slot = yy % N;
             if self.held[slot] != yy {
                 let row = src.row(yy);
                 let buf = &mut self.ring[slot];
@@ -83,7 +89,7 @@ impl Rows5 {
                 self.held[slot] = yy;
             }
         }
-        ys.map(|yy| self.ring[yy % 5].as_slice())
+        ys.map(|yy| self.ring[yy % N].as_slice())
     }
 }
 

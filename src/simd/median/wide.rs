@@ -1,13 +1,14 @@
 //! Vector medians on the [`Isa`]'s byte vector (16, 32 or 64 columns at a time: `wide` at
 //! the build's instruction set, or AVX2/AVX-512 when dispatched at run time); the 3×3 by
-//! sorted columns, the 5×5 with the scalar twin's network (min/max are exact, so results
-//! are identical). A row's last vector ends at its last column ([`for_each_vector`]; at
+//! sorted columns, the 5×5 two rows at a time with the networks of [`super::net_pair`]
+//! (the scalar twin runs the 25-input network; medians are exact, so results are
+//! identical). A row's last vector ends at its last column ([`for_each_vector`]; at
 //! 3000 columns and 64 lanes the scalar tail had been 40 % of the 3×3's instructions); only
 //! rows narrower than a vector are the scalar twin's.
 
-use crate::image::GrayU8;
+use crate::image::{GrayU8, RowsBuilder};
 use crate::simd::isa::{dispatch, Bytes, Isa};
-use crate::simd::lanes::for_each_vector;
+use crate::simd::lanes::{for_each_vector, scalar_from};
 
 dispatch! {
     /// 3×3 median at the run-time [`level`](crate::simd::isa::level).
@@ -101,25 +102,61 @@ fn median3_with<I: Isa>(src: &GrayU8) -> GrayU8 {
     })
 }
 
+/// 5×5 median two output rows at a time ([`super::net_pair`]): the 20 pixels the two
+/// windows share go through one selection network, then each row adds its own five; a last
+/// odd row computes a pair whose second row (clamped to the image) is dropped. A row's last
+/// vector ends at its last column; only rows narrower than a vector are the scalar twin's.
+/// No closures on this path: the row and vector loops are written out here, so that the
+/// whole body is compiled with the dispatched instruction set (the two networks make the
+/// body too large for the compiler to inline a closure holding it).
 #[inline(always)]
 fn median5_with<I: Isa>(src: &GrayU8) -> GrayU8 {
+    use super::net_pair::{median_of_mid6_and_5, mid6_of_20, MEDIAN, MID6};
     let load = <I::Bytes as Bytes>::load;
-    let w = src.width();
-    let mut rows = super::Rows5::new();
-    GrayU8::from_rows(w, src.height(), |y, out| {
+    let lanes = <I::Bytes as Bytes>::LANES;
+    let (w, h) = (src.width(), src.height());
+    let mut rows = super::Rows::<6>::new();
+    let mut dst = RowsBuilder::new(w, h);
+    let (mut first, mut second) = (vec![0u8; w], vec![0u8; w]);
+    let mut y = 0;
+    while y < h {
         let bufs = rows.around(src, y);
-        let tail = for_each_vector(w, <I::Bytes as Bytes>::LANES, |x| {
-            let mut p = [<I::Bytes as Bytes>::zero(); 25];
-            for (r, buf) in bufs.iter().enumerate() {
+        let mut x = 0;
+        let last = w.saturating_sub(lanes);
+        let mut more = w >= lanes;
+        while more {
+            let mut p = [<I::Bytes as Bytes>::zero(); 20];
+            for (r, buf) in bufs[1..5].iter().enumerate() {
                 for c in 0..5 {
                     p[5 * r + c] = load(&buf[x + c..]);
                 }
             }
-            super::net25::median25!(p);
-            p[12].store(&mut out[x..]);
-        });
-        for (x, o) in out.iter_mut().enumerate().skip(tail) {
-            *o = super::scalar::median25_at(&bufs, x);
+            mid6_of_20!(p);
+            for (extra, out) in [(bufs[0], &mut first), (bufs[5], &mut second)] {
+                let mut q = [<I::Bytes as Bytes>::zero(); 16];
+                for (k, &m) in MID6.iter().enumerate() {
+                    q[k] = p[m];
+                }
+                for c in 0..5 {
+                    q[8 + c] = load(&extra[x + c..]);
+                }
+                median_of_mid6_and_5!(q);
+                q[MEDIAN].store(&mut out[x..]);
+            }
+            more = x < last;
+            x = (x + lanes).min(last);
         }
-    })
+        for x in scalar_from(w, lanes)..w {
+            let top: [&[u8]; 5] = core::array::from_fn(|k| bufs[k]);
+            let bottom: [&[u8]; 5] = core::array::from_fn(|k| bufs[k + 1]);
+            first[x] = super::scalar::median25_at(&top, x);
+            second[x] = super::scalar::median25_at(&bottom, x);
+        }
+        dst.push(&first);
+        if y + 1 < h {
+            dst.push(&second);
+        }
+        y += 2;
+    }
+    dst.finish()
 }
