@@ -3,6 +3,30 @@
 //! Batcher network (`network`); the vector 5×5 does two rows at a time, sharing the 20
 //! pixels their windows have in common (`net_pair`).
 
+/// The steps of a min/max network on the wires `$q[..]` (any type with `min`/`max`):
+/// `cx_both` sorts a pair, `cx_min` keeps only the minimum on the first wire, `cx_max` only
+/// the maximum on the second (the networks of `net25` and `net_pair` use them).
+macro_rules! cx_both {
+    ($q:ident, $a:expr, $b:expr) => {{
+        let (x, y) = ($q[$a], $q[$b]);
+        $q[$a] = x.min(y);
+        $q[$b] = x.max(y);
+    }};
+}
+/// See [`cx_both`].
+macro_rules! cx_min {
+    ($q:ident, $a:expr, $b:expr) => {{
+        $q[$a] = $q[$a].min($q[$b]);
+    }};
+}
+/// See [`cx_both`].
+macro_rules! cx_max {
+    ($q:ident, $a:expr, $b:expr) => {{
+        $q[$b] = $q[$a].max($q[$b]);
+    }};
+}
+pub(crate) use {cx_both, cx_max, cx_min};
+
 mod net25;
 mod net_pair;
 #[cfg(test)]

@@ -9,23 +9,8 @@ pub(crate) const STEPS: &str = "Both(0, 16);Both(1, 17);Both(2, 18);Both(3, 19);
 /// Applies the median-of-25 network to the wires `$p[0..25]` (any type with `min`/`max`).
 macro_rules! median25 {
     ($p:ident) => {{
-        macro_rules! both {
-            ($q:ident, $a:expr, $b:expr) => {{
-                let (x, y) = ($q[$a], $q[$b]);
-                $q[$a] = x.min(y);
-                $q[$b] = x.max(y);
-            }};
-        }
-        macro_rules! min {
-            ($q:ident, $a:expr, $b:expr) => {{
-                $q[$a] = $q[$a].min($q[$b]);
-            }};
-        }
-        macro_rules! max {
-            ($q:ident, $a:expr, $b:expr) => {{
-                $q[$b] = $q[$a].max($q[$b]);
-            }};
-        }
+        #[allow(unused_imports)]
+        use $crate::simd::median::{cx_both as both, cx_max as max, cx_min as min};
         both!($p, 0, 16);
         both!($p, 1, 17);
         both!($p, 2, 18);

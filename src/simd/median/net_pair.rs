@@ -25,23 +25,8 @@ pub(crate) const MEDIAN: usize = 5;
 /// Ranks 7..=12 of the 20 wires `$p[0..20]` onto [`MID6`] (any type with `min`/`max`).
 macro_rules! mid6_of_20 {
     ($p:ident) => {{
-        macro_rules! both {
-            ($q:ident, $a:expr, $b:expr) => {{
-                let (x, y) = ($q[$a], $q[$b]);
-                $q[$a] = x.min(y);
-                $q[$b] = x.max(y);
-            }};
-        }
-        macro_rules! min {
-            ($q:ident, $a:expr, $b:expr) => {{
-                $q[$a] = $q[$a].min($q[$b]);
-            }};
-        }
-        macro_rules! max {
-            ($q:ident, $a:expr, $b:expr) => {{
-                $q[$b] = $q[$a].max($q[$b]);
-            }};
-        }
+        #[allow(unused_imports)]
+        use $crate::simd::median::{cx_both as both, cx_max as max, cx_min as min};
         both!($p, 0, 1);
         both!($p, 2, 3);
         both!($p, 0, 2);
@@ -142,23 +127,8 @@ pub(crate) use mid6_of_20;
 /// onto wire [`MEDIAN`] of `$p[0..16]`.
 macro_rules! median_of_mid6_and_5 {
     ($p:ident) => {{
-        macro_rules! both {
-            ($q:ident, $a:expr, $b:expr) => {{
-                let (x, y) = ($q[$a], $q[$b]);
-                $q[$a] = x.min(y);
-                $q[$b] = x.max(y);
-            }};
-        }
-        macro_rules! min {
-            ($q:ident, $a:expr, $b:expr) => {{
-                $q[$a] = $q[$a].min($q[$b]);
-            }};
-        }
-        macro_rules! max {
-            ($q:ident, $a:expr, $b:expr) => {{
-                $q[$b] = $q[$a].max($q[$b]);
-            }};
-        }
+        #[allow(unused_imports)]
+        use $crate::simd::median::{cx_both as both, cx_max as max, cx_min as min};
         both!($p, 8, 9);
         both!($p, 10, 11);
         both!($p, 8, 10);
