@@ -54,18 +54,13 @@ impl<T: Copy + Default> Plane<T> {
     /// ```
     #[inline(always)]
     pub fn from_rows(width: usize, height: usize, mut row: impl FnMut(usize, &mut [T])) -> Self {
-        let mut data = Vec::with_capacity(width * height);
-        advise_huge_pages(&mut data);
+        let mut dst = RowsBuilder::new(width, height);
         let mut buf = vec![T::default(); width];
         for y in 0..height {
             row(y, &mut buf);
-            data.extend_from_slice(&buf);
+            dst.push(&buf);
         }
-        Plane {
-            width,
-            height,
-            data,
-        }
+        dst.finish()
     }
 }
 

@@ -7,9 +7,9 @@
 
 use crate::error::{Error, Result};
 use crate::image::{GrayU16, GrayU8, Plane};
-use crate::simd::reflect101;
 use crate::simd::table_mix::{interleave, mix_row, Columns, Span};
 use crate::simd::Backend;
+use crate::simd::{reflect101, round_even};
 
 /// CLAHE parameters.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -39,19 +39,6 @@ trait Level: Copy + Default {
     fn from_f32(v: f32) -> Self;
     /// The bilinear mix of the tiles' tables `luts` (`BINS` entries per tile, row-major).
     fn mix(src: &Plane<Self>, luts: &[Self], g: &Grid, backend: Backend) -> Plane<Self>;
-}
-
-/// Round half to even (what OpenCV's `cvRound` does), inline: adding and removing 2²³ leaves
-/// a float in `0 ≤ v < 2²³` rounded to an integer in the default rounding mode. Other values
-/// (never met here: table entries are at most 65535) fall back to `round_ties_even`.
-#[inline(always)]
-fn round_even(v: f32) -> f32 {
-    const BIG: f32 = 8_388_608.0;
-    if (0.0..BIG).contains(&v) {
-        (v + BIG) - BIG
-    } else {
-        v.round_ties_even()
-    }
 }
 
 impl Level for u8 {
@@ -221,10 +208,7 @@ impl Grid {
     fn new(w: usize, tiles: (usize, usize), tile: (usize, usize)) -> Grid {
         let inv_tw = 1.0f32 / tile.0 as f32;
         let cols: Vec<(usize, usize, f32)> = (0..w)
-            .map(|x| {
-                let (a, b, xa) = between(x as f32 * inv_tw - 0.5, tiles.0);
-                (a, b, xa)
-            })
+            .map(|x| between(x as f32 * inv_tw - 0.5, tiles.0))
             .collect();
         let mut runs: Vec<(usize, usize, usize, usize)> = Vec::new();
         for (x, &(a, b, _)) in cols.iter().enumerate() {

@@ -76,6 +76,19 @@ pub fn instruction_set() -> String {
     }
 }
 
+/// Round half to even (what OpenCV's `cvRound` does), inline: adding and removing 2²³ leaves
+/// a float in `0 ≤ v < 2²³` rounded to an integer in the default rounding mode. Other values
+/// (never met by CLAHE: its table entries are at most 65535) fall back to `round_ties_even`.
+#[inline(always)]
+pub(crate) fn round_even(v: f32) -> f32 {
+    const BIG: f32 = 8_388_608.0;
+    if (0.0..BIG).contains(&v) {
+        (v + BIG) - BIG
+    } else {
+        v.round_ties_even()
+    }
+}
+
 /// Index `i` reflected into `0..n` without repeating the edge pixel (OpenCV's
 /// `BORDER_REFLECT_101`: `…2 1 | 0 1 2 … n-1 | n-2 …`). `n` must be at least 1.
 #[inline]

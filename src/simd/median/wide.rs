@@ -146,9 +146,9 @@ fn median5_with<I: Isa>(src: &GrayU8) -> GrayU8 {
             more = x < last;
             x = (x + lanes).min(last);
         }
+        let top: [&[u8]; 5] = core::array::from_fn(|k| bufs[k]);
+        let bottom: [&[u8]; 5] = core::array::from_fn(|k| bufs[k + 1]);
         for x in scalar_from(w, lanes)..w {
-            let top: [&[u8]; 5] = core::array::from_fn(|k| bufs[k]);
-            let bottom: [&[u8]; 5] = core::array::from_fn(|k| bufs[k + 1]);
             first[x] = super::scalar::median25_at(&top, x);
             second[x] = super::scalar::median25_at(&bottom, x);
         }

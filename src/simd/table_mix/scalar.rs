@@ -2,18 +2,10 @@
 
 use super::Columns;
 
-/// Round half to even for `0 ≤ v < 2²³` (adding and removing 2²³ in the default rounding
-/// mode), then saturate to a byte; values outside (never met: the mix of bytes with weights
-/// that sum to one) go through `round_ties_even`.
+/// Rounded half to even, then saturated to a byte (as CLAHE's `u8` tables).
 #[inline(always)]
 pub(super) fn to_u8(v: f32) -> u8 {
-    const BIG: f32 = 8_388_608.0;
-    let r = if (0.0..BIG).contains(&v) {
-        (v + BIG) - BIG
-    } else {
-        v.round_ties_even()
-    };
-    r.clamp(0.0, 255.0) as u8
+    crate::simd::round_even(v).clamp(0.0, 255.0) as u8
 }
 
 /// The mix of one span (all slices the span's length).
