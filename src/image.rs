@@ -94,6 +94,15 @@ impl<T: Copy> RowsBuilder<T> {
         self.data.extend_from_slice(row);
     }
 
+    /// The next row, filled with `fill`, to be written in place (the rows after it are
+    /// not there yet).
+    #[inline(always)]
+    pub(crate) fn next_row(&mut self, fill: T) -> &mut [T] {
+        let start = self.data.len();
+        self.data.resize(start + self.width, fill);
+        &mut self.data[start..]
+    }
+
     /// The plane; panics unless all `height` rows were pushed.
     pub(crate) fn finish(self) -> Plane<T> {
         assert_eq!(

@@ -65,24 +65,6 @@ pub(crate) fn scalar_from(n: usize, lanes: usize) -> usize {
     }
 }
 
-/// Hints the CPU to fetch the cache line holding `s[i]` (nothing when `i` is out of range,
-/// or off x86-64).
-#[inline(always)]
-pub(crate) fn prefetch(s: &[u8], i: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(p) = s.get(i) {
-        // SAFETY: SSE is part of x86-64; a prefetch never faults and reads nothing.
-        #[allow(unsafe_code)]
-        unsafe {
-            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
-                (p as *const u8).cast(),
-            )
-        };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (s, i);
-}
-
 /// Lanes in [`U8s`].
 pub(crate) const U8_LANES: usize = core::mem::size_of::<U8s>();
 
