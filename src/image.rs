@@ -43,10 +43,11 @@ impl<T: Copy + Default> Plane<T> {
     }
 
     /// A `width × height` plane made row by row: `row(y, buf)` fills `buf` (`width` long,
-    /// holding the previous row's values) with row `y`, top to bottom. The plane is never
-    /// filled beforehand: a large output is written once, where `new` and then `row_mut`
-    /// would write it twice (the zeroing and the rows), and `buf` stays in L1. Inlined, so a
-    /// dispatched kernel compiles `row` for its own instruction set.
+    /// holding `T::default()`) with row `y`, top to bottom. `buf` is the plane's own row,
+    /// and the plane is never filled beforehand: a large output is written once, where `new`
+    /// and then `row_mut` would write it twice (the zeroing, which for a plane larger than
+    /// the caches goes out to memory, and the rows). Inlined, so a dispatched kernel compiles
+    /// `row` for its own instruction set.
     ///
     /// ```
     /// let p = lungfield::GrayU8::from_rows(3, 2, |y, r| r.fill(y as u8 + 1));
@@ -55,10 +56,8 @@ impl<T: Copy + Default> Plane<T> {
     #[inline(always)]
     pub fn from_rows(width: usize, height: usize, mut row: impl FnMut(usize, &mut [T])) -> Self {
         let mut dst = RowsBuilder::new(width, height);
-        let mut buf = vec![T::default(); width];
         for y in 0..height {
-            row(y, &mut buf);
-            dst.push(&buf);
+            row(y, dst.next_row(T::default()));
         }
         dst.finish()
     }

@@ -16,7 +16,7 @@ mod scalar;
 mod wide;
 
 use super::Backend;
-use crate::image::GrayU8;
+use crate::image::{GrayU8, RowsBuilder};
 
 /// `out[i] = min(a[i], b[i])` (or `max` with `max = true`) over the common length.
 #[inline]
@@ -193,7 +193,7 @@ fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, ops: Ops) -> GrayU8 {
                 ops.combine_into(&mut head[i * w..], &tail[..w], max);
             }
         };
-    let mut dst = GrayU8::new(w, h);
+    let mut dst = RowsBuilder::new(w, h);
     let (mut pre_a, mut suf_a) = (vec![0u8; len * w], vec![0u8; len * w]);
     let (mut pre_b, mut suf_b) = (vec![0u8; len * w], vec![0u8; len * w]);
     let mut block_a: Option<usize> = None;
@@ -210,7 +210,7 @@ fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, ops: Ops) -> GrayU8 {
             block_a = Some(b);
             fill_block(b + 1, &mut pre_b, &mut suf_b, &mut padded_row);
         }
-        let out = dst.row_mut(y);
+        let out = dst.next_row(id);
         if i == 0 {
             out.copy_from_slice(&suf_a[..w]);
         } else {
@@ -222,7 +222,7 @@ fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, ops: Ops) -> GrayU8 {
             );
         }
     }
-    dst
+    dst.finish()
 }
 
 /// Half-width of the disk's row at offset `dy`: the largest `k` with `k² + dy² <= r²`
@@ -269,7 +269,7 @@ fn symmetric(src: &GrayU8, widths: &[usize], max: bool, ops: Ops) -> GrayU8 {
         .iter()
         .map(|wd| ks.binary_search(wd).unwrap_or(0))
         .collect();
-    let mut dst = GrayU8::new(w, h);
+    let mut dst = RowsBuilder::new(w, h);
     for y in 0..h {
         let (a, b) = (y.saturating_sub(r), (y + r + 1).min(h));
         for yy in a..b {
@@ -283,15 +283,14 @@ fn symmetric(src: &GrayU8, widths: &[usize], max: bool, ops: Ops) -> GrayU8 {
                 held[slot] = yy;
             }
         }
-        let out = dst.row_mut(y);
-        out.fill(identity(max));
+        let out = dst.next_row(identity(max));
         for yy in a..b {
             let k = which[yy.abs_diff(y)];
             let slot = yy % n;
             ops.combine_into(out, &ring[k][slot * w..(slot + 1) * w], max);
         }
     }
-    dst
+    dst.finish()
 }
 
 /// Greyscale erosion by a `(2rx+1) × (2ry+1)` rectangle.
