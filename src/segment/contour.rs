@@ -11,9 +11,13 @@
 //! soft tissue that must not be entered (low `β`). A 3×3 majority vote then acts as the
 //! curvature (smoothing) term. The local means are computed on a grid `coarse` times coarser
 //! than the image (they are smooth at scale `sigma`), blurred with the SIMD Gaussian, and
-//! interpolated bilinearly, which makes an iteration cost about one pass over the image.
+//! interpolated bilinearly, which makes an iteration cost about one pass over the image. The
+//! band update itself is the vector kernel `simd::band` (eight pixels at a time,
+//! bit-identical to its scalar twin), fed rows of the coarse maps expanded to the image's
+//! columns; the majority vote is done a row at a time.
 
 use crate::image::{GrayF32, Mask};
+use crate::simd::band::{self, BandRow};
 use crate::simd::{gaussian::gaussian_f32, Backend};
 
 /// Active-contour parameters. Lengths are in working-resolution pixels.
@@ -107,11 +111,6 @@ impl BetaField {
                 .collect(),
         }
     }
-
-    #[inline]
-    fn at(&self, x: usize, y: usize) -> f32 {
-        (self.x[x] + self.y[y]).clamp(0.0, 1.0)
-    }
 }
 
 /// Block sums over `f × f` blocks (partial blocks at the right and bottom edges) of the
@@ -195,6 +194,9 @@ fn square_extreme(src: &Mask, r: usize, max: bool) -> Mask {
 /// 3×3 majority vote (pixels outside the image do not vote).
 fn majority3(src: &Mask) -> Mask {
     let (w, h) = (src.width(), src.height());
+    if w == 0 || h == 0 {
+        return src.clone();
+    }
     // Horizontal counts, then vertical sums; the votes cast per pixel are known from the
     // clipped window size.
     let mut hs = src.as_slice().to_vec();
@@ -211,47 +213,37 @@ fn majority3(src: &Mask) -> Mask {
         }
     }
     let mut out = Mask::new(w, h);
+    let mut sum = vec![0u8; w];
     for y in 0..h {
         let (a, b) = (y.saturating_sub(1), (y + 2).min(h));
-        let rows = b - a;
-        let o = out.row_mut(y);
-        for x in 0..w {
-            let cols = (x + 2).min(w) - x.saturating_sub(1);
-            let mut sum = 0u32;
-            for yy in a..b {
-                sum += u32::from(hs[yy * w + x]);
+        let rows = (b - a) as u16;
+        // Column sums of the horizontal counts (at most 9), a row at a time.
+        sum.copy_from_slice(&hs[a * w..(a + 1) * w]);
+        for yy in a + 1..b {
+            for (s, &v) in sum.iter_mut().zip(&hs[yy * w..(yy + 1) * w]) {
+                *s += v;
             }
-            o[x] = u8::from(2 * sum > (rows * cols) as u32);
+        }
+        let o = out.row_mut(y);
+        // Interior columns see three columns; the first and last see what the row has.
+        for (o, &s) in o.iter_mut().zip(&sum) {
+            *o = u8::from(2 * u16::from(s) > rows * 3);
+        }
+        for x in [0, w - 1] {
+            let cols = ((x + 2).min(w) - x.saturating_sub(1)) as u16;
+            o[x] = u8::from(2 * u16::from(sum[x]) > rows * cols);
         }
     }
     out
 }
 
-/// Bilinear interpolation weights of the fine pixel `(x, y)` on a `cw × ch` grid `f` times
-/// coarser: the four cell indices and their weights.
+/// Linear interpolation on a grid `f` times coarser with `n` cells along this axis: the
+/// fine coordinate `x`'s two coarse cells (clamped at the ends) and the second's weight.
 #[inline(always)]
-fn taps(cw: usize, ch: usize, f: usize, x: usize, y: usize) -> ([usize; 4], [f32; 4]) {
-    let fx = ((x as f32 + 0.5) / f as f32 - 0.5).clamp(0.0, (cw - 1) as f32);
-    let fy = ((y as f32 + 0.5) / f as f32 - 0.5).clamp(0.0, (ch - 1) as f32);
-    let (x0, y0) = (fx as usize, fy as usize);
-    let (x1, y1) = ((x0 + 1).min(cw - 1), (y0 + 1).min(ch - 1));
-    let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
-    (
-        [y0 * cw + x0, y0 * cw + x1, y1 * cw + x0, y1 * cw + x1],
-        [
-            (1.0 - ax) * (1.0 - ay),
-            ax * (1.0 - ay),
-            (1.0 - ax) * ay,
-            ax * ay,
-        ],
-    )
-}
-
-/// A coarse map sampled with [`taps`].
-#[inline(always)]
-fn sample(c: &[f32], t: &([usize; 4], [f32; 4])) -> f32 {
-    let (i, k) = t;
-    ((c[i[0]] * k[0] + c[i[1]] * k[1]) + c[i[2]] * k[2]) + c[i[3]] * k[3]
+fn coarse_tap(n: usize, f: usize, x: usize) -> (usize, usize, f32) {
+    let fx = ((x as f32 + 0.5) / f as f32 - 0.5).clamp(0.0, (n - 1) as f32);
+    let x0 = fx as usize;
+    (x0, (x0 + 1).min(n - 1), fx - x0 as f32)
 }
 
 /// Evolves `seed` on the grey image `img` (same size) with the boundary position `beta`
@@ -295,8 +287,14 @@ pub fn refine(img: &GrayF32, seed: &Mask, opts: &ContourOptions, beta: &BetaFiel
     // band reaches `band_r` out, the majority vote one more), so each iteration works on that
     // box only: same result, about half the pixels.
     let margin = band_r + 2;
+    // Per column: the coarse columns left and right of it and the right one's weight.
+    let xtaps: Vec<(usize, usize, f32)> = (0..w).map(|x| coarse_tap(g_all.width(), f, x)).collect();
+    let ax: Vec<f32> = xtaps.iter().map(|t| t.2).collect();
+    // The mask's bounding box (inclusive), kept up to date from each pasted crop: outside
+    // the crop the mask is 0, so the crop's own box is the mask's.
+    let mut bbox = s.bounds(|v| v != 0);
     for _ in 0..opts.iterations {
-        let Some((bx0, by0, bx1, by1)) = s.bounds(|v| v != 0) else {
+        let Some((bx0, by0, bx1, by1)) = bbox else {
             break;
         };
         let (x0, y0) = (bx0.saturating_sub(margin), by0.saturating_sub(margin));
@@ -327,40 +325,112 @@ pub fn refine(img: &GrayF32, seed: &Mask, opts: &ContourOptions, beta: &BetaFiel
         let mut changed = 0usize;
         let cw = crop.width();
         let (gw, gh) = (g_n.width(), g_n.height());
+        // The coarse maps expanded to the crop's columns at the four taps (rebuilt when a
+        // row's pair of coarse rows changes): the band kernel then reads plain rows.
+        let maps = [g_n.as_slice(), mu_in.as_slice(), mu_out.as_slice()];
+        let mut expanded = vec![vec![0.0f32; cw]; 12];
+        // Runs of the crop's columns between the same two coarse columns: (first, end,
+        // left, right), crop-relative.
+        let mut runs: Vec<(usize, usize, usize, usize)> = Vec::new();
+        for (cx, t) in xtaps[x0..x1].iter().enumerate() {
+            match runs.last_mut() {
+                Some(r) if (r.2, r.3) == (t.0, t.1) => r.1 = cx + 1,
+                _ => runs.push((cx, cx + 1, t.0, t.1)),
+            }
+        }
+        let mut held = None;
         for cy in 0..crop.height() {
             let y = y0 + cy;
-            for cx in 0..cw {
-                let i = cy * cw + cx;
-                if lo.as_slice()[i] == hi.as_slice()[i] {
-                    continue;
+            let (ry0, ry1, ay) = coarse_tap(gh, f, y);
+            if held != Some((ry0, ry1)) {
+                for (m, map) in maps.iter().enumerate() {
+                    for (k, &(ry, right)) in [(ry0, false), (ry0, true), (ry1, false), (ry1, true)]
+                        .iter()
+                        .enumerate()
+                    {
+                        let row = &map[ry * gw..(ry + 1) * gw];
+                        let e = &mut expanded[4 * m + k];
+                        for &(a, b, l, r) in &runs {
+                            e[a..b].fill(row[if right { r } else { l }]);
+                        }
+                    }
                 }
-                let x = x0 + cx;
-                // Only trust the local means where the inside is present nearby.
-                let t = taps(gw, gh, f, x, y);
-                if sample(g_n.as_slice(), &t) < 1e-2 {
-                    continue;
-                }
-                let (mi, mo) = (sample(mu_in.as_slice(), &t), sample(mu_out.as_slice(), &t));
-                let v = px[y * w + x];
-                let want = if mo > mi {
-                    v < mi + beta.at(x, y) * (mo - mi)
-                } else {
-                    (v - mi).abs() < (v - mo).abs()
-                };
-                let nv = u8::from(want);
-                if next.as_slice()[i] != nv {
-                    next.as_mut_slice()[i] = nv;
-                    changed += 1;
-                }
+                held = Some((ry0, ry1));
             }
+            let e = |i: usize| -> [&[f32]; 4] {
+                [
+                    &expanded[i][..],
+                    &expanded[i + 1][..],
+                    &expanded[i + 2][..],
+                    &expanded[i + 3][..],
+                ]
+            };
+            let row = BandRow {
+                px: &px[y * w + x0..y * w + x1],
+                beta_x: &beta.x[x0..x1],
+                beta_y: beta.y[y],
+                ax: &ax[x0..x1],
+                ay,
+                n: e(0),
+                mu_in: e(4),
+                mu_out: e(8),
+                lo: lo.row(cy),
+                hi: hi.row(cy),
+            };
+            changed += band::update(&row, next.row_mut(cy), Backend::Wide);
         }
         // Curvature term: 3×3 majority vote.
         let smooth = majority3(&next);
         let moved = smooth != crop;
         s.paste(&smooth, x0, y0);
+        bbox = smooth
+            .bounds(|v| v != 0)
+            .map(|(a, b, c, d)| (a + x0, b + y0, c + x0, d + y0));
         if changed == 0 || !moved {
             break;
         }
     }
     s
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The 3×3 majority vote by its definition: more than half of the window's pixels
+    /// inside the image are set.
+    fn majority_reference(m: &Mask) -> Mask {
+        let (w, h) = (m.width() as isize, m.height() as isize);
+        let mut out = Mask::new(m.width(), m.height());
+        for y in 0..h {
+            for x in 0..w {
+                let (mut set, mut all) = (0, 0);
+                for dy in -1..=1 {
+                    for dx in -1..=1 {
+                        let (xx, yy) = (x + dx, y + dy);
+                        if (0..w).contains(&xx) && (0..h).contains(&yy) {
+                            all += 1;
+                            set += usize::from(m.get(xx as usize, yy as usize));
+                        }
+                    }
+                }
+                out.set(x as usize, y as usize, u8::from(2 * set > all));
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn majority3_matches_its_definition(
+            w in 1usize..40,
+            h in 1usize..12,
+            bits in proptest::collection::vec(any::<bool>(), 480),
+        ) {
+            let data = (0..w * h).map(|i| u8::from(bits[i])).collect();
+            let m = Mask::from_vec(w, h, data).unwrap_or_else(|| Mask::new(w, h));
+            prop_assert_eq!(majority3(&m), majority_reference(&m));
+        }
+    }
 }

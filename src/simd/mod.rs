@@ -10,6 +10,7 @@
 //! AVX2 or AVX-512 when the CPU has them ([`isa`]); [`instruction_set`] says which one runs,
 //! so every benchmark figure can name it.
 
+pub(crate) mod band;
 pub mod gaussian;
 pub mod isa;
 mod lanes;
