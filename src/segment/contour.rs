@@ -246,6 +246,63 @@ fn coarse_tap(n: usize, f: usize, x: usize) -> (usize, usize, f32) {
     (x0, (x0 + 1).min(n - 1), fx - x0 as f32)
 }
 
+/// Coarse maps expanded to a run of image columns at the four bilinear taps (top-left,
+/// top-right, bottom-left, bottom-right), so that the band kernel reads plain rows. The
+/// expansion goes by runs of columns between the same two coarse columns, and is redone
+/// only when the pair of coarse rows changes (every `coarse` image rows).
+struct Expanded {
+    /// Runs of columns: (first, end, left coarse column, right coarse column).
+    runs: Vec<(usize, usize, usize, usize)>,
+    /// Four rows per map, each as long as the columns.
+    rows: Vec<Vec<f32>>,
+    /// The pair of coarse rows the rows hold.
+    held: Option<(usize, usize)>,
+}
+
+impl Expanded {
+    /// For the columns whose coarse taps are `xtaps` (see [`coarse_tap`]).
+    fn new(xtaps: &[(usize, usize, f32)]) -> Self {
+        let mut runs: Vec<(usize, usize, usize, usize)> = Vec::new();
+        for (x, t) in xtaps.iter().enumerate() {
+            match runs.last_mut() {
+                Some(r) if (r.2, r.3) == (t.0, t.1) => r.1 = x + 1,
+                _ => runs.push((x, x + 1, t.0, t.1)),
+            }
+        }
+        Expanded {
+            runs,
+            rows: Vec::new(),
+            held: None,
+        }
+    }
+
+    /// Expands `maps` (each `gw` wide) at coarse rows `ry0` (top) and `ry1` (bottom).
+    fn rows(&mut self, maps: &[&[f32]], gw: usize, ry0: usize, ry1: usize) {
+        if self.held == Some((ry0, ry1)) {
+            return;
+        }
+        let len = self.runs.last().map_or(0, |r| r.1);
+        self.rows.resize(4 * maps.len(), vec![0.0; len]);
+        for (m, map) in maps.iter().enumerate() {
+            let taps = [(ry0, false), (ry0, true), (ry1, false), (ry1, true)];
+            for (k, &(ry, right)) in taps.iter().enumerate() {
+                let row = &map[ry * gw..(ry + 1) * gw];
+                let e = &mut self.rows[4 * m + k];
+                for &(a, b, l, r) in &self.runs {
+                    e[a..b].fill(row[if right { r } else { l }]);
+                }
+            }
+        }
+        self.held = Some((ry0, ry1));
+    }
+
+    /// Map `m`'s four tap rows.
+    fn map(&self, m: usize) -> [&[f32]; 4] {
+        let r = &self.rows[4 * m..4 * m + 4];
+        [&r[0], &r[1], &r[2], &r[3]]
+    }
+}
+
 /// Evolves `seed` on the grey image `img` (same size) with the boundary position `beta`
 /// (sized to the image) and returns the refined mask. A size mismatch returns the seed.
 ///
@@ -323,57 +380,22 @@ pub fn refine(img: &GrayF32, seed: &Mask, opts: &ContourOptions, beta: &BetaFiel
         let hi = square_extreme(&crop, band_r, true);
         let mut next = crop.clone();
         let mut changed = 0usize;
-        let cw = crop.width();
         let (gw, gh) = (g_n.width(), g_n.height());
-        // The coarse maps expanded to the crop's columns at the four taps (rebuilt when a
-        // row's pair of coarse rows changes): the band kernel then reads plain rows.
         let maps = [g_n.as_slice(), mu_in.as_slice(), mu_out.as_slice()];
-        let mut expanded = vec![vec![0.0f32; cw]; 12];
-        // Runs of the crop's columns between the same two coarse columns: (first, end,
-        // left, right), crop-relative.
-        let mut runs: Vec<(usize, usize, usize, usize)> = Vec::new();
-        for (cx, t) in xtaps[x0..x1].iter().enumerate() {
-            match runs.last_mut() {
-                Some(r) if (r.2, r.3) == (t.0, t.1) => r.1 = cx + 1,
-                _ => runs.push((cx, cx + 1, t.0, t.1)),
-            }
-        }
-        let mut held = None;
+        let mut taps = Expanded::new(&xtaps[x0..x1]);
         for cy in 0..crop.height() {
             let y = y0 + cy;
             let (ry0, ry1, ay) = coarse_tap(gh, f, y);
-            if held != Some((ry0, ry1)) {
-                for (m, map) in maps.iter().enumerate() {
-                    for (k, &(ry, right)) in [(ry0, false), (ry0, true), (ry1, false), (ry1, true)]
-                        .iter()
-                        .enumerate()
-                    {
-                        let row = &map[ry * gw..(ry + 1) * gw];
-                        let e = &mut expanded[4 * m + k];
-                        for &(a, b, l, r) in &runs {
-                            e[a..b].fill(row[if right { r } else { l }]);
-                        }
-                    }
-                }
-                held = Some((ry0, ry1));
-            }
-            let e = |i: usize| -> [&[f32]; 4] {
-                [
-                    &expanded[i][..],
-                    &expanded[i + 1][..],
-                    &expanded[i + 2][..],
-                    &expanded[i + 3][..],
-                ]
-            };
+            taps.rows(&maps, gw, ry0, ry1);
             let row = BandRow {
                 px: &px[y * w + x0..y * w + x1],
                 beta_x: &beta.x[x0..x1],
                 beta_y: beta.y[y],
                 ax: &ax[x0..x1],
                 ay,
-                n: e(0),
-                mu_in: e(4),
-                mu_out: e(8),
+                n: taps.map(0),
+                mu_in: taps.map(1),
+                mu_out: taps.map(2),
                 lo: lo.row(cy),
                 hi: hi.row(cy),
             };
