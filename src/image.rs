@@ -102,13 +102,10 @@ impl<T: Copy> RowsBuilder<T> {
         &mut self.data[start..]
     }
 
-    /// The plane; panics unless all `height` rows were pushed.
+    /// The plane; panics unless all `height` rows were added (pushed or taken with
+    /// [`RowsBuilder::next_row`]).
     pub(crate) fn finish(self) -> Plane<T> {
-        assert_eq!(
-            self.data.len(),
-            self.width * self.height,
-            "every row pushed"
-        );
+        assert_eq!(self.data.len(), self.width * self.height, "every row added");
         Plane {
             width: self.width,
             height: self.height,

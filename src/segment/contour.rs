@@ -260,8 +260,8 @@ struct Expanded {
 }
 
 impl Expanded {
-    /// For the columns whose coarse taps are `xtaps` (see [`coarse_tap`]).
-    fn new(xtaps: &[(usize, usize, f32)]) -> Self {
+    /// For `maps` maps over the columns whose coarse taps are `xtaps` (see [`coarse_tap`]).
+    fn new(xtaps: &[(usize, usize, f32)], maps: usize) -> Self {
         let mut runs: Vec<(usize, usize, usize, usize)> = Vec::new();
         for (x, t) in xtaps.iter().enumerate() {
             match runs.last_mut() {
@@ -271,18 +271,17 @@ impl Expanded {
         }
         Expanded {
             runs,
-            rows: Vec::new(),
+            rows: vec![vec![0.0; xtaps.len()]; 4 * maps],
             held: None,
         }
     }
 
-    /// Expands `maps` (each `gw` wide) at coarse rows `ry0` (top) and `ry1` (bottom).
+    /// Expands `maps` (each `gw` wide, as many as [`Expanded::new`] was told) at coarse rows
+    /// `ry0` (top) and `ry1` (bottom).
     fn rows(&mut self, maps: &[&[f32]], gw: usize, ry0: usize, ry1: usize) {
         if self.held == Some((ry0, ry1)) {
             return;
         }
-        let len = self.runs.last().map_or(0, |r| r.1);
-        self.rows.resize(4 * maps.len(), vec![0.0; len]);
         for (m, map) in maps.iter().enumerate() {
             let taps = [(ry0, false), (ry0, true), (ry1, false), (ry1, true)];
             for (k, &(ry, right)) in taps.iter().enumerate() {
@@ -382,7 +381,7 @@ pub fn refine(img: &GrayF32, seed: &Mask, opts: &ContourOptions, beta: &BetaFiel
         let mut changed = 0usize;
         let (gw, gh) = (g_n.width(), g_n.height());
         let maps = [g_n.as_slice(), mu_in.as_slice(), mu_out.as_slice()];
-        let mut taps = Expanded::new(&xtaps[x0..x1]);
+        let mut taps = Expanded::new(&xtaps[x0..x1], maps.len());
         for cy in 0..crop.height() {
             let y = y0 + cy;
             let (ry0, ry1, ay) = coarse_tap(gh, f, y);
