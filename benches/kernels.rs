@@ -81,6 +81,15 @@ fn kernels(c: &mut Criterion) {
     c.bench_function(&format!("ccl8_u8/scalar/{size}"), |bench| {
         bench.iter(|| lungfield::segment::components(&dark))
     });
+    // The exact distance transform (HD95's surface distances, the prior's distance bins,
+    // morphology with large disks): to the dark class and to the rest.
+    c.bench_function(&format!("distance/scalar/{size}"), |bench| {
+        bench.iter(|| {
+            let a = lungfield::segment::distance::squared_distance(&dark, true, false);
+            let b = lungfield::segment::distance::squared_distance(&dark, false, true);
+            (a, b)
+        })
+    });
 }
 
 fn pipeline(c: &mut Criterion) {

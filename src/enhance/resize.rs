@@ -78,6 +78,33 @@ pub fn area_resize<T: Copy + Into<f32>>(src: &Plane<T>, ow: usize, oh: usize) ->
     dst
 }
 
+/// For each output index: the two input indices it interpolates between and the weight of
+/// the second in 1/256 (pixel centres aligned, edges clamped).
+fn bilinear_taps(n_in: usize, n_out: usize) -> Vec<(usize, usize, u32)> {
+    let s = n_in as f64 / n_out as f64;
+    (0..n_out)
+        .map(|o| {
+            let f = ((o as f64 + 0.5) * s - 0.5).clamp(0.0, (n_in - 1) as f64);
+            let i = f.floor() as usize;
+            let frac = ((f - i as f64) * 256.0).round() as u32;
+            (i, (i + 1).min(n_in - 1), frac)
+        })
+        .collect()
+}
+
+/// One input row interpolated to the output columns, in 1/256 units.
+fn horizontal(row: &[u8], xt: &[(usize, usize, u32)], out: &mut [u32]) {
+    for (o, &(a, b, f)) in out.iter_mut().zip(xt) {
+        *o = u32::from(row[a]) * (256 - f) + u32::from(row[b]) * f;
+    }
+}
+
+/// The vertical blend of two horizontally interpolated rows: `u8` values.
+#[inline(always)]
+fn blend(p: u32, q: u32, f: u32) -> u8 {
+    ((p * (256 - f) + q * f + (1 << 15)) >> 16) as u8
+}
+
 /// Bilinear resampling of an 8-bit plane to `ow × oh` (pixel centres aligned, edges clamped).
 ///
 /// ```
@@ -90,45 +117,92 @@ pub fn upscale_bilinear_u8(src: &GrayU8, ow: usize, oh: usize) -> GrayU8 {
     if w == 0 || h == 0 {
         return GrayU8::new(ow, oh);
     }
-    let taps = |n_in: usize, n_out: usize| -> Vec<(usize, usize, u32)> {
-        let s = n_in as f64 / n_out as f64;
-        (0..n_out)
-            .map(|o| {
-                let f = ((o as f64 + 0.5) * s - 0.5).clamp(0.0, (n_in - 1) as f64);
-                let i = f.floor() as usize;
-                let frac = ((f - i as f64) * 256.0).round() as u32;
-                (i, (i + 1).min(n_in - 1), frac)
-            })
-            .collect()
-    };
-    let xt = taps(w, ow);
-    let yt = taps(h, oh);
+    let xt = bilinear_taps(w, ow);
+    let yt = bilinear_taps(h, oh);
     let mut dst = GrayU8::new(ow, oh);
     let mut r0 = vec![0u32; ow];
     let mut r1 = vec![0u32; ow];
-    let hrow = |row: &[u8], out: &mut [u32]| {
-        for (o, &(a, b, f)) in out.iter_mut().zip(&xt) {
-            *o = u32::from(row[a]) * (256 - f) + u32::from(row[b]) * f;
-        }
-    };
     let mut cached = (usize::MAX, usize::MAX);
     for (oy, &(a, b, f)) in yt.iter().enumerate() {
         if cached != (a, b) {
-            hrow(src.row(a), &mut r0);
-            hrow(src.row(b), &mut r1);
+            horizontal(src.row(a), &xt, &mut r0);
+            horizontal(src.row(b), &xt, &mut r1);
             cached = (a, b);
         }
         for ((o, &p), &q) in dst.row_mut(oy).iter_mut().zip(&r0).zip(&r1) {
-            *o = ((p * (256 - f) + q * f + (1 << 15)) >> 16) as u8;
+            *o = blend(p, q, f);
         }
     }
     dst
 }
 
-/// Bilinear upscale of a plane of `u8` values, then keeps the pixels at or above `threshold`:
-/// how a working-resolution mask (0/255 or soft) comes back to the original size smoothly.
+/// Bilinear upscale of a plane of `u8` values, then keeps the pixels at or above `threshold`
+/// (1, else 0): how a working-resolution mask (0/255 or soft) comes back to the original size
+/// smoothly. The same as thresholding [`upscale_bilinear_u8`]'s result, but where the four
+/// input pixels around an output pixel are equal its value is theirs, so only the columns
+/// where the two input rows vary are interpolated: for a mask, the few around its outline.
 pub(crate) fn upscale_threshold(src: &GrayU8, ow: usize, oh: usize, threshold: u8) -> GrayU8 {
-    upscale_bilinear_u8(src, ow, oh).map(|&v| u8::from(v >= threshold))
+    let (w, h) = (src.width(), src.height());
+    let mut dst = GrayU8::new(ow, oh);
+    if w == 0 || h == 0 {
+        if threshold == 0 {
+            dst.as_mut_slice().fill(1);
+        }
+        return dst;
+    }
+    let xt = bilinear_taps(w, ow);
+    let yt = bilinear_taps(h, oh);
+    // The output columns by the pair of input columns they interpolate: (i, j, x0, x1).
+    let mut groups: Vec<(usize, usize, usize, usize)> = Vec::new();
+    for (x, &(i, j, _)) in xt.iter().enumerate() {
+        match groups.last_mut() {
+            Some(g) if (g.0, g.1) == (i, j) => g.3 = x + 1,
+            _ => groups.push((i, j, x, x + 1)),
+        }
+    }
+    let (mut r0, mut r1) = (vec![0u32; ow], vec![0u32; ow]);
+    // Runs of output columns: (start, end, Some(value) where the four inputs are all equal
+    // to it, None where they vary).
+    let mut runs: Vec<(usize, usize, Option<u8>)> = Vec::new();
+    let mut cached = (usize::MAX, usize::MAX);
+    for (oy, &(a, b, f)) in yt.iter().enumerate() {
+        if cached != (a, b) {
+            let (ra, rb) = (src.row(a), src.row(b));
+            runs.clear();
+            for &(i, j, x0, x1) in &groups {
+                let v = ra[i];
+                let flat = (ra[j] == v && rb[i] == v && rb[j] == v).then_some(v);
+                match runs.last_mut() {
+                    Some(r) if r.2 == flat => r.1 = x1,
+                    _ => runs.push((x0, x1, flat)),
+                }
+            }
+            // Only the varying columns are interpolated.
+            for &(x0, x1, flat) in &runs {
+                if flat.is_none() {
+                    horizontal(ra, &xt[x0..x1], &mut r0[x0..x1]);
+                    horizontal(rb, &xt[x0..x1], &mut r1[x0..x1]);
+                }
+            }
+            cached = (a, b);
+        }
+        let out = dst.row_mut(oy);
+        for &(x0, x1, flat) in &runs {
+            match flat {
+                Some(v) => {
+                    if v >= threshold {
+                        out[x0..x1].fill(1);
+                    }
+                }
+                None => {
+                    for ((o, &p), &q) in out[x0..x1].iter_mut().zip(&r0[x0..x1]).zip(&r1[x0..x1]) {
+                        *o = u8::from(blend(p, q, f) >= threshold);
+                    }
+                }
+            }
+        }
+    }
+    dst
 }
 
 #[cfg(test)]
@@ -142,6 +216,30 @@ mod tests {
         let out = area_resize(&img, 3, 2);
         let mean_out: f32 = out.as_slice().iter().sum::<f32>() / 6.0;
         assert!((mean_in - mean_out).abs() < 1e-3, "{mean_in} vs {mean_out}");
+    }
+
+    proptest::proptest! {
+        /// The run-skipping threshold is the threshold of the full interpolation, on soft
+        /// masks (long flat runs and blurred edges) and noise, up and down, odd sizes.
+        #[test]
+        fn upscale_threshold_matches_the_full_interpolation(
+            w in 1usize..24, h in 1usize..24, ow in 1usize..70, oh in 1usize..70,
+            seed in proptest::prelude::any::<u64>(), threshold in 0u8..=255, noise: bool,
+        ) {
+            let mut rng = crate::phantom::Rng::new(seed);
+            let data: Vec<u8> = (0..w * h)
+                .map(|_| {
+                    if noise {
+                        rng.range(0, 255) as u8
+                    } else {
+                        [0u8, 0, 0, 255, 255, 255, 128, 37][rng.range(0, 7)]
+                    }
+                })
+                .collect();
+            let img = GrayU8::from_vec(w, h, data).unwrap();
+            let full = upscale_bilinear_u8(&img, ow, oh).map(|&v| u8::from(v >= threshold));
+            proptest::prop_assert_eq!(upscale_threshold(&img, ow, oh, threshold), full);
+        }
     }
 
     #[test]
