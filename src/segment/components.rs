@@ -152,40 +152,53 @@ pub fn fill_holes(m: &Mask) -> Mask {
     if w == 0 || h == 0 {
         return m.clone();
     }
-    // 1 = outside (reached from the border through background).
-    let mut outside = vec![0u8; w * h];
-    let mut stack: Vec<usize> = Vec::new();
+    // Scanline flood fill of the background from the border (4-connected): each seed grows
+    // into the whole run of background it lies in, and seeds the runs above and below that
+    // touch it. `out` starts all 1; background reached from the border is set to 0, so what
+    // stays 1 is foreground or a hole.
     let src = m.as_slice();
-    let push = |i: usize, outside: &mut Vec<u8>, stack: &mut Vec<usize>| {
-        if src[i] == 0 && outside[i] == 0 {
-            outside[i] = 1;
-            stack.push(i);
-        }
-    };
+    let mut out = vec![1u8; w * h];
+    let mut stack: Vec<(usize, usize)> = Vec::new();
     for x in 0..w {
-        push(x, &mut outside, &mut stack);
-        push((h - 1) * w + x, &mut outside, &mut stack);
+        stack.push((x, 0));
+        stack.push((x, h - 1));
     }
     for y in 0..h {
-        push(y * w, &mut outside, &mut stack);
-        push(y * w + w - 1, &mut outside, &mut stack);
+        stack.push((0, y));
+        stack.push((w - 1, y));
     }
-    while let Some(i) = stack.pop() {
-        let (x, y) = (i % w, i / w);
-        if x > 0 {
-            push(i - 1, &mut outside, &mut stack);
+    while let Some((x, y)) = stack.pop() {
+        let row = y * w;
+        // Background not reached yet.
+        let open = |i: usize, out: &[u8]| src[i] == 0 && out[i] != 0;
+        if !open(row + x, &out) {
+            continue;
         }
-        if x + 1 < w {
-            push(i + 1, &mut outside, &mut stack);
+        let (mut l, mut r) = (x, x);
+        while l > 0 && open(row + l - 1, &out) {
+            l -= 1;
         }
-        if y > 0 {
-            push(i - w, &mut outside, &mut stack);
+        while r + 1 < w && open(row + r + 1, &out) {
+            r += 1;
         }
-        if y + 1 < h {
-            push(i + w, &mut outside, &mut stack);
+        out[row + l..=row + r].fill(0);
+        // One seed per run of unreached background in the rows above and below.
+        for ny in [y.wrapping_sub(1), y + 1] {
+            if ny >= h {
+                continue;
+            }
+            let nrow = ny * w;
+            let mut inside_run = false;
+            for nx in l..=r {
+                let o = open(nrow + nx, &out);
+                if o && !inside_run {
+                    stack.push((nx, ny));
+                }
+                inside_run = o;
+            }
         }
     }
-    Mask::from_vec(w, h, outside.into_iter().map(|o| 1 - o).collect()).unwrap_or_else(|| m.clone())
+    Mask::from_vec(w, h, out).unwrap_or_else(|| m.clone())
 }
 
 #[cfg(test)]
@@ -228,6 +241,58 @@ mod tests {
                 proptest::prop_assert_eq!(c.bbox.0, pts.iter().map(|p| p.0).min().unwrap());
                 proptest::prop_assert_eq!(c.bbox.3, pts.iter().map(|p| p.1).max().unwrap());
             }
+        }
+    }
+
+    /// The fill pixel by pixel (a stack of single pixels): the reference of the scanline fill.
+    fn fill_holes_pixelwise(m: &Mask) -> Mask {
+        let (w, h) = (m.width(), m.height());
+        if w == 0 || h == 0 {
+            return m.clone();
+        }
+        // 1 = outside (reached from the border through background).
+        let mut outside = vec![0u8; w * h];
+        let mut stack: Vec<usize> = Vec::new();
+        let src = m.as_slice();
+        let push = |i: usize, outside: &mut Vec<u8>, stack: &mut Vec<usize>| {
+            if src[i] == 0 && outside[i] == 0 {
+                outside[i] = 1;
+                stack.push(i);
+            }
+        };
+        for x in 0..w {
+            push(x, &mut outside, &mut stack);
+            push((h - 1) * w + x, &mut outside, &mut stack);
+        }
+        for y in 0..h {
+            push(y * w, &mut outside, &mut stack);
+            push(y * w + w - 1, &mut outside, &mut stack);
+        }
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % w, i / w);
+            if x > 0 {
+                push(i - 1, &mut outside, &mut stack);
+            }
+            if x + 1 < w {
+                push(i + 1, &mut outside, &mut stack);
+            }
+            if y > 0 {
+                push(i - w, &mut outside, &mut stack);
+            }
+            if y + 1 < h {
+                push(i + w, &mut outside, &mut stack);
+            }
+        }
+        Mask::from_vec(w, h, outside.into_iter().map(|o| 1 - o).collect())
+            .unwrap_or_else(|| m.clone())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scanline_fill_matches_pixelwise(w in 1usize..40, h in 1usize..30, seed: u64, density in 0.2f64..0.9) {
+            let mut r = crate::phantom::Rng::new(seed);
+            let m = Mask::from_vec(w, h, (0..w * h).map(|_| u8::from(r.uniform(0.0, 1.0) < density)).collect()).unwrap();
+            proptest::prop_assert_eq!(fill_holes(&m), fill_holes_pixelwise(&m));
         }
     }
 
