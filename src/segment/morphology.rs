@@ -25,27 +25,8 @@ pub(crate) fn disk_reach(m: &Mask, target: bool, outside_is_target: bool, r: usi
     let cap = (r + 1).min(255) as u8;
     // Per-row distance to the nearest target in the same row.
     let mut hd = vec![cap; w * h];
-    for y in 0..h {
-        let src = m.row(y);
-        let row = &mut hd[y * w..(y + 1) * w];
-        let mut d = if outside_is_target { 0u8 } else { cap };
-        for (o, &v) in row.iter_mut().zip(src) {
-            d = if (v != 0) == target {
-                0
-            } else {
-                d.saturating_add(1).min(cap)
-            };
-            *o = d;
-        }
-        let mut d = if outside_is_target { 0u8 } else { cap };
-        for (o, &v) in row.iter_mut().zip(src).rev() {
-            d = if (v != 0) == target {
-                0
-            } else {
-                d.saturating_add(1).min(cap)
-            };
-            *o = (*o).min(d);
-        }
+    for (y, row) in hd.chunks_exact_mut(w).enumerate() {
+        row_distances(m.row(y), target, outside_is_target, cap, row);
     }
     // Half-widths of the disk's rows.
     let half: Vec<u8> = (0..=r)
@@ -67,6 +48,77 @@ pub(crate) fn disk_reach(m: &Mask, target: bool, outside_is_target: bool, r: usi
         }
     }
     out
+}
+
+/// The end of the run of pixels starting at `x` that are all zero or all non-zero, as
+/// `src[x]` is: eight bytes at a time, then byte by byte.
+fn run_end(src: &[u8], x: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let nonzero = src[x] != 0;
+    let mut e = x + 1;
+    while let Some(b) = src.get(e..e + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        let v = u64::from_ne_bytes(a);
+        // A zero byte ends a non-zero run (the exact has-a-zero-byte test); any non-zero byte
+        // ends a zero run.
+        let stop = if nonzero {
+            v.wrapping_sub(ONES) & !v & HIGH != 0
+        } else {
+            v != 0
+        };
+        if stop {
+            break;
+        }
+        e += 8;
+    }
+    while e < src.len() && (src[e] != 0) == nonzero {
+        e += 1;
+    }
+    e
+}
+
+/// For each pixel of `src`, the distance (pixels) to the nearest target pixel of the same row,
+/// capped at `cap`; with `outside_is_target`, the pixels just outside the row (at −1 and at
+/// its length) are targets. Run by run: a run of targets is 0, a run of other pixels the
+/// nearer of the two ramps from its ends (only from an end that has a target beyond it).
+fn row_distances(src: &[u8], target: bool, outside_is_target: bool, cap: u8, out: &mut [u8]) {
+    let w = src.len();
+    let cap32 = u32::from(cap);
+    let is_t = |v: u8| (v != 0) == target;
+    let mut x = 0;
+    while x < w {
+        let t = is_t(src[x]);
+        let e = run_end(src, x);
+        let run = &mut out[x..e];
+        if t {
+            run.fill(0);
+        } else {
+            // Runs alternate, so a run that does not start the row follows a target.
+            let (left, right) = (x > 0 || outside_is_target, e < w || outside_is_target);
+            let n = (e - x) as u32;
+            match (left, right) {
+                (true, true) => {
+                    for (i, o) in (0u32..).zip(run.iter_mut()) {
+                        *o = (i + 1).min(n - i).min(cap32) as u8;
+                    }
+                }
+                (true, false) => {
+                    for (i, o) in (0u32..).zip(run.iter_mut()) {
+                        *o = (i + 1).min(cap32) as u8;
+                    }
+                }
+                (false, true) => {
+                    for (i, o) in (0u32..).zip(run.iter_mut()) {
+                        *o = (n - i).min(cap32) as u8;
+                    }
+                }
+                (false, false) => run.fill(cap),
+            }
+        }
+        x = e;
+    }
 }
 
 /// "Is a target within `r`?" by whichever engine suits the radius.
@@ -162,6 +214,51 @@ mod tests {
     fn edt_reach(m: &Mask, target: bool, outside: bool, r: usize) -> Mask {
         let r2 = (r * r) as u32;
         squared_distance(m, target, outside).map(|&d| u8::from(d <= r2))
+    }
+
+    /// The row distances by two serial scans (forward, then backward): the reference of the
+    /// run-by-run version.
+    fn row_distances_serial(src: &[u8], target: bool, outside: bool, cap: u8) -> Vec<u8> {
+        let mut out = vec![cap; src.len()];
+        let step = |d: u8, v: u8| {
+            if (v != 0) == target {
+                0
+            } else {
+                d.saturating_add(1).min(cap)
+            }
+        };
+        let mut d = if outside { 0 } else { cap };
+        for (o, &v) in out.iter_mut().zip(src) {
+            d = step(d, v);
+            *o = d;
+        }
+        let mut d = if outside { 0 } else { cap };
+        for (o, &v) in out.iter_mut().zip(src).rev() {
+            d = step(d, v);
+            *o = (*o).min(d);
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Rows of long runs of zeros and of mixed non-zero values (labels, and bytes with the
+        /// high bit set, which the has-a-zero-byte test must not mistake), long enough
+        /// for the eight-byte scan, every cap, both targets and both edge rules.
+        #[test]
+        fn row_distances_match_the_serial_scans(
+            runs in proptest::collection::vec((0u8..4, 1usize..30), 1..12),
+            target: bool, outside: bool, cap in 1u8..=255,
+        ) {
+            let mut src = Vec::new();
+            for (k, &(v, n)) in runs.iter().enumerate() {
+                // Non-zero runs mix their values, so a run is not one repeated byte.
+                const NONZERO: [u8; 6] = [1, 2, 3, 128, 129, 255];
+                src.extend((0..n).map(|i| if v == 0 { 0 } else { NONZERO[(v as usize + i + k) % 6] }));
+            }
+            let mut got = vec![0u8; src.len()];
+            row_distances(&src, target, outside, cap, &mut got);
+            proptest::prop_assert_eq!(got, row_distances_serial(&src, target, outside, cap));
+        }
     }
 
     proptest::proptest! {
