@@ -241,17 +241,22 @@ fn clean_lungs(labels: &Mask, opts: &SegmentOptions) -> crate::segment::LungPair
     pick_lungs(&out, Placement::FINAL)
 }
 
+/// The binary mask of `labels` (0/255) softened by a small Gaussian: what is interpolated back
+/// to the original size.
+fn soften(labels: &Mask, opts: &SegmentOptions) -> GrayU8 {
+    gaussian_u8(
+        &labels.map(|&v| if v != 0 { 255 } else { 0 }),
+        0.7,
+        opts.backend,
+    )
+}
+
 /// Brings a working-resolution label image back to `w × h`: the binary mask is softened with a
 /// small Gaussian, interpolated bilinearly and cut at half height (smooth outlines, no
 /// staircase); each pixel then takes the side of the nearest working-resolution lung pixel.
 fn to_original_size(labels: &Mask, w: usize, h: usize, opts: &SegmentOptions) -> Mask {
     let (ww, wh) = (labels.width(), labels.height());
-    let soft = gaussian_u8(
-        &labels.map(|&v| if v != 0 { 255 } else { 0 }),
-        0.7,
-        opts.backend,
-    );
-    let up = crate::enhance::upscale_threshold(&soft, w, h, 128);
+    let up = crate::enhance::upscale_threshold(&soften(labels, opts), w, h, 128);
     let mut out = Mask::new(w, h);
     let sx = ww as f64 / w as f64;
     let sy = wh as f64 / h as f64;
@@ -315,16 +320,12 @@ fn nearest_label(row: &[u8], x: usize) -> Option<u8> {
 mod tests {
     use super::*;
 
-    /// [`to_original_size`] pixel by pixel: the full bilinear upscale thresholded, then each
+    /// [`to_original_size`] pixel by pixel: the full bilinear upscale of the same softened mask
+    /// thresholded, then each
     /// kept pixel's label looked up one at a time.
     fn reference(labels: &Mask, w: usize, h: usize, opts: &SegmentOptions) -> Mask {
         let (ww, wh) = (labels.width(), labels.height());
-        let soft = gaussian_u8(
-            &labels.map(|&v| if v != 0 { 255 } else { 0 }),
-            0.7,
-            opts.backend,
-        );
-        let up = crate::enhance::upscale_bilinear_u8(&soft, w, h);
+        let up = crate::enhance::upscale_bilinear_u8(&soften(labels, opts), w, h);
         let mut out = Mask::new(w, h);
         for y in 0..h {
             let wy = (((y as f64 + 0.5) * (wh as f64 / h as f64)) as usize).min(wh - 1);

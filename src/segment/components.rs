@@ -158,6 +158,8 @@ pub fn fill_holes(m: &Mask) -> Mask {
     // stays 1 is foreground or a hole.
     let src = m.as_slice();
     let mut out = vec![1u8; w * h];
+    // Background not reached yet.
+    let open = |i: usize, out: &[u8]| src[i] == 0 && out[i] != 0;
     let mut stack: Vec<(usize, usize)> = Vec::new();
     for x in 0..w {
         stack.push((x, 0));
@@ -169,8 +171,6 @@ pub fn fill_holes(m: &Mask) -> Mask {
     }
     while let Some((x, y)) = stack.pop() {
         let row = y * w;
-        // Background not reached yet.
-        let open = |i: usize, out: &[u8]| src[i] == 0 && out[i] != 0;
         if !open(row + x, &out) {
             continue;
         }

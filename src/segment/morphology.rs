@@ -97,24 +97,11 @@ fn row_distances(src: &[u8], target: bool, outside_is_target: bool, cap: u8, out
         } else {
             // Runs alternate, so a run that does not start the row follows a target.
             let (left, right) = (x > 0 || outside_is_target, e < w || outside_is_target);
+            // A ramp from an end without a target never drops below the cap.
+            let (l0, r0) = (if left { 0 } else { cap32 }, if right { 0 } else { cap32 });
             let n = (e - x) as u32;
-            match (left, right) {
-                (true, true) => {
-                    for (i, o) in (0u32..).zip(run.iter_mut()) {
-                        *o = (i + 1).min(n - i).min(cap32) as u8;
-                    }
-                }
-                (true, false) => {
-                    for (i, o) in (0u32..).zip(run.iter_mut()) {
-                        *o = (i + 1).min(cap32) as u8;
-                    }
-                }
-                (false, true) => {
-                    for (i, o) in (0u32..).zip(run.iter_mut()) {
-                        *o = (n - i).min(cap32) as u8;
-                    }
-                }
-                (false, false) => run.fill(cap),
+            for (i, o) in (0u32..).zip(run.iter_mut()) {
+                *o = (i + 1).max(l0).min((n - i).max(r0)).min(cap32) as u8;
             }
         }
         x = e;
