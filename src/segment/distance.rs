@@ -125,6 +125,91 @@ pub fn squared_distance(m: &Mask, target: bool, outside_is_target: bool) -> Plan
     out
 }
 
+/// [`squared_distance`] up to a cap: every pixel gets `min(d², (cap + 1)²)`, where `d²` is
+/// what [`squared_distance`] gives. For the callers that only ask whether a distance is
+/// below some bound, or bin it with the last bin open-ended: each row looks only `cap`
+/// columns either way (shifted whole-row minima, which the compiler vectorises) and stops
+/// as soon as no further column can lower any pixel of the row. `None` when `cap` exceeds
+/// 127 (the sums would leave `i16`); use [`squared_distance`] then.
+///
+/// ```
+/// use lungfield::{segment::distance::squared_distance_capped, Mask};
+/// let m = Mask::from_vec(7, 1, vec![1, 0, 0, 0, 0, 0, 0]).unwrap();
+/// let d = squared_distance_capped(&m, true, false, 3).unwrap();
+/// assert_eq!(d.as_slice(), &[0, 1, 4, 9, 16, 16, 16]); // capped at (3 + 1)²
+/// ```
+pub fn squared_distance_capped(
+    m: &Mask,
+    target: bool,
+    outside_is_target: bool,
+    cap: usize,
+) -> Option<Plane<u16>> {
+    if cap > 127 {
+        return None;
+    }
+    let (w, h) = (m.width(), m.height());
+    let mut out = Plane::<u16>::new(w, h);
+    if w == 0 || h == 0 {
+        return Some(out);
+    }
+    let far = cap as u8 + 1;
+    let far2 = i16::from(far) * i16::from(far);
+    let hit = |v: u8| (v != 0) == target;
+    // Pass 1: per column, the distance to the nearest target in it, capped at `far`: down,
+    // then up, a whole row at a time.
+    let mut col = vec![far; w * h];
+    let edge = if outside_is_target { 0 } else { far };
+    let mut above = vec![edge; w];
+    for y in 0..h {
+        let (src, c) = (m.row(y), &mut col[y * w..(y + 1) * w]);
+        for ((c, &v), &a) in c.iter_mut().zip(src).zip(&above) {
+            *c = if hit(v) { 0 } else { (a + 1).min(far) };
+        }
+        above.copy_from_slice(c);
+    }
+    let mut below = vec![edge; w];
+    for y in (0..h).rev() {
+        let c = &mut col[y * w..(y + 1) * w];
+        for (c, &b) in c.iter_mut().zip(&below) {
+            *c = (*c).min((b + 1).min(far));
+        }
+        below.copy_from_slice(c);
+    }
+    // Pass 2: per row, the nearest of the columns' squared distances plus dx², |dx| ≤ cap.
+    let mut sq = vec![0i16; w];
+    let mut best = vec![0i16; w];
+    for y in 0..h {
+        for (s, &c) in sq.iter_mut().zip(&col[y * w..(y + 1) * w]) {
+            *s = i16::from(c) * i16::from(c);
+        }
+        best.copy_from_slice(&sq);
+        if outside_is_target {
+            // The targets just left and right of the row.
+            for (x, b) in best.iter_mut().enumerate() {
+                let d = (x + 1).min(w - x).min(usize::from(far));
+                *b = (*b).min((d * d) as i16);
+            }
+        }
+        for dx in 1..=cap.min(w - 1) {
+            let d2 = (dx * dx) as i16;
+            // Every candidate from here on is at least dx² away.
+            if dx % 4 == 1 && best.iter().copied().max().unwrap_or(0) <= d2 {
+                break;
+            }
+            for (b, &s) in best[..w - dx].iter_mut().zip(&sq[dx..]) {
+                *b = (*b).min(s + d2);
+            }
+            for (b, &s) in best[dx..].iter_mut().zip(&sq[..w - dx]) {
+                *b = (*b).min(s + d2);
+            }
+        }
+        for (o, &b) in out.row_mut(y).iter_mut().zip(&best) {
+            *o = b.min(far2) as u16;
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +259,28 @@ mod tests {
             }).collect();
             let m = Mask::from_vec(w, h, data).unwrap();
             prop_assert_eq!(squared_distance(&m, target, outside).into_vec(), brute(&m, target, outside));
+        }
+
+        /// The capped transform is the exact one, capped: long thin images (rows and columns
+        /// longer than the cap), sparse and dense targets, every cap up to past the image.
+        #[test]
+        fn capped_matches_the_exact_transform(w in 1usize..60, h in 1usize..40, seed in any::<u64>(),
+                                              density in 0u64..30, target: bool, outside: bool,
+                                              cap in 0usize..70) {
+            let mut s = seed;
+            let data: Vec<u8> = (0..w * h).map(|_| {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                u8::from((s >> 33) % 100 < density)
+            }).collect();
+            let m = Mask::from_vec(w, h, data).unwrap();
+            let far2 = ((cap + 1) * (cap + 1)) as u32;
+            let want: Vec<u16> = squared_distance(&m, target, outside)
+                .as_slice()
+                .iter()
+                .map(|&d| d.min(far2) as u16)
+                .collect();
+            let got = squared_distance_capped(&m, target, outside, cap).unwrap();
+            prop_assert_eq!(got.into_vec(), want);
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::shade::{shade_bins, shade_index, SHADE_BINS, SHADE_ENTRIES};
 use crate::image::{GrayF32, GrayU8, Mask};
+use crate::segment::distance::{squared_distance, squared_distance_capped};
 
 /// Grid columns over a lung's bounding box.
 pub const GRID_W: usize = 32;
@@ -197,10 +198,49 @@ pub fn corr_frame(frac: &Frac) -> Frac {
 /// Signed distance to the boundary of the pixels labelled `label` (negative inside: −1 for
 /// an inside pixel next to the outside), in pixels times `scale`, rounded and clamped to
 /// ±[`CORR_D`], as a bin index `0..CORR_BINS`.
+///
+/// Distances are only told apart up to where the last bin starts, so the transforms are
+/// capped just past it ([`squared_distance_capped`]: the same bins) and each squared
+/// distance is binned once, by table.
 pub(crate) fn distance_bins(labels: &Mask, label: u8, scale: f32) -> Vec<u8> {
     let m = labels.map(|&v| u8::from(v == label));
-    let to_in = crate::segment::distance::squared_distance(&m, true, false);
-    let to_out = crate::segment::distance::squared_distance(&m, false, false);
+    // From `SATURATED` reference pixels on (rounded), every distance is in the last bin.
+    const SATURATED: f32 = (CORR_FINE + (CORR_D - CORR_FINE - 1) * CORR_STEP + 1) as f32;
+    let cap = (SATURATED / scale).ceil();
+    if cap.is_finite() && cap >= 0.0 {
+        let cap = cap as usize + 1;
+        if let (Some(to_in), Some(to_out)) = (
+            squared_distance_capped(&m, true, false, cap),
+            squared_distance_capped(&m, false, false, cap),
+        ) {
+            let top = (cap + 1) * (cap + 1);
+            let table = |sign: f32| -> Vec<u8> {
+                (0..=top)
+                    .map(|d2| bin_of(sign * (d2 as f32).sqrt() * scale))
+                    .collect()
+            };
+            let (inside, outside) = (table(-1.0), table(1.0));
+            return m
+                .as_slice()
+                .iter()
+                .zip(to_in.as_slice().iter().zip(to_out.as_slice()))
+                .map(|(&v, (&di, &dout))| {
+                    if v != 0 {
+                        inside[usize::from(dout)]
+                    } else {
+                        outside[usize::from(di)]
+                    }
+                })
+                .collect();
+        }
+    }
+    distance_bins_exact(&m, scale)
+}
+
+/// [`distance_bins`] of the 0/1 mask `m` from the exact transforms.
+fn distance_bins_exact(m: &Mask, scale: f32) -> Vec<u8> {
+    let to_in = squared_distance(m, true, false);
+    let to_out = squared_distance(m, false, false);
     m.as_slice()
         .iter()
         .zip(to_in.as_slice().iter().zip(to_out.as_slice()))
@@ -457,5 +497,38 @@ mod correction_tests {
             entries: vec![[5, 1, 1], [5, 1, 1]]
         }
         .is_valid());
+    }
+
+    proptest::proptest! {
+        /// The capped, tabled bins are the exact transforms' bins: blobs and noise on frames
+        /// wider and taller than the cap, every scale from well below the reference's (which
+        /// takes the exact path) to above it.
+        #[test]
+        fn capped_bins_match_the_exact_ones(
+            w in 1usize..90, h in 1usize..70, seed in proptest::prelude::any::<u64>(),
+            blobs in 0usize..4, noise in 0u32..3, label in 1u8..3, scale in 0.1f32..4.0,
+        ) {
+            let mut rng = crate::phantom::Rng::new(seed);
+            let mut m = Mask::new(w, h);
+            for _ in 0..blobs {
+                let (x0, y0) = (rng.range(0, w - 1), rng.range(0, h - 1));
+                let (x1, y1) = ((x0 + rng.range(1, 40)).min(w), (y0 + rng.range(1, 40)).min(h));
+                m = rect_onto(m, (x0, x1), (y0, y1), label);
+            }
+            for _ in 0..noise * 5 {
+                m.set(rng.range(0, w - 1), rng.range(0, h - 1), rng.range(0, 2) as u8);
+            }
+            let exact = distance_bins_exact(&m.map(|&v| u8::from(v == label)), scale);
+            proptest::prop_assert_eq!(distance_bins(&m, label, scale), exact);
+        }
+    }
+
+    fn rect_onto(mut m: Mask, x: (usize, usize), y: (usize, usize), v: u8) -> Mask {
+        for yy in y.0..y.1 {
+            for xx in x.0..x.1 {
+                m.set(xx, yy, v);
+            }
+        }
+        m
     }
 }
