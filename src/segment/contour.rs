@@ -205,34 +205,39 @@ fn move_block_sums(
     }
 }
 
-/// `src` eroded (`max = false`) or dilated (`max = true`) by a `(2r+1)²` square, separably;
-/// outside pixels are ignored.
-fn square_extreme(src: &Mask, r: usize, max: bool) -> Mask {
+/// The narrow band of a label mask: 1 where the `(2r+1)²` square around a pixel (clipped
+/// to the image) holds both labels (zero and non-zero), else 0. Each pixel is coded as a
+/// bit for "a one here" or "a zero here" and the codes are OR-ed over the square,
+/// separably (shifted whole-row passes the compiler vectorises): the band is where both
+/// bits are set. One pass where an erosion and a dilation took two.
+fn band_of(src: &Mask, r: usize) -> Mask {
     let (w, h) = (src.width(), src.height());
-    let pick = |a: u8, b: u8| if max { a.max(b) } else { a.min(b) };
-    let mut tmp = src.clone();
+    let mut tmp = src.map(|&v| if v != 0 { 1u8 } else { 2 });
+    let code = tmp.clone();
     for y in 0..h {
-        let row = src.row(y);
+        let row = code.row(y);
         let out = tmp.row_mut(y);
-        // Shifted whole-row passes (vectorised by the compiler), one per offset.
         for d in 1..=r.min(w.saturating_sub(1)) {
             for (o, &v) in out[..w - d].iter_mut().zip(&row[d..]) {
-                *o = pick(*o, v);
+                *o |= v;
             }
             for (o, &v) in out[d..].iter_mut().zip(&row[..w - d]) {
-                *o = pick(*o, v);
+                *o |= v;
             }
         }
     }
     let mut dst = Mask::new(w, h);
+    let mut acc = vec![0u8; w];
     for y in 0..h {
         let (a, b) = (y.saturating_sub(r), (y + r + 1).min(h));
-        let out = dst.row_mut(y);
-        out.copy_from_slice(tmp.row(y));
+        acc.copy_from_slice(tmp.row(y));
         for yy in a..b {
-            for (o, &v) in out.iter_mut().zip(tmp.row(yy)) {
-                *o = pick(*o, v);
+            for (o, &v) in acc.iter_mut().zip(tmp.row(yy)) {
+                *o |= v;
             }
+        }
+        for (o, &v) in dst.row_mut(y).iter_mut().zip(&acc) {
+            *o = u8::from(v == 3);
         }
     }
     dst
@@ -453,8 +458,7 @@ fn refine_with(
             .unwrap_or_else(|| g_in.clone());
         let crop = s.crop(x0, y0, x1 - x0, y1 - y0);
         // The narrow band: pixels whose square neighbourhood holds both labels.
-        let lo = square_extreme(&crop, band_r, false);
-        let hi = square_extreme(&crop, band_r, true);
+        let band = band_of(&crop, band_r);
         let mut next = crop.clone();
         let mut changed = 0usize;
         let (gw, gh) = (g_n.width(), g_n.height());
@@ -473,8 +477,7 @@ fn refine_with(
                 n: taps.map(0),
                 mu_in: taps.map(1),
                 mu_out: taps.map(2),
-                lo: lo.row(cy),
-                hi: hi.row(cy),
+                band: band.row(cy),
             };
             changed += band::update(&row, next.row_mut(cy), Backend::Wide);
         }
@@ -523,7 +526,56 @@ mod proptests {
         out
     }
 
+    /// `src` eroded (`max = false`) or dilated (`max = true`) by a `(2r+1)²` square,
+    /// separably; outside pixels are ignored. The band was where the two differ: the
+    /// reference of [`band_of`].
+    fn square_extreme(src: &Mask, r: usize, max: bool) -> Mask {
+        let (w, h) = (src.width(), src.height());
+        let pick = |a: u8, b: u8| if max { a.max(b) } else { a.min(b) };
+        let mut tmp = src.clone();
+        for y in 0..h {
+            let row = src.row(y);
+            let out = tmp.row_mut(y);
+            // Shifted whole-row passes (vectorised by the compiler), one per offset.
+            for d in 1..=r.min(w.saturating_sub(1)) {
+                for (o, &v) in out[..w - d].iter_mut().zip(&row[d..]) {
+                    *o = pick(*o, v);
+                }
+                for (o, &v) in out[d..].iter_mut().zip(&row[..w - d]) {
+                    *o = pick(*o, v);
+                }
+            }
+        }
+        let mut dst = Mask::new(w, h);
+        for y in 0..h {
+            let (a, b) = (y.saturating_sub(r), (y + r + 1).min(h));
+            let out = dst.row_mut(y);
+            out.copy_from_slice(tmp.row(y));
+            for yy in a..b {
+                for (o, &v) in out.iter_mut().zip(tmp.row(yy)) {
+                    *o = pick(*o, v);
+                }
+            }
+        }
+        dst
+    }
+
     proptest! {
+        /// The one-pass band is where the erosion and the dilation by the square differ:
+        /// random masks (0/1 and other non-zero labels), every radius up to past the image.
+        #[test]
+        fn band_is_where_erosion_and_dilation_differ(
+            w in 1usize..40, h in 1usize..30, r in 0usize..45,
+            bits in proptest::collection::vec(0u8..4, 1200), sparse: bool,
+        ) {
+            let data = (0..w * h).map(|i| if sparse && bits[i] != 3 { 0 } else { bits[i] }).collect();
+            let m = Mask::from_vec(w, h, data).unwrap();
+            let lo = square_extreme(&m.map(|&v| u8::from(v != 0)), r, false);
+            let hi = square_extreme(&m.map(|&v| u8::from(v != 0)), r, true);
+            let want = lo.as_slice().iter().zip(hi.as_slice()).map(|(a, b)| u8::from(a != b)).collect();
+            prop_assert_eq!(band_of(&m, r), Mask::from_vec(w, h, want).unwrap());
+        }
+
         /// Keeping the inside sums up to date gives the masks that summing them again each
         /// iteration gives, on whole grey levels: noisy dark blobs on a bright field, seeds
         /// that grow and shrink, odd sizes and grid factors.

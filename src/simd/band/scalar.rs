@@ -23,7 +23,7 @@ pub(super) fn weights(ax: f32, ay: f32) -> [f32; 4] {
 pub(super) fn update(row: &BandRow, next: &mut [u8], from: usize) -> usize {
     let mut changed = 0;
     for x in from..row.len() {
-        if row.lo[x] == row.hi[x] {
+        if row.band[x] == 0 {
             continue;
         }
         let k = weights(row.ax[x], row.ay);

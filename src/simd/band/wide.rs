@@ -32,8 +32,8 @@ pub(super) fn update(row: &BandRow, next: &mut [u8]) -> usize {
     let mut changed = 0;
     for g in 0..groups {
         let x = 8 * g;
-        // Band lanes: a byte of lo and hi that differ.
-        let diff = bytes(row.lo, x) ^ bytes(row.hi, x);
+        // Band lanes: non-zero bytes.
+        let diff = bytes(row.band, x);
         if diff == 0 {
             continue;
         }
