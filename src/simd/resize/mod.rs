@@ -2,6 +2,7 @@
 //! block, `(a + b + c + d + 2) >> 2` (OpenCV's `INTER_AREA` at an exact factor of two); an odd
 //! last row or column is dropped, as OpenCV does.
 
+pub(crate) mod area;
 mod scalar;
 mod wide;
 
