@@ -78,6 +78,16 @@ fn kernels(c: &mut Criterion) {
         }
         g.finish();
     }
+    // Area resampling to the working resolution (256 on the longer side), as the pipeline
+    // does first.
+    let (ww, wh) = enhance::working_size(img.width(), img.height(), 256);
+    let mut g = c.benchmark_group("area_resize_u8");
+    for b in Backend::ALL {
+        g.bench_function(BenchmarkId::new(b.name(), &size), |bench| {
+            bench.iter(|| enhance::area_resize_with(&img, ww, wh, b))
+        });
+    }
+    g.finish();
     c.bench_function(&format!("ccl8_u8/scalar/{size}"), |bench| {
         bench.iter(|| lungfield::segment::components(&dark))
     });
@@ -87,6 +97,14 @@ fn kernels(c: &mut Criterion) {
         bench.iter(|| {
             let a = lungfield::segment::distance::squared_distance(&dark, true, false);
             let b = lungfield::segment::distance::squared_distance(&dark, false, true);
+            (a, b)
+        })
+    });
+    // The same capped just past the shape prior's last distance bin (30 px).
+    c.bench_function(&format!("distance_capped30/scalar/{size}"), |bench| {
+        bench.iter(|| {
+            let a = lungfield::segment::distance::squared_distance_capped(&dark, true, false, 30);
+            let b = lungfield::segment::distance::squared_distance_capped(&dark, false, true, 30);
             (a, b)
         })
     });

@@ -6,4 +6,4 @@ mod resize;
 
 pub use clahe::{clahe_u16, clahe_u8, clahe_u8_with, ClaheOptions};
 pub(crate) use resize::upscale_threshold;
-pub use resize::{area_resize, upscale_bilinear_u8, working_size};
+pub use resize::{area_resize, area_resize_with, upscale_bilinear_u8, working_size};

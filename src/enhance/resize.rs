@@ -3,7 +3,7 @@
 //! interpolation back up to the original size (`INTER_LINEAR` pixel-centre convention).
 
 use crate::image::{GrayF32, GrayU8, Plane};
-use crate::simd::resize::area;
+use crate::simd::{resize::area, Backend};
 
 /// Working size for an image of `w × h` whose longer side becomes `target`, aspect kept.
 ///
@@ -53,15 +53,36 @@ fn area_taps(n_in: usize, n_out: usize) -> Vec<Vec<(usize, f32)>> {
 /// assert_eq!(area_resize(&img, 2, 1).as_slice(), &[5.0, 9.0]);
 /// ```
 pub fn area_resize<T: Copy + Into<f32>>(src: &Plane<T>, ow: usize, oh: usize) -> GrayF32 {
+    area_resize_with(src, ow, oh, Backend::Wide)
+}
+
+/// [`area_resize`] with the horizontal pass on `backend`: [`Backend::Wide`] four rows at a
+/// time in vector lanes, [`Backend::Scalar`] row by row; the results are bit-identical.
+///
+/// ```
+/// use lungfield::{enhance::area_resize_with, simd::Backend, GrayU8};
+/// let img = GrayU8::from_vec(3, 5, (0..15).collect()).unwrap();
+/// let (a, b) = (area_resize_with(&img, 2, 2, Backend::Scalar), area_resize_with(&img, 2, 2, Backend::Wide));
+/// assert_eq!(a, b);
+/// ```
+pub fn area_resize_with<T: Copy + Into<f32>>(
+    src: &Plane<T>,
+    ow: usize,
+    oh: usize,
+    backend: Backend,
+) -> GrayF32 {
     let (w, h) = (src.width(), src.height());
     if w == 0 || h == 0 || ow == 0 || oh == 0 {
         return GrayF32::new(ow, oh);
     }
     let xt = area_taps(w, ow);
     let yt = area_taps(h, oh);
-    // Horizontal pass: every input row, four at a time (`simd::resize::area`).
+    // Horizontal pass: every input row (`simd::resize::area`).
     let mut tmp = GrayF32::new(ow, h);
-    area::rows_wide(src, &xt, &mut tmp);
+    match backend {
+        Backend::Wide => area::rows_wide(src, &xt, &mut tmp),
+        Backend::Scalar => area::rows_scalar(src, &xt, &mut tmp, 0),
+    }
     let mut dst = GrayF32::new(ow, oh);
     for (oy, taps) in yt.iter().enumerate() {
         let out = dst.row_mut(oy);
