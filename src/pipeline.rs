@@ -256,8 +256,8 @@ fn soften(labels: &Mask, opts: &SegmentOptions) -> GrayU8 {
 /// staircase); each pixel then takes the side of the nearest working-resolution lung pixel.
 fn to_original_size(labels: &Mask, w: usize, h: usize, opts: &SegmentOptions) -> Mask {
     let (ww, wh) = (labels.width(), labels.height());
-    let up = crate::enhance::upscale_threshold(&soften(labels, opts), w, h, 128);
-    let mut out = Mask::new(w, h);
+    // The kept pixels (1) become their labels in place.
+    let mut out = crate::enhance::upscale_threshold(&soften(labels, opts), w, h, 128);
     let sx = ww as f64 / w as f64;
     let sy = wh as f64 / h as f64;
     let col: Vec<usize> = (0..w)
@@ -275,29 +275,31 @@ fn to_original_size(labels: &Mask, w: usize, h: usize, opts: &SegmentOptions) ->
             }
             cached = wy;
         }
-        let urow = up.row(y);
-        let orow = out.row_mut(y);
         // Sixteen columns at a time; kept pixels whose working pixel is unlabelled (just
         // outside the working outline) take the nearest labelled pixel along the row, else
         // the image half.
-        for (((oc, uc), fc), cc) in orow
+        for ((oc, fc), cc) in out
+            .row_mut(y)
             .chunks_mut(16)
-            .zip(urow.chunks(16))
             .zip(full.chunks(16))
             .zip(col.chunks(16))
         {
             let mut missing = 0u8;
-            for ((o, &u), &f) in oc.iter_mut().zip(uc).zip(fc) {
-                *o = f * u;
+            for (&u, &f) in oc.iter().zip(fc) {
                 missing |= u & u8::from(f == 0);
             }
             if missing == 0 {
+                for (o, &f) in oc.iter_mut().zip(fc) {
+                    *o *= f;
+                }
                 continue;
             }
-            for ((o, &u), &wx) in oc.iter_mut().zip(uc).zip(cc) {
-                if u != 0 && *o == 0 {
-                    *o = nearest_label(lrow, wx).unwrap_or(if wx < ww / 2 { 1 } else { 2 });
-                }
+            for ((o, &f), &wx) in oc.iter_mut().zip(fc).zip(cc) {
+                *o = match (*o, f) {
+                    (0, _) => 0,
+                    (_, 0) => nearest_label(lrow, wx).unwrap_or(if wx < ww / 2 { 1 } else { 2 }),
+                    (_, f) => f,
+                };
             }
         }
     }
