@@ -88,6 +88,12 @@ fn kernels(c: &mut Criterion) {
         });
     }
     g.finish();
+    // 16-bit CLAHE (65536 bins) as the pipeline runs it on a 16-bit radiograph: at the
+    // working resolution, on the image's grey levels spread to 16 bits.
+    let small16 = enhance::area_resize(&img, ww, wh).map(|&v| (v * 257.0).round() as u16);
+    c.bench_function(&format!("clahe_u16/scalar/{ww}x{wh}"), |bench| {
+        bench.iter(|| enhance::clahe_u16(&small16, &Default::default()))
+    });
     c.bench_function(&format!("ccl8_u8/scalar/{size}"), |bench| {
         bench.iter(|| lungfield::segment::components(&dark))
     });

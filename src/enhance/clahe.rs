@@ -103,6 +103,17 @@ pub fn clahe_u16(src: &GrayU16, opts: &ClaheOptions) -> Result<GrayU16> {
 }
 
 fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions, backend: Backend) -> Result<Plane<T>> {
+    clahe_tables(src, opts, backend, T::SUBS == 1)
+}
+
+/// [`clahe`], each tile's table made from its sorted values (`sparse`, for 65536 bins) or
+/// from a full histogram.
+fn clahe_tables<T: Level>(
+    src: &Plane<T>,
+    opts: &ClaheOptions,
+    backend: Backend,
+    sparse: bool,
+) -> Result<Plane<T>> {
     let (tx, ty) = opts.tiles;
     if tx == 0 || ty == 0 || !opts.clip_limit.is_finite() || opts.clip_limit < 0.0 {
         return Err(Error::InvalidOption(format!(
@@ -132,65 +143,184 @@ fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions, backend: Backend) -> Res
         0
     };
     let mut luts = vec![T::default(); tx * ty * bins];
-    let mut hist = vec![0usize; bins];
-    // `T::SUBS` interleaved sub-histograms: a grey level that repeats (flat regions) is
-    // counted in turn in each, so consecutive increments do not wait on each other.
-    let mut sub = vec![0u32; T::SUBS * bins];
+    let mut dense = DenseTables::new(bins, T::SUBS);
+    let mut vals: Vec<T> = Vec::with_capacity(tile_total);
     for j in 0..ty {
         for i in 0..tx {
-            sub.iter_mut().for_each(|v| *v = 0);
             let (x0, x1) = (i * tw, (i + 1) * tw);
-            for yy in j * th..(j + 1) * th {
-                let sy = reflect101(yy as isize, h);
-                let row = src.row(sy);
-                // The part inside the image in one tight loop, the padded tail apart.
-                let mut px = row[x0.min(w)..x1.min(w)].chunks_exact(T::SUBS);
-                for c in &mut px {
-                    for (k, &v) in c.iter().enumerate() {
-                        sub[k * bins + v.index()] += 1;
-                    }
-                }
-                for &v in px.remainder() {
-                    sub[v.index()] += 1;
-                }
-                for xx in x1.min(w).max(x0)..x1 {
-                    sub[row[reflect101(xx as isize, w)].index()] += 1;
-                }
-            }
-            for (b, hv) in hist.iter_mut().enumerate() {
-                *hv = (0..T::SUBS).map(|k| sub[k * bins + b] as usize).sum();
-            }
-            if clip > 0 {
-                let mut clipped = 0;
-                for v in hist.iter_mut() {
-                    if *v > clip {
-                        clipped += *v - clip;
-                        *v = clip;
-                    }
-                }
-                let batch = clipped / bins;
-                let mut residual = clipped - batch * bins;
-                hist.iter_mut().for_each(|v| *v += batch);
-                if let Some(step) = bins.checked_div(residual) {
-                    let step = step.max(1);
-                    let mut k = 0;
-                    while k < bins && residual > 0 {
-                        hist[k] += 1;
-                        k += step;
-                        residual -= 1;
-                    }
-                }
-            }
+            let rows = (j * th..(j + 1) * th).map(|yy| src.row(reflect101(yy as isize, h)));
             let lut = &mut luts[(j * tx + i) * bins..(j * tx + i + 1) * bins];
-            let mut sum = 0usize;
-            for (l, &c) in lut.iter_mut().zip(&hist) {
-                sum += c;
-                *l = T::from_f32(sum as f32 * lut_scale);
+            let table = Table { clip, lut_scale };
+            if sparse {
+                // 65536 bins for about a thousand pixels: the tile's values sorted instead.
+                vals.clear();
+                for row in rows {
+                    vals.extend_from_slice(&row[x0.min(w)..x1.min(w)]);
+                    vals.extend((x1.min(w).max(x0)..x1).map(|xx| row[reflect101(xx as isize, w)]));
+                }
+                table.sparse(&mut vals, lut);
+            } else {
+                dense.count(rows, (x0, x1), w);
+                table.dense(&mut dense.hist, lut);
             }
         }
     }
     let grid = Grid::new(w, (tx, ty), (tw, th));
     Ok(T::mix(src, &luts, &grid, backend))
+}
+
+/// One tile's histogram counted into `T::SUBS` interleaved sub-histograms (a grey level that
+/// repeats, as in flat regions, is counted in turn in each, so consecutive increments do not
+/// wait on each other), then summed.
+struct DenseTables {
+    bins: usize,
+    subs: usize,
+    sub: Vec<u32>,
+    hist: Vec<usize>,
+}
+
+impl DenseTables {
+    fn new(bins: usize, subs: usize) -> Self {
+        DenseTables {
+            bins,
+            subs,
+            sub: vec![0; subs * bins],
+            hist: vec![0; bins],
+        }
+    }
+
+    /// Counts columns `x0..x1` of `rows` (columns past `w` reflected back) into `hist`.
+    fn count<'a, T: Level + 'a>(
+        &mut self,
+        rows: impl Iterator<Item = &'a [T]>,
+        (x0, x1): (usize, usize),
+        w: usize,
+    ) {
+        let (bins, subs, sub) = (self.bins, self.subs, &mut self.sub);
+        sub.iter_mut().for_each(|v| *v = 0);
+        for row in rows {
+            // The part inside the image in one tight loop, the padded tail apart.
+            let mut px = row[x0.min(w)..x1.min(w)].chunks_exact(subs);
+            for c in &mut px {
+                for (k, &v) in c.iter().enumerate() {
+                    sub[k * bins + v.index()] += 1;
+                }
+            }
+            for &v in px.remainder() {
+                sub[v.index()] += 1;
+            }
+            for xx in x1.min(w).max(x0)..x1 {
+                sub[row[reflect101(xx as isize, w)].index()] += 1;
+            }
+        }
+        for (b, hv) in self.hist.iter_mut().enumerate() {
+            *hv = (0..subs).map(|k| sub[k * bins + b] as usize).sum();
+        }
+    }
+}
+
+/// How a tile's histogram becomes its table: clipped at `clip` (0: not clipped), the excess
+/// spread evenly and the remainder one count every `bins / remainder` bins from bin 0, then
+/// the running sum times `lut_scale`, rounded.
+#[derive(Clone, Copy)]
+struct Table {
+    clip: usize,
+    lut_scale: f32,
+}
+
+impl Table {
+    /// The table of the histogram `hist` (one count per bin), bin by bin: the reference.
+    fn dense<T: Level>(self, hist: &mut [usize], lut: &mut [T]) {
+        let bins = hist.len();
+        if self.clip > 0 {
+            let mut clipped = 0;
+            for v in hist.iter_mut() {
+                if *v > self.clip {
+                    clipped += *v - self.clip;
+                    *v = self.clip;
+                }
+            }
+            let batch = clipped / bins;
+            let mut residual = clipped - batch * bins;
+            hist.iter_mut().for_each(|v| *v += batch);
+            if let Some(step) = bins.checked_div(residual) {
+                let step = step.max(1);
+                let mut k = 0;
+                while k < bins && residual > 0 {
+                    hist[k] += 1;
+                    k += step;
+                    residual -= 1;
+                }
+            }
+        }
+        let mut sum = 0usize;
+        for (l, &c) in lut.iter_mut().zip(hist.iter()) {
+            sum += c;
+            *l = T::from_f32(sum as f32 * self.lut_scale);
+        }
+    }
+
+    /// The same table from the tile's pixel values (sorted here), for many bins and few
+    /// pixels: the histogram is the runs of equal values, and between the bins where
+    /// something happens (a value, a step of the remainder) every bin holds the same count,
+    /// so the table there is one value repeated (no excess spread) or a ramp. Equal to
+    /// [`Table::dense`] entry for entry (proptest).
+    fn sparse<T: Level>(self, vals: &mut [T], lut: &mut [T]) {
+        let bins = lut.len();
+        vals.sort_unstable_by_key(|v| v.index());
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for v in vals.iter() {
+            match runs.last_mut() {
+                Some(r) if r.0 == v.index() => r.1 += 1,
+                _ => runs.push((v.index(), 1)),
+            }
+        }
+        let (mut batch, mut steps, mut step) = (0, 0, 1);
+        if self.clip > 0 {
+            let mut clipped = 0;
+            for r in runs.iter_mut() {
+                if r.1 > self.clip {
+                    clipped += r.1 - self.clip;
+                    r.1 = self.clip;
+                }
+            }
+            batch = clipped / bins;
+            let residual = clipped - batch * bins;
+            if let Some(s) = bins.checked_div(residual) {
+                step = s.max(1);
+                steps = residual.min(bins.div_ceil(step));
+            }
+        }
+        let value = |sum: usize| T::from_f32(sum as f32 * self.lut_scale);
+        let (mut b, mut sum, mut ri, mut m) = (0usize, 0usize, 0usize, 0usize);
+        while b < bins {
+            let next_run = runs.get(ri).map_or(bins, |r| r.0);
+            let next_step = if m < steps { m * step } else { bins };
+            let e = next_run.min(next_step);
+            if batch == 0 {
+                lut[b..e].fill(value(sum));
+            } else {
+                for l in &mut lut[b..e] {
+                    sum += batch;
+                    *l = value(sum);
+                }
+            }
+            if e == bins {
+                break;
+            }
+            sum += batch;
+            if next_run == e {
+                sum += runs[ri].1;
+                ri += 1;
+            }
+            if next_step == e {
+                sum += 1;
+                m += 1;
+            }
+            lut[e] = value(sum);
+            b = e + 1;
+        }
+    }
 }
 
 /// Where each pixel sits between the tile centres: per column the two tile columns it mixes
@@ -302,6 +432,55 @@ mod proptests {
             let opts = ClaheOptions { clip_limit: 2.0, tiles: (tiles, tiles.div_ceil(2)) };
             let s = clahe_u8_with(&img, &opts, Backend::Scalar).unwrap();
             prop_assert_eq!(&s, &clahe_u8_with(&img, &opts, Backend::Wide).unwrap());
+        }
+
+        /// A tile's table from its sorted values equals the one from its full histogram:
+        /// 16-bit values bunched (long runs, clipped) or spread, few pixels or more than the
+        /// bins (the excess then spreads over every bin), every clip limit including none;
+        /// and 256 bins, where the spread excess is common.
+        #[test]
+        fn sparse_tables_match_dense(
+            n in 1usize..3000, many: bool, spread in 1u32..65536, clip in 0usize..40,
+            scale in 0.01f32..80.0, seed: u64, bytes: bool,
+        ) {
+            let mut r = crate::phantom::Rng::new(seed);
+            let n = if many { n + 66_000 } else { n };
+            let base = r.range(0, 65535) as u32;
+            let t = Table { clip, lut_scale: scale };
+            if bytes {
+                let mut vals: Vec<u8> = (0..n).map(|_| ((base + r.next_u64() as u32 % spread) % 256) as u8).collect();
+                let mut hist = vec![0usize; 256];
+                vals.iter().for_each(|&v| hist[usize::from(v)] += 1);
+                let (mut a, mut b) = (vec![0u8; 256], vec![0u8; 256]);
+                t.dense(&mut hist, &mut a);
+                t.sparse(&mut vals, &mut b);
+                prop_assert_eq!(a, b);
+            } else {
+                let mut vals: Vec<u16> = (0..n).map(|_| ((base + r.next_u64() as u32 % spread) % 65536) as u16).collect();
+                let mut hist = vec![0usize; 65536];
+                vals.iter().for_each(|&v| hist[usize::from(v)] += 1);
+                let (mut a, mut b) = (vec![0u16; 65536], vec![0u16; 65536]);
+                t.dense(&mut hist, &mut a);
+                t.sparse(&mut vals, &mut b);
+                prop_assert_eq!(a, b);
+            }
+        }
+
+        /// 16-bit CLAHE by sorted tile values gives the image that full histograms give: odd
+        /// sizes (padded tiles), grids and clip limits.
+        #[test]
+        fn sparse_clahe_u16_matches_dense(
+            w in 1usize..90, h in 1usize..70, tiles in 1usize..9, clip in 0.0f32..6.0,
+            spread in 1u64..65536, seed: u64,
+        ) {
+            let mut r = crate::phantom::Rng::new(seed);
+            let base = r.next_u64() % 65536;
+            let img = GrayU16::from_vec(w, h, (0..w * h).map(|i| ((base + (i % w) as u64 * 97 + r.next_u64() % spread) % 65536) as u16).collect()).unwrap();
+            let opts = ClaheOptions { clip_limit: clip, tiles: (tiles, tiles.div_ceil(2)) };
+            prop_assert_eq!(
+                clahe_tables(&img, &opts, Backend::Scalar, true).unwrap(),
+                clahe_tables(&img, &opts, Backend::Scalar, false).unwrap()
+            );
         }
     }
 }
