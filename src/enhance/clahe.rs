@@ -37,8 +37,15 @@ trait Level: Copy + Default {
     const SUBS: usize;
     fn index(self) -> usize;
     fn from_f32(v: f32) -> Self;
-    /// The bilinear mix of the tiles' tables `luts` (`BINS` entries per tile, row-major).
-    fn mix(src: &Plane<Self>, luts: &[Self], g: &Grid, backend: Backend) -> Plane<Self>;
+    /// The bilinear mix of the tiles' tables `luts` (row-major), `BINS` entries per tile, or,
+    /// with `levels`, one per grey level present in the image.
+    fn mix(
+        src: &Plane<Self>,
+        luts: &[Self],
+        levels: Option<&Levels>,
+        g: &Grid,
+        backend: Backend,
+    ) -> Plane<Self>;
 }
 
 impl Level for u8 {
@@ -50,7 +57,13 @@ impl Level for u8 {
     fn from_f32(v: f32) -> Self {
         round_even(v).clamp(0.0, 255.0) as u8
     }
-    fn mix(src: &GrayU8, luts: &[u8], g: &Grid, backend: Backend) -> GrayU8 {
+    fn mix(
+        src: &GrayU8,
+        luts: &[u8],
+        _levels: Option<&Levels>,
+        g: &Grid,
+        backend: Backend,
+    ) -> GrayU8 {
         mix_u8(src, luts, g, backend)
     }
 }
@@ -64,8 +77,14 @@ impl Level for u16 {
     fn from_f32(v: f32) -> Self {
         round_even(v).clamp(0.0, 65535.0) as u16
     }
-    fn mix(src: &GrayU16, luts: &[u16], g: &Grid, _backend: Backend) -> GrayU16 {
-        mix_u16(src, luts, g)
+    fn mix(
+        src: &GrayU16,
+        luts: &[u16],
+        levels: Option<&Levels>,
+        g: &Grid,
+        _backend: Backend,
+    ) -> GrayU16 {
+        mix_u16(src, luts, levels, g)
     }
 }
 
@@ -142,23 +161,27 @@ fn clahe_tables<T: Level>(
     } else {
         0
     };
-    let mut luts = vec![T::default(); tx * ty * bins];
+    // Sparse: tables only for the grey levels present (a few thousand of 65536, usually),
+    // so they stay in cache for the mix.
+    let levels = sparse.then(|| Levels::of(src, bins));
+    let n = levels.as_ref().map_or(bins, |l| l.values.len());
+    let mut luts = vec![T::default(); tx * ty * n];
     let mut dense = DenseTables::new(bins, T::SUBS);
     let mut vals: Vec<T> = Vec::with_capacity(tile_total);
     for j in 0..ty {
         for i in 0..tx {
             let (x0, x1) = (i * tw, (i + 1) * tw);
             let rows = (j * th..(j + 1) * th).map(|yy| src.row(reflect101(yy as isize, h)));
-            let lut = &mut luts[(j * tx + i) * bins..(j * tx + i + 1) * bins];
+            let lut = &mut luts[(j * tx + i) * n..(j * tx + i + 1) * n];
             let table = Table { clip, lut_scale };
-            if sparse {
+            if let Some(levels) = &levels {
                 // 65536 bins for about a thousand pixels: the tile's values sorted instead.
                 vals.clear();
                 for row in rows {
                     vals.extend_from_slice(&row[x0.min(w)..x1.min(w)]);
                     vals.extend((x1.min(w).max(x0)..x1).map(|xx| row[reflect101(xx as isize, w)]));
                 }
-                table.sparse(&mut vals, lut);
+                table.sparse(&mut vals, bins, &levels.values, lut);
             } else {
                 dense.count(rows, (x0, x1), w);
                 table.dense(&mut dense.hist, lut);
@@ -166,7 +189,7 @@ fn clahe_tables<T: Level>(
         }
     }
     let grid = Grid::new(w, (tx, ty), (tw, th));
-    Ok(T::mix(src, &luts, &grid, backend))
+    Ok(T::mix(src, &luts, levels.as_ref(), &grid, backend))
 }
 
 /// One tile's histogram counted into `T::SUBS` interleaved sub-histograms (a grey level that
@@ -260,13 +283,12 @@ impl Table {
         }
     }
 
-    /// The same table from the tile's pixel values (sorted here), for many bins and few
-    /// pixels: the histogram is the runs of equal values, and between the bins where
-    /// something happens (a value, a step of the remainder) every bin holds the same count,
-    /// so the table there is one value repeated (no excess spread) or a ramp. Equal to
-    /// [`Table::dense`] entry for entry (proptest).
-    fn sparse<T: Level>(self, vals: &mut [T], lut: &mut [T]) {
-        let bins = lut.len();
+    /// The same table's entries at the bins `at` (increasing) from the tile's pixel values
+    /// (sorted here), for many bins and few pixels: the histogram is the runs of equal
+    /// values, and the running sum at bin `b` is the clipped runs up to `b`, plus the spread
+    /// excess times `b + 1`, plus the steps of the remainder up to `b`. Equal to
+    /// [`Table::dense`] of the `bins`-bin histogram at those bins (proptest).
+    fn sparse<T: Level>(self, vals: &mut [T], bins: usize, at: &[usize], lut: &mut [T]) {
         vals.sort_unstable_by_key(|v| v.index());
         let mut runs: Vec<(usize, usize)> = Vec::new();
         for v in vals.iter() {
@@ -287,39 +309,49 @@ impl Table {
             batch = clipped / bins;
             let residual = clipped - batch * bins;
             if let Some(s) = bins.checked_div(residual) {
-                step = s.max(1);
-                steps = residual.min(bins.div_ceil(step));
+                // Every one of the `residual` steps lands below `bins`.
+                (step, steps) = (s.max(1), residual);
             }
         }
-        let value = |sum: usize| T::from_f32(sum as f32 * self.lut_scale);
-        let (mut b, mut sum, mut ri, mut m) = (0usize, 0usize, 0usize, 0usize);
-        while b < bins {
-            let next_run = runs.get(ri).map_or(bins, |r| r.0);
-            let next_step = if m < steps { m * step } else { bins };
-            let e = next_run.min(next_step);
-            if batch == 0 {
-                lut[b..e].fill(value(sum));
-            } else {
-                for l in &mut lut[b..e] {
-                    sum += batch;
-                    *l = value(sum);
-                }
-            }
-            if e == bins {
-                break;
-            }
-            sum += batch;
-            if next_run == e {
-                sum += runs[ri].1;
+        // Runs and steps up to the current bin, and the last sum's entry (between runs, with
+        // no spread excess, the sum stays put for many bins).
+        let (mut ri, mut counted, mut si) = (0, 0, 0);
+        let mut last = (usize::MAX, T::default());
+        for (&b, l) in at.iter().zip(lut.iter_mut()) {
+            while ri < runs.len() && runs[ri].0 <= b {
+                counted += runs[ri].1;
                 ri += 1;
             }
-            if next_step == e {
-                sum += 1;
-                m += 1;
+            while si < steps && si * step <= b {
+                si += 1;
             }
-            lut[e] = value(sum);
-            b = e + 1;
+            let sum = counted + batch * (b + 1) + si;
+            if sum != last.0 {
+                last = (sum, T::from_f32(sum as f32 * self.lut_scale));
+            }
+            *l = last.1;
         }
+    }
+}
+
+/// The grey levels present in an image, in order, and each level's place among them.
+struct Levels {
+    values: Vec<usize>,
+    rank: Vec<u32>,
+}
+
+impl Levels {
+    fn of<T: Level>(src: &Plane<T>, bins: usize) -> Self {
+        let mut seen = vec![false; bins];
+        for v in src.as_slice() {
+            seen[v.index()] = true;
+        }
+        let values: Vec<usize> = (0..bins).filter(|&b| seen[b]).collect();
+        let mut rank = vec![0u32; bins];
+        for (r, &b) in values.iter().enumerate() {
+            rank[b] = r as u32;
+        }
+        Levels { values, rank }
     }
 }
 
@@ -372,14 +404,16 @@ fn between(t: f32, n: usize) -> (usize, usize, f32) {
     (a, b, frac)
 }
 
-/// The bilinear mix of 16-bit planes, pixel by pixel (the tables are 65536 entries each).
-fn mix_u16(src: &GrayU16, luts: &[u16], g: &Grid) -> GrayU16 {
-    const BINS: usize = 65536;
+/// The bilinear mix of 16-bit planes, pixel by pixel: tables of 65536 entries, or of one
+/// entry per level present (`levels`).
+fn mix_u16(src: &GrayU16, luts: &[u16], levels: Option<&Levels>, g: &Grid) -> GrayU16 {
+    let n = levels.map_or(65536, |l| l.values.len());
     GrayU16::from_rows(src.width(), src.height(), |y, drow| {
         let (p1, p2, ya) = g.row(y);
         let srow = src.row(y);
         for ((d, &v), &(a, b, xa)) in drow.iter_mut().zip(srow).zip(&g.cols) {
-            let l = |tile: usize| -> f32 { f32::from(luts[tile * BINS + usize::from(v)]) };
+            let k = levels.map_or(usize::from(v), |l| l.rank[usize::from(v)] as usize);
+            let l = |tile: usize| -> f32 { f32::from(luts[tile * n + k]) };
             let res = (l(p1 + a) * (1.0 - xa) + l(p1 + b) * xa) * (1.0 - ya)
                 + (l(p2 + a) * (1.0 - xa) + l(p2 + b) * xa) * ya;
             *d = u16::from_f32(res);
@@ -441,28 +475,32 @@ mod proptests {
         #[test]
         fn sparse_tables_match_dense(
             n in 1usize..3000, many: bool, spread in 1u32..65536, clip in 0usize..40,
-            scale in 0.01f32..80.0, seed: u64, bytes: bool,
+            scale in 0.01f32..80.0, seed: u64, bytes: bool, keep in 1u64..8,
         ) {
             let mut r = crate::phantom::Rng::new(seed);
             let n = if many { n + 66_000 } else { n };
             let base = r.range(0, 65535) as u32;
             let t = Table { clip, lut_scale: scale };
+            let bins = if bytes { 256 } else { 65536 };
+            // Tiles' values and the bins asked for: some of the tile's, some not, always
+            // the first and last.
+            let mut vals: Vec<u16> = (0..n).map(|_| ((base + r.next_u64() as u32 % spread) % bins as u32) as u16).collect();
+            let at: Vec<usize> = (0..bins).filter(|&b| b == 0 || b == bins - 1 || r.next_u64() % keep == 0).collect();
+            let mut hist = vec![0usize; bins];
+            vals.iter().for_each(|&v| hist[usize::from(v)] += 1);
             if bytes {
-                let mut vals: Vec<u8> = (0..n).map(|_| ((base + r.next_u64() as u32 % spread) % 256) as u8).collect();
-                let mut hist = vec![0usize; 256];
-                vals.iter().for_each(|&v| hist[usize::from(v)] += 1);
-                let (mut a, mut b) = (vec![0u8; 256], vec![0u8; 256]);
-                t.dense(&mut hist, &mut a);
-                t.sparse(&mut vals, &mut b);
-                prop_assert_eq!(a, b);
+                let mut vals: Vec<u8> = vals.iter().map(|&v| v as u8).collect();
+                let mut full = vec![0u8; 256];
+                t.dense(&mut hist, &mut full);
+                let mut got = vec![0u8; at.len()];
+                t.sparse(&mut vals, bins, &at, &mut got);
+                prop_assert_eq!(got, at.iter().map(|&b| full[b]).collect::<Vec<_>>());
             } else {
-                let mut vals: Vec<u16> = (0..n).map(|_| ((base + r.next_u64() as u32 % spread) % 65536) as u16).collect();
-                let mut hist = vec![0usize; 65536];
-                vals.iter().for_each(|&v| hist[usize::from(v)] += 1);
-                let (mut a, mut b) = (vec![0u16; 65536], vec![0u16; 65536]);
-                t.dense(&mut hist, &mut a);
-                t.sparse(&mut vals, &mut b);
-                prop_assert_eq!(a, b);
+                let mut full = vec![0u16; 65536];
+                t.dense(&mut hist, &mut full);
+                let mut got = vec![0u16; at.len()];
+                t.sparse(&mut vals, bins, &at, &mut got);
+                prop_assert_eq!(got, at.iter().map(|&b| full[b]).collect::<Vec<_>>());
             }
         }
 
