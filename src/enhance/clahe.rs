@@ -485,7 +485,7 @@ mod proptests {
             // Tiles' values and the bins asked for: some of the tile's, some not, always
             // the first and last.
             let mut vals: Vec<u16> = (0..n).map(|_| ((base + r.next_u64() as u32 % spread) % bins as u32) as u16).collect();
-            let at: Vec<usize> = (0..bins).filter(|&b| b == 0 || b == bins - 1 || r.next_u64() % keep == 0).collect();
+            let at: Vec<usize> = (0..bins).filter(|&b| b == 0 || b == bins - 1 || r.next_u64().is_multiple_of(keep)).collect();
             let mut hist = vec![0usize; bins];
             vals.iter().for_each(|&v| hist[usize::from(v)] += 1);
             if bytes {
