@@ -248,16 +248,32 @@ mod tests {
         out
     }
 
+    /// A `w × h` mask with about `density` % of its pixels set, from `seed`.
+    fn random_mask(w: usize, h: usize, seed: u64, density: u64) -> Mask {
+        let mut s = seed;
+        let data: Vec<u8> = (0..w * h)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                u8::from((s >> 33) % 100 < density)
+            })
+            .collect();
+        Mask::from_vec(w, h, data).unwrap()
+    }
+
+    #[test]
+    fn caps_past_127_are_refused() {
+        let m = random_mask(9, 7, 3, 20);
+        assert!(squared_distance_capped(&m, true, false, 127).is_some());
+        assert!(squared_distance_capped(&m, true, false, 128).is_none());
+    }
+
     proptest! {
         #[test]
         fn matches_brute_force(w in 1usize..24, h in 1usize..24, seed in any::<u64>(),
                                density in 0u64..100, target: bool, outside: bool) {
-            let mut s = seed;
-            let data: Vec<u8> = (0..w * h).map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                u8::from((s >> 33) % 100 < density)
-            }).collect();
-            let m = Mask::from_vec(w, h, data).unwrap();
+            let m = random_mask(w, h, seed, density);
             prop_assert_eq!(squared_distance(&m, target, outside).into_vec(), brute(&m, target, outside));
         }
 
@@ -267,12 +283,7 @@ mod tests {
         fn capped_matches_the_exact_transform(w in 1usize..60, h in 1usize..40, seed in any::<u64>(),
                                               density in 0u64..30, target: bool, outside: bool,
                                               cap in 0usize..70) {
-            let mut s = seed;
-            let data: Vec<u8> = (0..w * h).map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                u8::from((s >> 33) % 100 < density)
-            }).collect();
-            let m = Mask::from_vec(w, h, data).unwrap();
+            let m = random_mask(w, h, seed, density);
             let far2 = ((cap + 1) * (cap + 1)) as u32;
             let want: Vec<u16> = squared_distance(&m, target, outside)
                 .as_slice()
