@@ -166,14 +166,15 @@ fn clahe_tables<T: Level>(
     let levels = sparse.then(|| Levels::of(src, bins));
     let n = levels.as_ref().map_or(bins, |l| l.values.len());
     let mut luts = vec![T::default(); tx * ty * n];
-    let mut dense = DenseTables::new(bins, T::SUBS);
+    // The full-histogram buffers (768 KiB at 16 bits) only when they are used.
+    let mut dense = (!sparse).then(|| DenseTables::new(bins, T::SUBS));
     let mut vals: Vec<T> = Vec::with_capacity(tile_total);
+    let table = Table { clip, lut_scale };
     for j in 0..ty {
         for i in 0..tx {
             let (x0, x1) = (i * tw, (i + 1) * tw);
             let rows = (j * th..(j + 1) * th).map(|yy| src.row(reflect101(yy as isize, h)));
             let lut = &mut luts[(j * tx + i) * n..(j * tx + i + 1) * n];
-            let table = Table { clip, lut_scale };
             if let Some(levels) = &levels {
                 // 65536 bins for about a thousand pixels: the tile's values sorted instead.
                 vals.clear();
@@ -182,7 +183,7 @@ fn clahe_tables<T: Level>(
                     vals.extend((x1.min(w).max(x0)..x1).map(|xx| row[reflect101(xx as isize, w)]));
                 }
                 table.sparse(&mut vals, bins, &levels.values, lut);
-            } else {
+            } else if let Some(dense) = &mut dense {
                 dense.count(rows, (x0, x1), w);
                 table.dense(&mut dense.hist, lut);
             }
