@@ -102,6 +102,15 @@ impl<T: Copy> RowsBuilder<T> {
         &mut self.data[start..]
     }
 
+    /// The next `rows` rows (`rows · width` values), filled with `fill`, to be written in
+    /// place.
+    #[inline(always)]
+    pub(crate) fn next_rows(&mut self, rows: usize, fill: T) -> &mut [T] {
+        let start = self.data.len();
+        self.data.resize(start + rows * self.width, fill);
+        &mut self.data[start..]
+    }
+
     /// The plane; panics unless all `height` rows were added (pushed or taken with
     /// [`RowsBuilder::next_row`]).
     pub(crate) fn finish(self) -> Plane<T> {

@@ -1,8 +1,9 @@
 //! Scalar Gaussian: the specification of the `wide` twin (same operations, same order).
 //!
 //! Both passes work a row at a time. The horizontal pass filters a padded source row into a
-//! ring of `2r + 1` filtered rows (each source row is filtered once, no intermediate plane);
-//! the vertical pass makes an output row from the `2r + 1` ring rows around it.
+//! ring of filtered rows (each source row is filtered once, no intermediate plane; each ring
+//! row starts on a 64-byte boundary); the vertical pass makes up to [`ROWS`] output rows at
+//! a time, each from the `2r + 1` ring rows around it.
 //!
 //! * `f32`: each output starts as `k[r] · centre` and then, for `j = 0..r`, gains
 //!   `k[j] · (left_j + right_j)` (the kernel is symmetric).
@@ -13,7 +14,7 @@
 //!   on average for the `2(2r + 1)` truncations. At most one grey level from the exact blur,
 //!   and (for `r < 64`) never outside the source's range.
 
-use crate::image::{GrayF32, GrayU8, Plane};
+use crate::image::{GrayF32, GrayU8, Plane, RowsBuilder};
 use crate::simd::reflect101;
 
 /// `row` with `r` reflected pixels on both sides (`REFLECT_101`), each through `f`.
@@ -27,9 +28,16 @@ pub(super) fn padded_row<T: Copy, M>(row: &[T], r: usize, f: impl Fn(T) -> M, bu
     buf.extend((w + r..w + 2 * r).map(at));
 }
 
+/// Output rows the vertical pass makes per call: the ring rows they share are brought into
+/// L1 once for all of them (at 1024 columns the `2r + 1` rows of one output row do not fit
+/// L1). With the ring rows on 64-byte boundaries (below), the `f32` blur at 1024² took
+/// 1.55 ms before, 1.26 with one row per call and 1.18–1.22 with four (AVX-512).
+pub(super) const ROWS: usize = 4;
+
 /// Both passes with the given row operations: `hrow(out, padded)` filters one padded source
-/// row (`w + 2r` long) into `out`; `vrow(out, ring, offsets)` makes one output row from the
-/// ring rows starting at `offsets` (row `y - r` first, `y + r` last). Inlined, so that a
+/// row (`w + 2r` long) into `out`; `vrow(out, ring, offsets)` makes the output rows in `out`
+/// (one or [`ROWS`], `w` each) from the ring rows starting at `offsets` (row `y - r` first,
+/// `2r + rows` of them; output row `i` reads `offsets[i..i + 2r + 1]`). Inlined, so that a
 /// dispatched `#[target_feature]` caller compiles the row operations for its instruction set.
 #[inline(always)]
 pub(super) fn blur_with<T: Copy, M: Copy + Default, U: Copy + Default>(
@@ -41,23 +49,49 @@ pub(super) fn blur_with<T: Copy, M: Copy + Default, U: Copy + Default>(
 ) -> Plane<U> {
     let (w, h) = (src.width(), src.height());
     let n = 2 * r + 1;
-    let mut ring = vec![M::default(); n * w];
-    let mut held = vec![usize::MAX; n];
+    // Ring slots: a window of `n + ROWS - 1` consecutive source rows (reflected at the edges,
+    // which keeps it within that many consecutive rows) lands on distinct slots.
+    let m = n + ROWS - 1;
+    // Each ring row starts on a 64-byte boundary, so that whole-vector loads of it do not
+    // split across cache lines.
+    let stride = w.next_multiple_of(64 / std::mem::size_of::<M>().max(1));
+    let mut store = vec![M::default(); m * stride + 64];
+    let base = store.as_ptr().align_offset(64).min(64);
+    let ring = &mut store[base..base + m * stride];
+    let mut held = vec![usize::MAX; m];
     let mut buf = Vec::new();
-    let mut offsets = vec![0usize; n];
-    Plane::<U>::from_rows(w, h, |y, out| {
-        for (d, off) in offsets.iter_mut().enumerate() {
+    let mut offsets = vec![0usize; m];
+    let mut dst = RowsBuilder::new(w, h);
+    let mut y = 0;
+    while y < h {
+        let rows = ROWS.min(h - y);
+        let span = n + rows - 1;
+        for (d, off) in offsets[..span].iter_mut().enumerate() {
             let ry = reflect101(y as isize + d as isize - r as isize, h);
-            let slot = ry % n;
+            let slot = ry % m;
             if held[slot] != ry {
                 padded_row(src.row(ry), r, &widen, &mut buf);
-                hrow(&mut ring[slot * w..(slot + 1) * w], &buf);
+                hrow(&mut ring[slot * stride..slot * stride + w], &buf);
                 held[slot] = ry;
             }
-            *off = slot * w;
+            *off = slot * stride;
         }
-        vrow(out, &ring, &offsets);
-    })
+        vrow(dst.next_rows(rows, U::default()), ring, &offsets[..span]);
+        y += rows;
+    }
+    dst.finish()
+}
+
+/// The output rows of a [`blur_with`] `vrow` call, each with its `n` ring offsets.
+#[inline(always)]
+pub(super) fn out_rows<'a, U>(
+    out: &'a mut [U],
+    offs: &'a [usize],
+    n: usize,
+) -> impl Iterator<Item = (&'a mut [U], &'a [usize])> {
+    let rows = offs.len() + 1 - n;
+    let w = out.len() / rows.max(1);
+    out.chunks_exact_mut(w.max(1)).zip(offs.windows(n))
 }
 
 /// One `f32` output: `k[r]·c + Σ_j k[j]·(l_j + r_j)`, where `at(j)` reads tap `j` of `2r + 1`.
@@ -150,7 +184,11 @@ pub(super) fn blur_f32(src: &GrayF32, k: &[f32]) -> GrayF32 {
         k.len() / 2,
         |v| v,
         |o, p| hrow_f32(o, p, k, 0),
-        |o, ring, offs| vrow_f32(o, ring, offs, k, 0),
+        |o, ring, offs| {
+            for (o, offs) in out_rows(o, offs, k.len()) {
+                vrow_f32(o, ring, offs, k, 0);
+            }
+        },
     )
 }
 
@@ -161,6 +199,10 @@ pub(super) fn blur_u8(src: &GrayU8, k: &[f32]) -> GrayU8 {
         k.len() / 2,
         |v| u16::from(v) << 8,
         |o, p| hrow_q16(o, p, &w, 0),
-        |o, ring, offs| vrow_q16(o, ring, offs, &w, 0),
+        |o, ring, offs| {
+            for (o, offs) in out_rows(o, offs, w.len()) {
+                vrow_q16(o, ring, offs, &w, 0);
+            }
+        },
     )
 }

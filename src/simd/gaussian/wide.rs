@@ -52,12 +52,21 @@ fn hrow_f32<F: F32s>(out: &mut [f32], p: &[f32], k: &[f32]) {
     scalar::hrow_f32(out, p, k, tail);
 }
 
+/// The output rows in `out` (see [`scalar::blur_with`]), all of them per vector of columns:
+/// the ring rows they share are loaded from L2 once.
 #[inline(always)]
 fn vrow_f32<F: F32s>(out: &mut [f32], ring: &[f32], offs: &[usize], k: &[f32]) {
-    let tail = for_each_vector(out.len(), F::LANES, |x| {
-        taps_f32(k, |j| F::load(&ring[offs[j] + x..])).store(&mut out[x..]);
+    let n = k.len();
+    let rows = offs.len() + 1 - n;
+    let w = out.len() / rows;
+    let tail = for_each_vector(w, F::LANES, |x| {
+        for i in 0..rows {
+            taps_f32(k, |j| F::load(&ring[offs[i + j] + x..])).store(&mut out[i * w + x..]);
+        }
     });
-    scalar::vrow_f32(out, ring, offs, k, tail);
+    for (o, offs) in scalar::out_rows(out, offs, n) {
+        scalar::vrow_f32(o, ring, offs, k, tail);
+    }
 }
 
 #[inline(always)]
@@ -68,13 +77,22 @@ fn hrow_q16<U: U16v>(out: &mut [u16], p: &[u16], w: &[u16]) {
     scalar::hrow_q16(out, p, w, tail);
 }
 
+/// As [`vrow_f32`], for `u8`.
 #[inline(always)]
 fn vrow_q16<U: U16v>(out: &mut [u8], ring: &[u16], offs: &[usize], w: &[u16]) {
     let bias = U::splat(128 + scalar::round_bias(w));
-    let tail = for_each_vector(out.len(), U::LANES, |x| {
-        taps_q16(w, |j| U::load(&ring[offs[j] + x..])).store_q8(bias, &mut out[x..]);
+    let n = w.len();
+    let rows = offs.len() + 1 - n;
+    let width = out.len() / rows;
+    let tail = for_each_vector(width, U::LANES, |x| {
+        for i in 0..rows {
+            taps_q16(w, |j| U::load(&ring[offs[i + j] + x..]))
+                .store_q8(bias, &mut out[i * width + x..]);
+        }
     });
-    scalar::vrow_q16(out, ring, offs, w, tail);
+    for (o, offs) in scalar::out_rows(out, offs, n) {
+        scalar::vrow_q16(o, ring, offs, w, tail);
+    }
 }
 
 #[inline(always)]
