@@ -40,7 +40,7 @@ pub(super) const ROWS: usize = 4;
 /// `2r + rows` of them; output row `i` reads `offsets[i..i + 2r + 1]`). Inlined, so that a
 /// dispatched `#[target_feature]` caller compiles the row operations for its instruction set.
 #[inline(always)]
-pub(super) fn blur_with<T: Copy, M: Copy + Default, U: Copy + Default>(
+pub(super) fn blur_with<T: Copy, M: Copy + Default, U: Copy + Default + PartialEq>(
     src: &Plane<T>,
     r: usize,
     widen: impl Fn(T) -> M,
@@ -61,7 +61,7 @@ pub(super) fn blur_with<T: Copy, M: Copy + Default, U: Copy + Default>(
     let mut held = vec![usize::MAX; m];
     let mut buf = Vec::new();
     let mut offsets = vec![0usize; m];
-    let mut dst = RowsBuilder::new(w, h);
+    let mut dst = RowsBuilder::new(w, h, U::default());
     let mut y = 0;
     while y < h {
         let rows = ROWS.min(h - y);
@@ -76,7 +76,7 @@ pub(super) fn blur_with<T: Copy, M: Copy + Default, U: Copy + Default>(
             }
             *off = slot * stride;
         }
-        vrow(dst.next_rows(rows, U::default()), ring, &offsets[..span]);
+        vrow(dst.next_rows(rows), ring, &offsets[..span]);
         y += rows;
     }
     dst.finish()

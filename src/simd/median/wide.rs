@@ -68,7 +68,7 @@ fn median3_with<I: Isa>(src: &GrayU8) -> GrayU8 {
     for (v, off) in &mut ring[..2] {
         sort_triples_row(src.row(0), &mut v[*off..], stride);
     }
-    let mut dst = RowsBuilder::new(w, h);
+    let mut dst = RowsBuilder::new(w, h, 0);
     // The last vector's first column: it ends at column w - 2.
     let last = w - 1 - l;
     for y in 0..h {
@@ -79,7 +79,7 @@ fn median3_with<I: Isa>(src: &GrayU8) -> GrayU8 {
         let (lo_c, rest) = n[*n0..].split_at_mut(stride);
         let (mid_c, hi_c) = rest.split_at_mut(stride);
         let (lo_c, mid_c, hi_c) = (&mut lo_c[..w], &mut mid_c[..w], &mut hi_c[..w]);
-        let out = dst.next_row(0);
+        let out = dst.next_row();
         let mut x = 1;
         loop {
             let v = x..x + l;
@@ -159,7 +159,7 @@ fn median5_with<I: Isa>(src: &GrayU8) -> GrayU8 {
     let lanes = <I::Bytes as Bytes>::LANES;
     let (w, h) = (src.width(), src.height());
     let mut rows = super::Rows::<6>::new();
-    let mut dst = RowsBuilder::new(w, h);
+    let mut dst = RowsBuilder::new(w, h, 0);
     let (mut first, mut second) = (vec![0u8; w], vec![0u8; w]);
     let mut y = 0;
     while y < h {

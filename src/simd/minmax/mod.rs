@@ -193,7 +193,7 @@ fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, ops: Ops) -> GrayU8 {
                 ops.combine_into(&mut head[i * w..], &tail[..w], max);
             }
         };
-    let mut dst = RowsBuilder::new(w, h);
+    let mut dst = RowsBuilder::new(w, h, id);
     let (mut pre_a, mut suf_a) = (vec![0u8; len * w], vec![0u8; len * w]);
     let (mut pre_b, mut suf_b) = (vec![0u8; len * w], vec![0u8; len * w]);
     let mut block_a: Option<usize> = None;
@@ -210,7 +210,7 @@ fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, ops: Ops) -> GrayU8 {
             block_a = Some(b);
             fill_block(b + 1, &mut pre_b, &mut suf_b, &mut padded_row);
         }
-        let out = dst.next_row(id);
+        let out = dst.next_row();
         if i == 0 {
             out.copy_from_slice(&suf_a[..w]);
         } else {
@@ -269,7 +269,7 @@ fn symmetric(src: &GrayU8, widths: &[usize], max: bool, ops: Ops) -> GrayU8 {
         .iter()
         .map(|wd| ks.binary_search(wd).unwrap_or(0))
         .collect();
-    let mut dst = RowsBuilder::new(w, h);
+    let mut dst = RowsBuilder::new(w, h, identity(max));
     for y in 0..h {
         let (a, b) = (y.saturating_sub(r), (y + r + 1).min(h));
         for yy in a..b {
@@ -283,7 +283,7 @@ fn symmetric(src: &GrayU8, widths: &[usize], max: bool, ops: Ops) -> GrayU8 {
                 held[slot] = yy;
             }
         }
-        let out = dst.next_row(identity(max));
+        let out = dst.next_row();
         for yy in a..b {
             let k = which[yy.abs_diff(y)];
             let slot = yy % n;
