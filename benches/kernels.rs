@@ -48,6 +48,14 @@ fn kernels(c: &mut Criterion) {
             Box::new(|b| drop(median::median5_u8(&img, b))),
         ),
         (
+            "median7_u8",
+            Box::new(|b| drop(median::median_u8(&img, 3, b))),
+        ),
+        (
+            "median15_u8",
+            Box::new(|b| drop(median::median_u8(&img, 7, b))),
+        ),
+        (
             "erode_disk7_u8",
             Box::new(|b| drop(minmax::erode_ellipse_u8(&img, 7, b))),
         ),

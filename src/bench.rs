@@ -13,8 +13,11 @@ use crate::image::GrayU8;
 use crate::io::Radiograph;
 use crate::simd::{gaussian, median, minmax, resize, threshold, Backend};
 
-/// The keys, in the peer's order, then `segment_total`.
-pub const KEYS: [&str; 13] = [
+/// The keys, in the peer's order, then lungfield's own: the histogram medians of 7×7 and
+/// 15×15 (`median7_u8`, `median15_u8`: the same definition as OpenCV's `medianBlur` with
+/// `ksize` 7 and 15, which the peer script does not time), the whole segmentation
+/// (`segment_total`) and, given a prior, the segmentation with it (`segment_prior`).
+pub const KEYS: [&str; 15] = [
     "clahe_u8",
     "gaussian_s2_u8",
     "gaussian_s2_f32",
@@ -26,6 +29,8 @@ pub const KEYS: [&str; 13] = [
     "otsu_u8",
     "ccl8_u8",
     "resize_half_u8",
+    "median7_u8",
+    "median15_u8",
     "segment_total",
     "segment_prior",
 ];
@@ -173,6 +178,11 @@ pub fn run(
     time("resize_half_u8", &mut || {
         median_ms(runs, || resize::half_u8(img, b))
     });
+    for (key, r) in [("median7_u8", 3), ("median15_u8", 7)] {
+        time(key, &mut || {
+            median_ms(runs, || median::median_u8(img, r, b))
+        });
+    }
     time("segment_total", &mut || {
         median_ms(runs, || crate::segment_radiograph(&radiograph, &seg))
     });

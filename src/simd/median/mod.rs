@@ -1,7 +1,8 @@
-//! Median filters for `u8` planes with min/max sorting networks, border replicated (OpenCV's
-//! `medianBlur` semantics): 3×3 with Paeth's 19-exchange median of nine, 5×5 with a pruned
-//! Batcher network (`network`); the vector 5×5 does two rows at a time, sharing the 20
-//! pixels their windows have in common (`net_pair`).
+//! Median filters for `u8` planes, border replicated (OpenCV's `medianBlur` semantics): 3×3
+//! with Paeth's 19-exchange median of nine, 5×5 with a pruned Batcher network (`network`;
+//! the vector 5×5 does two rows at a time, sharing the 20 pixels their windows have in
+//! common, `net_pair`), and any larger square with histograms in constant time per pixel
+//! (`histogram`).
 
 /// The steps of a min/max network on the wires `$q[..]` (any type with `min`/`max`):
 /// `cx_both` sorts a pair, `cx_min` keeps only the minimum on the first wire, `cx_max` only
@@ -27,6 +28,7 @@ macro_rules! cx_max {
 }
 pub(crate) use {cx_both, cx_max, cx_min};
 
+mod histogram;
 mod net25;
 mod net_pair;
 #[cfg(test)]
@@ -36,6 +38,9 @@ mod wide;
 
 use super::Backend;
 use crate::image::GrayU8;
+use crate::{Error, Result};
+
+pub use histogram::MAX_RADIUS;
 
 /// 3×3 median of a `u8` plane.
 ///
@@ -71,6 +76,36 @@ pub fn median5_u8(src: &GrayU8, backend: Backend) -> GrayU8 {
         Backend::Scalar => scalar::median5(src),
         Backend::Wide => wide::median5(src),
     }
+}
+
+/// `(2r + 1)²` median of a `u8` plane for any radius `r` up to [`MAX_RADIUS`], in constant
+/// time per pixel whatever the radius (column and window histograms, Perreault & Hébert);
+/// `r = 0` returns the plane. For `r` of 1 and 2 the result is that of [`median3_u8`] and
+/// [`median5_u8`], which are faster.
+///
+/// # Errors
+/// [`Error::InvalidOption`] when `r` exceeds [`MAX_RADIUS`] (the window's counts would
+/// overflow 16 bits).
+///
+/// ```
+/// use lungfield::{simd::{median::median_u8, Backend}, GrayU8};
+/// let mut img = GrayU8::filled(15, 15, 10);
+/// for x in 4..11 { img.set(x, 7, 255); } // a seven-pixel line: under half of a 7×7 window
+/// assert_eq!(median_u8(&img, 3, Backend::Wide).unwrap().get(7, 7), 10);
+/// ```
+pub fn median_u8(src: &GrayU8, r: usize, backend: Backend) -> Result<GrayU8> {
+    if r > MAX_RADIUS {
+        return Err(Error::InvalidOption(format!(
+            "median radius {r} is larger than {MAX_RADIUS}"
+        )));
+    }
+    if src.is_empty() || r == 0 {
+        return Ok(src.clone());
+    }
+    Ok(match backend {
+        Backend::Scalar => histogram::median::<histogram::Scalar>(src, r),
+        Backend::Wide => histogram::median::<histogram::Wide>(src, r),
+    })
 }
 
 /// The `N` source rows from two above an output row down (replicated at the borders), each
@@ -179,7 +214,77 @@ mod proptests {
         }
     }
 
+    /// The `(2r + 1)²` median by sorting each replicated window.
+    fn reference_r(src: &GrayU8, r: usize) -> GrayU8 {
+        let (w, h, r) = (src.width() as isize, src.height() as isize, r as isize);
+        let mut out = GrayU8::new(src.width(), src.height());
+        for y in 0..h {
+            for x in 0..w {
+                let mut v: Vec<u8> = (-r..=r)
+                    .flat_map(|dy| (-r..=r).map(move |dx| (dx, dy)))
+                    .map(|(dx, dy)| {
+                        src.get(
+                            (x + dx).clamp(0, w - 1) as usize,
+                            (y + dy).clamp(0, h - 1) as usize,
+                        )
+                    })
+                    .collect();
+                v.sort_unstable();
+                out.set(x as usize, y as usize, v[v.len() / 2]);
+            }
+        }
+        out
+    }
+
+    /// Images of a few grey levels (long runs of equal values: ties, and medians that stay
+    /// in one coarse bin), or of all 256.
+    fn plane_levels(max_w: usize, max_h: usize) -> impl Strategy<Value = GrayU8> {
+        (plane_u8(max_w, max_h), 1u8..=255, any::<bool>()).prop_map(|(img, k, few)| {
+            if few {
+                img.map(|&v| (v % k.min(5)).wrapping_mul(37))
+            } else {
+                img
+            }
+        })
+    }
+
+    #[test]
+    fn median_u8_radius_limits() {
+        let img = GrayU8::from_vec(3, 2, vec![1, 9, 3, 200, 0, 7]).expect("3 × 2 bytes");
+        for b in [Backend::Scalar, Backend::Wide] {
+            assert_eq!(median_u8(&img, 0, b).ok(), Some(img.clone()));
+            assert!(matches!(
+                median_u8(&img, MAX_RADIUS + 1, b),
+                Err(Error::InvalidOption(_))
+            ));
+            // The largest radius: every window is the replicated image, mostly its corners.
+            let m = median_u8(&img, MAX_RADIUS, b).expect("radius in range");
+            assert_eq!(m, reference_r(&img, MAX_RADIUS));
+        }
+    }
+
     proptest! {
+        #[test]
+        fn median_u8_matches_sorting_reference(img in plane_levels(40, 30), r in 1usize..7) {
+            let s = median_u8(&img, r, Backend::Scalar).expect("radius in range");
+            prop_assert_eq!(&s, &reference_r(&img, r));
+            prop_assert_eq!(&s, &median_u8(&img, r, Backend::Wide).expect("radius in range"));
+        }
+
+        #[test]
+        fn median_u8_wide_matches_scalar(img in plane_levels(300, 40), r in 1usize..24) {
+            let s = median_u8(&img, r, Backend::Scalar).expect("radius in range");
+            prop_assert_eq!(&s, &median_u8(&img, r, Backend::Wide).expect("radius in range"));
+        }
+
+        #[test]
+        fn median_u8_is_median3_and_median5(img in plane_levels(90, 20)) {
+            for b in [Backend::Scalar, Backend::Wide] {
+                prop_assert_eq!(median_u8(&img, 1, b).expect("radius 1"), median3_u8(&img, b));
+                prop_assert_eq!(median_u8(&img, 2, b).expect("radius 2"), median5_u8(&img, b));
+            }
+        }
+
         #[test]
         fn median3_u8_matches_scalar(img in plane_u8(200, 12)) {
             let s = median3_u8(&img, Backend::Scalar);

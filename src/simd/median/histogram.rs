@@ -1,0 +1,167 @@
+//! Median of any square window in constant time per pixel (Perreault & Hébert, "Median
+//! filtering in constant time", IEEE TIP 2007), border replicated as OpenCV's `medianBlur`.
+//!
+//! Every column keeps the histogram of its `2r + 1` pixels in the window's rows, 256 fine
+//! bins and 16 coarse ones (the high nibble); going down a row, each column drops one pixel
+//! and gains one. Along a row the window's coarse histogram gains the column entering on the
+//! right and loses the one leaving on the left. The median's coarse bin comes from the
+//! coarse counts; its fine bin from that coarse bin's 16 fine counts, which are brought up to
+//! date only when the median falls there ("lazy" updates: from the column histograms that
+//! entered and left since they were last used, or summed afresh over the window when that
+//! is cheaper). Every step adds or subtracts 16 `u16` counts: one `wide::u16x16` (at the
+//! build's instruction set) in the vector twin, a loop in the scalar one. Counts are exact
+//! integers (at most `(2r + 1)² ≤ 65025` for `r ≤ 127`), and `u16` wrapping sums are exact
+//! whenever the result is in range, so the two twins agree to the bit whatever the order.
+
+use crate::image::{GrayU8, RowsBuilder};
+
+/// The largest radius: the window's counts must fit `u16`.
+pub const MAX_RADIUS: usize = 127;
+
+/// 16 counts: one coarse histogram, or one coarse bin's fine counts.
+type Seg = [u16; 16];
+
+/// Adds or subtracts 16 counts at a time: the only arithmetic on histograms.
+pub(super) trait SegOps {
+    /// `acc += add − sub`, lane by lane, wrapping.
+    fn add_sub(acc: &mut Seg, add: &Seg, sub: &Seg);
+    /// `acc += add`, lane by lane, wrapping.
+    fn add(acc: &mut Seg, add: &Seg);
+}
+
+/// The scalar twin's histogram arithmetic.
+pub(super) struct Scalar;
+
+impl SegOps for Scalar {
+    #[inline(always)]
+    fn add_sub(acc: &mut Seg, add: &Seg, sub: &Seg) {
+        for ((a, &p), &m) in acc.iter_mut().zip(add).zip(sub) {
+            *a = a.wrapping_add(p).wrapping_sub(m);
+        }
+    }
+
+    #[inline(always)]
+    fn add(acc: &mut Seg, add: &Seg) {
+        for (a, &p) in acc.iter_mut().zip(add) {
+            *a = a.wrapping_add(p);
+        }
+    }
+}
+
+/// The vector twin's: one `wide::u16x16` per step.
+pub(super) struct Wide;
+
+impl SegOps for Wide {
+    #[inline(always)]
+    fn add_sub(acc: &mut Seg, add: &Seg, sub: &Seg) {
+        let v = wide::u16x16::new(*acc) + wide::u16x16::new(*add) - wide::u16x16::new(*sub);
+        *acc = v.to_array();
+    }
+
+    #[inline(always)]
+    fn add(acc: &mut Seg, add: &Seg) {
+        *acc = (wide::u16x16::new(*acc) + wide::u16x16::new(*add)).to_array();
+    }
+}
+
+/// The `(2r + 1)²` median of `src` (not empty, `1 ≤ r ≤` [`MAX_RADIUS`]) with the histogram
+/// arithmetic `O`.
+pub(super) fn median<O: SegOps>(src: &GrayU8, r: usize) -> GrayU8 {
+    let (w, h) = (src.width(), src.height());
+    let n = 2 * r + 1;
+    // The median is the value of rank `half` (from 0) among the window's n² values.
+    let half = (n * n / 2) as u32;
+    // Column histograms: 16 coarse counts per column, and per coarse bin the 16 fine counts
+    // of every column side by side (`fine[c * w + x]`: the updates along a row read
+    // consecutive columns of one coarse bin).
+    let mut coarse = vec![[0u16; 16]; w];
+    let mut fine = vec![[0u16; 16]; w * 16];
+    let clamp_row = |y: isize| y.clamp(0, h as isize - 1) as usize;
+    let add_row = |coarse: &mut [Seg], fine: &mut [Seg], y: usize, up: bool| {
+        for (x, &v) in src.row(y).iter().enumerate() {
+            let (c, f) = (usize::from(v >> 4), usize::from(v & 15));
+            let (cc, ff) = (&mut coarse[x][c], &mut fine[c * w + x][f]);
+            if up {
+                *cc += 1;
+                *ff += 1;
+            } else {
+                *cc -= 1;
+                *ff -= 1;
+            }
+        }
+    };
+    for dy in -(r as isize)..=r as isize {
+        add_row(&mut coarse, &mut fine, clamp_row(dy), true);
+    }
+    // A column index of the window, replicated at the borders.
+    let col = |x: isize| x.clamp(0, w as isize - 1) as usize;
+    let mut dst = RowsBuilder::new(w, h, 0u8);
+    let zero: Seg = [0; 16];
+    for y in 0..h {
+        if y > 0 {
+            let (gone, new) = (
+                clamp_row(y as isize - r as isize - 1),
+                clamp_row((y + r) as isize),
+            );
+            if gone != new {
+                add_row(&mut coarse, &mut fine, gone, false);
+                add_row(&mut coarse, &mut fine, new, true);
+            }
+        }
+        // The window's coarse counts at x = 0; its fine counts per coarse bin, each valid at
+        // column `at[c]` (`None`: to be summed afresh).
+        let mut kc = zero;
+        for dx in -(r as isize)..=r as isize {
+            O::add(&mut kc, &coarse[col(dx)]);
+        }
+        let mut kf = [zero; 16];
+        let mut at: [Option<usize>; 16] = [None; 16];
+        let out = dst.next_row();
+        for (x, o) in out.iter_mut().enumerate() {
+            if x > 0 {
+                let xi = x as isize;
+                O::add_sub(
+                    &mut kc,
+                    &coarse[col(xi + r as isize)],
+                    &coarse[col(xi - r as isize - 1)],
+                );
+            }
+            // The coarse bin holding rank `half`.
+            let mut below = 0u32;
+            let mut c = 0;
+            while c < 15 && below + u32::from(kc[c]) <= half {
+                below += u32::from(kc[c]);
+                c += 1;
+            }
+            // Its fine counts brought to column x.
+            let seg = &mut kf[c];
+            match at[c] {
+                Some(p) if x - p <= n => {
+                    for q in p + 1..=x {
+                        let qi = q as isize;
+                        O::add_sub(
+                            seg,
+                            &fine[c * w + col(qi + r as isize)],
+                            &fine[c * w + col(qi - r as isize - 1)],
+                        );
+                    }
+                }
+                _ => {
+                    *seg = zero;
+                    let xi = x as isize;
+                    for dx in -(r as isize)..=r as isize {
+                        O::add(seg, &fine[c * w + col(xi + dx)]);
+                    }
+                }
+            }
+            at[c] = Some(x);
+            let mut f = 0;
+            while f < 15 && below + u32::from(seg[f]) <= half {
+                below += u32::from(seg[f]);
+                f += 1;
+            }
+            *o = (c * 16 + f) as u8;
+        }
+    }
+    dst.finish()
+}
