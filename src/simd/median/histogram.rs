@@ -71,16 +71,25 @@ pub(super) fn median<O: SegOps>(src: &GrayU8, r: usize) -> GrayU8 {
     let n = 2 * r + 1;
     // The median is the value of rank `half` (from 0) among the window's n² values.
     let half = (n * n / 2) as u32;
-    // Column histograms: 16 coarse counts per column, and per coarse bin the 16 fine counts
-    // of every column side by side (`fine[c * w + x]`: the updates along a row read
-    // consecutive columns of one coarse bin).
-    let mut coarse = vec![[0u16; 16]; w];
-    let mut fine = vec![[0u16; 16]; w * 16];
+    // Column histograms over the columns the windows reach, replicated at the borders:
+    // padded column `j` is image column `j − r − 1` (clamped), so the window at `x` is
+    // padded columns `x + 1 ..= x + n`, and moving to `x` adds column `x + n` and drops
+    // column `x` (no clamping per pixel). 16 coarse counts per column, and per coarse bin
+    // the 16 fine counts of every column side by side (`fine[c * wp + j]`: the updates along
+    // a row read consecutive columns of one coarse bin).
+    let wp = w + n;
+    let mut coarse = vec![[0u16; 16]; wp];
+    let mut fine = vec![[0u16; 16]; wp * 16];
     let clamp_row = |y: isize| y.clamp(0, h as isize - 1) as usize;
     let add_row = |coarse: &mut [Seg], fine: &mut [Seg], y: usize, up: bool| {
-        for (x, &v) in src.row(y).iter().enumerate() {
+        let row = src.row(y);
+        let (first, last) = (row[0], row[w - 1]);
+        let padded = std::iter::repeat_n(first, r + 1)
+            .chain(row.iter().copied())
+            .chain(std::iter::repeat_n(last, r));
+        for (j, v) in padded.enumerate() {
             let (c, f) = (usize::from(v >> 4), usize::from(v & 15));
-            let (cc, ff) = (&mut coarse[x][c], &mut fine[c * w + x][f]);
+            let (cc, ff) = (&mut coarse[j][c], &mut fine[c * wp + j][f]);
             if up {
                 *cc += 1;
                 *ff += 1;
@@ -93,8 +102,6 @@ pub(super) fn median<O: SegOps>(src: &GrayU8, r: usize) -> GrayU8 {
     for dy in -(r as isize)..=r as isize {
         add_row(&mut coarse, &mut fine, clamp_row(dy), true);
     }
-    // A column index of the window, replicated at the borders.
-    let col = |x: isize| x.clamp(0, w as isize - 1) as usize;
     let mut dst = RowsBuilder::new(w, h, 0u8);
     let zero: Seg = [0; 16];
     for y in 0..h {
@@ -111,20 +118,15 @@ pub(super) fn median<O: SegOps>(src: &GrayU8, r: usize) -> GrayU8 {
         // The window's coarse counts at x = 0; its fine counts per coarse bin, each valid at
         // column `at[c]` (`None`: to be summed afresh).
         let mut kc = zero;
-        for dx in -(r as isize)..=r as isize {
-            O::add(&mut kc, &coarse[col(dx)]);
+        for col in &coarse[1..=n] {
+            O::add(&mut kc, col);
         }
         let mut kf = [zero; 16];
         let mut at: [Option<usize>; 16] = [None; 16];
         let out = dst.next_row();
         for (x, o) in out.iter_mut().enumerate() {
             if x > 0 {
-                let xi = x as isize;
-                O::add_sub(
-                    &mut kc,
-                    &coarse[col(xi + r as isize)],
-                    &coarse[col(xi - r as isize - 1)],
-                );
+                O::add_sub(&mut kc, &coarse[x + n], &coarse[x]);
             }
             // The coarse bin holding rank `half`.
             let mut below = 0u32;
@@ -135,22 +137,17 @@ pub(super) fn median<O: SegOps>(src: &GrayU8, r: usize) -> GrayU8 {
             }
             // Its fine counts brought to column x.
             let seg = &mut kf[c];
+            let cols = &fine[c * wp..(c + 1) * wp];
             match at[c] {
                 Some(p) if x - p <= n => {
                     for q in p + 1..=x {
-                        let qi = q as isize;
-                        O::add_sub(
-                            seg,
-                            &fine[c * w + col(qi + r as isize)],
-                            &fine[c * w + col(qi - r as isize - 1)],
-                        );
+                        O::add_sub(seg, &cols[q + n], &cols[q]);
                     }
                 }
                 _ => {
                     *seg = zero;
-                    let xi = x as isize;
-                    for dx in -(r as isize)..=r as isize {
-                        O::add(seg, &fine[c * w + col(xi + dx)]);
+                    for col in &cols[x + 1..=x + n] {
+                        O::add(seg, col);
                     }
                 }
             }
