@@ -64,6 +64,34 @@ impl SegOps for Wide {
     }
 }
 
+/// The bin of `counts` (`total` values, after `below` values in earlier bins) that holds
+/// the value of rank `rank`, and the number of values before it. Scanned from the last bin
+/// down when `from_top` (the last pixel's median was in the upper half: a bright region's
+/// median then takes a few steps instead of a dozen), else from the first bin up; both give
+/// the same bin.
+#[inline(always)]
+fn bin_of_rank(counts: &Seg, below: u32, total: u32, rank: u32, from_top: bool) -> (usize, u32) {
+    if from_top {
+        // Values before bin `b`: all of them but those in bins `b..`.
+        let mut before = below + total;
+        let mut b = 15;
+        loop {
+            before -= u32::from(counts[b]);
+            if b == 0 || before <= rank {
+                return (b, before);
+            }
+            b -= 1;
+        }
+    }
+    let mut before = below;
+    let mut b = 0;
+    while b < 15 && before + u32::from(counts[b]) <= rank {
+        before += u32::from(counts[b]);
+        b += 1;
+    }
+    (b, before)
+}
+
 /// The `(2r + 1)²` median of `src` (not empty, `1 ≤ r ≤` [`MAX_RADIUS`]) with the histogram
 /// arithmetic `O`.
 pub(super) fn median<O: SegOps>(src: &GrayU8, r: usize) -> GrayU8 {
@@ -71,6 +99,7 @@ pub(super) fn median<O: SegOps>(src: &GrayU8, r: usize) -> GrayU8 {
     let n = 2 * r + 1;
     // The median is the value of rank `half` (from 0) among the window's n² values.
     let half = (n * n / 2) as u32;
+    let total = (n * n) as u32;
     // Column histograms over the columns the windows reach, replicated at the borders:
     // padded column `j` is image column `j − r − 1` (clamped), so the window at `x` is
     // padded columns `x + 1 ..= x + n`, and moving to `x` adds column `x + n` and drops
@@ -123,18 +152,16 @@ pub(super) fn median<O: SegOps>(src: &GrayU8, r: usize) -> GrayU8 {
         }
         let mut kf = [zero; 16];
         let mut at: [Option<usize>; 16] = [None; 16];
+        // The last pixel's median: where to start the next one's scans.
+        let mut prev = 0u8;
         let out = dst.next_row();
         for (x, o) in out.iter_mut().enumerate() {
             if x > 0 {
                 O::add_sub(&mut kc, &coarse[x + n], &coarse[x]);
             }
-            // The coarse bin holding rank `half`.
-            let mut below = 0u32;
-            let mut c = 0;
-            while c < 15 && below + u32::from(kc[c]) <= half {
-                below += u32::from(kc[c]);
-                c += 1;
-            }
+            // The coarse bin holding rank `half`, scanned from the end nearer the last
+            // pixel's.
+            let (c, below) = bin_of_rank(&kc, 0, total, half, prev >= 128);
             // Its fine counts brought to column x.
             let seg = &mut kf[c];
             let cols = &fine[c * wp..(c + 1) * wp];
@@ -152,12 +179,9 @@ pub(super) fn median<O: SegOps>(src: &GrayU8, r: usize) -> GrayU8 {
                 }
             }
             at[c] = Some(x);
-            let mut f = 0;
-            while f < 15 && below + u32::from(seg[f]) <= half {
-                below += u32::from(seg[f]);
-                f += 1;
-            }
-            *o = (c * 16 + f) as u8;
+            let (f, _) = bin_of_rank(seg, below, u32::from(kc[c]), half, prev & 8 != 0);
+            prev = (c * 16 + f) as u8;
+            *o = prev;
         }
     }
     dst.finish()
