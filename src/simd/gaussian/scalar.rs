@@ -82,6 +82,14 @@ pub(super) fn blur_with<T: Copy, M: Copy + Default, U: Copy + Default + PartialE
     dst.finish()
 }
 
+/// How many output rows a [`blur_with`] `vrow` call makes (`offs` holds `n + rows − 1`
+/// ring offsets) and their width (`out` holds them all).
+#[inline(always)]
+pub(super) fn rows_and_width(out_len: usize, offs: &[usize], n: usize) -> (usize, usize) {
+    let rows = (offs.len() + 1 - n).max(1);
+    (rows, out_len / rows)
+}
+
 /// The output rows of a [`blur_with`] `vrow` call, each with its `n` ring offsets.
 #[inline(always)]
 pub(super) fn out_rows<'a, U>(
@@ -89,8 +97,7 @@ pub(super) fn out_rows<'a, U>(
     offs: &'a [usize],
     n: usize,
 ) -> impl Iterator<Item = (&'a mut [U], &'a [usize])> {
-    let rows = offs.len() + 1 - n;
-    let w = out.len() / rows.max(1);
+    let (_, w) = rows_and_width(out.len(), offs, n);
     out.chunks_exact_mut(w.max(1)).zip(offs.windows(n))
 }
 

@@ -57,8 +57,7 @@ fn hrow_f32<F: F32s>(out: &mut [f32], p: &[f32], k: &[f32]) {
 #[inline(always)]
 fn vrow_f32<F: F32s>(out: &mut [f32], ring: &[f32], offs: &[usize], k: &[f32]) {
     let n = k.len();
-    let rows = offs.len() + 1 - n;
-    let w = out.len() / rows;
+    let (rows, w) = scalar::rows_and_width(out.len(), offs, n);
     let tail = for_each_vector(w, F::LANES, |x| {
         for i in 0..rows {
             taps_f32(k, |j| F::load(&ring[offs[i + j] + x..])).store(&mut out[i * w + x..]);
@@ -82,8 +81,7 @@ fn hrow_q16<U: U16v>(out: &mut [u16], p: &[u16], w: &[u16]) {
 fn vrow_q16<U: U16v>(out: &mut [u8], ring: &[u16], offs: &[usize], w: &[u16]) {
     let bias = U::splat(128 + scalar::round_bias(w));
     let n = w.len();
-    let rows = offs.len() + 1 - n;
-    let width = out.len() / rows;
+    let (rows, width) = scalar::rows_and_width(out.len(), offs, n);
     let tail = for_each_vector(width, U::LANES, |x| {
         for i in 0..rows {
             taps_q16(w, |j| U::load(&ring[offs[i + j] + x..]))

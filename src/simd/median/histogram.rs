@@ -110,7 +110,9 @@ pub(super) fn median<O: SegOps>(src: &GrayU8, r: usize) -> GrayU8 {
     let mut coarse = vec![[0u16; 16]; wp];
     let mut fine = vec![[0u16; 16]; wp * 16];
     let clamp_row = |y: isize| y.clamp(0, h as isize - 1) as usize;
+    // Adds (`up`) or removes row `y`'s pixels: one more or one less count in each column.
     let add_row = |coarse: &mut [Seg], fine: &mut [Seg], y: usize, up: bool| {
+        let d = if up { 1 } else { u16::MAX };
         let row = src.row(y);
         let (first, last) = (row[0], row[w - 1]);
         let padded = std::iter::repeat_n(first, r + 1)
@@ -119,13 +121,8 @@ pub(super) fn median<O: SegOps>(src: &GrayU8, r: usize) -> GrayU8 {
         for (j, v) in padded.enumerate() {
             let (c, f) = (usize::from(v >> 4), usize::from(v & 15));
             let (cc, ff) = (&mut coarse[j][c], &mut fine[c * wp + j][f]);
-            if up {
-                *cc += 1;
-                *ff += 1;
-            } else {
-                *cc -= 1;
-                *ff -= 1;
-            }
+            *cc = cc.wrapping_add(d);
+            *ff = ff.wrapping_add(d);
         }
     };
     for dy in -(r as isize)..=r as isize {
