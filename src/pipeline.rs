@@ -157,11 +157,11 @@ pub fn segment_with_prior(
     prior: Option<&ShapePrior>,
 ) -> Result<Segmentation> {
     let (w, h) = (img.width(), img.height());
-    let (mut pair, smooth) = found_lungs_in(img, opts)?;
+    let (mut pair, smooth, work) = found_lungs_parts(img, opts)?;
     let (ww, wh) = (pair.labels.width(), pair.labels.height());
     if let Some(prior) = prior {
         let labels =
-            crate::segment::prior::apply_in(prior, &pair.labels, Some(&smooth), &opts.prior);
+            crate::segment::prior::apply_images(prior, &pair.labels, &smooth, &work, &opts.prior);
         pair = LungPair {
             areas: [1, 2].map(|l| labels.as_slice().iter().filter(|&&v| v == l).count()),
             labels,
@@ -195,6 +195,15 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<LungPair> 
 /// # Errors
 /// As [`segment_radiograph`].
 pub fn found_lungs_in(img: &Radiograph, opts: &SegmentOptions) -> Result<(LungPair, GrayU8)> {
+    found_lungs_parts(img, opts).map(|(pair, smooth, _)| (pair, smooth))
+}
+
+/// [`found_lungs_in`] and the working image itself (before smoothing), which the shape
+/// prior's band classifier reads.
+pub(crate) fn found_lungs_parts(
+    img: &Radiograph,
+    opts: &SegmentOptions,
+) -> Result<(LungPair, GrayU8, GrayU8)> {
     let work = working_image(img, opts)?;
     let smooth = gaussian_u8(
         &median3_u8(&work, opts.backend),
@@ -219,7 +228,7 @@ pub fn found_lungs_in(img: &Radiograph, opts: &SegmentOptions) -> Result<(LungPa
             "the lung fields vanished after clean-up".into(),
         ));
     }
-    Ok((pair, smooth))
+    Ok((pair, smooth, work))
 }
 
 /// Cleans each lung on its own: an opening cuts spurs and leaks through narrow necks (the

@@ -173,9 +173,10 @@ fn a_phantom_model_classifies_the_real_sample_and_names_what_fails() {
 }
 
 /// Issue #6: a shape prior cross-validated within jsrt-dev (5 folds: each fold segmented with
-/// a prior fitted on the other four folds' images and masks). Measured: mean 0.955, p5 0.915,
-/// HD95 median 21.8 px; without the image's shade in the corrections 0.952 / 0.910 / 23.7 px;
-/// without the point distribution model's repair 0.951 / 0.885 / 23.0 px; without the prior
+/// a prior fitted on the other four folds' images and masks). Measured: mean 0.9685, p5 0.934,
+/// HD95 median 14.3 px; without the band classifier 0.955 / 0.915 / 21.8 px; without it,
+/// without the image's shade in the corrections 0.952 / 0.910 / 23.7 px; without it, without
+/// the point distribution model's repair 0.951 / 0.885 / 23.0 px; without the prior
 /// 0.920 / 0.853 / 36.2 px.
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
@@ -190,16 +191,16 @@ fn jsrt_dev_prior_cross_validated_floor() {
         lungfield::report::summary_table(&ev)
     );
     assert_eq!((s.n, s.n_failed), (140, 0));
-    // The issue's targets for mean and 5th percentile.
+    // The issue's targets: mean, 5th percentile, HD95 median.
     assert!(
-        s.dice_mean >= 0.95,
-        "mean dice {} (floor 0.95)",
+        s.dice_mean >= 0.96,
+        "mean dice {} (floor 0.96)",
         s.dice_mean
     );
-    assert!(s.dice_p5 >= 0.90, "p5 dice {} (floor 0.90)", s.dice_p5);
+    assert!(s.dice_p5 >= 0.92, "p5 dice {} (floor 0.92)", s.dice_p5);
     assert!(
-        s.hd95_median_px <= 23.0,
-        "HD95 median {} px (ceiling 23)",
+        s.hd95_median_px <= 15.0,
+        "HD95 median {} px (ceiling 15)",
         s.hd95_median_px
     );
     let none = lungfield::evaluate::evaluate(&d, Subset::All, &opts);
@@ -209,8 +210,34 @@ fn jsrt_dev_prior_cross_validated_floor() {
         s.dice_mean,
         none.summary.dice_mean
     );
+    // The band classifier is what brings the boundaries to the experts'.
+    let mut unrefined = opts;
+    unrefined.prior.refine = false;
+    let unrefined_ev = evaluate_with(
+        &d,
+        Subset::All,
+        &unrefined,
+        PriorSource::CrossValidated(5),
+        &(),
+    )
+    .unwrap();
+    let r = &unrefined_ev.summary;
+    eprintln!(
+        "jsrt-dev, prior-cv 5, no band classifier: {}",
+        lungfield::report::summary_table(&unrefined_ev)
+    );
+    assert!(
+        s.hd95_median_px < r.hd95_median_px - 3.0 && s.dice_mean > r.dice_mean + 0.005,
+        "classifier {}/{} px vs none {}/{} px",
+        s.dice_mean,
+        s.hd95_median_px,
+        r.dice_mean,
+        r.hd95_median_px
+    );
+    // Below, the stages before the classifier, each against the prior without it.
+    let s = r;
     // The shape model's repair is what lifts the worst cases.
-    let mut plain = opts;
+    let mut plain = unrefined;
     plain.prior.shape_repair = false;
     let no_repair =
         evaluate_with(&d, Subset::All, &plain, PriorSource::CrossValidated(5), &()).unwrap();
@@ -227,7 +254,7 @@ fn jsrt_dev_prior_cross_validated_floor() {
         no_repair.summary.dice_p5
     );
     // The image's shade is what brings the boundaries closer.
-    let mut unshaded = opts;
+    let mut unshaded = unrefined;
     unshaded.prior.shade = false;
     let unshaded = evaluate_with(
         &d,
@@ -254,7 +281,8 @@ fn jsrt_dev_prior_cross_validated_floor() {
 
 /// Issue #6, cross-dataset: a prior fitted on jsrt-dev (SCR convention: the lung behind the
 /// heart left out) used on the Shenzhen sample (whose masks differ in convention). Measured:
-/// 0.913 against 0.901 without; fitting is deterministic across thread counts.
+/// 0.922 against 0.901 without (0.913 without the band classifier); fitting is deterministic
+/// across thread counts.
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn a_jsrt_prior_helps_on_the_shenzhen_sample_and_fits_deterministically() {
@@ -272,6 +300,10 @@ fn a_jsrt_prior_helps_on_the_shenzhen_sample_and_fits_deterministically() {
     };
     let prior = fit(2);
     assert_eq!(prior.exemplars.len(), 140);
+    assert!(
+        prior.refiner.is_some(),
+        "fitted with images: a band classifier"
+    );
     assert_eq!(
         serde_json::to_string(&prior).unwrap(),
         serde_json::to_string(&fit(1)).unwrap()
@@ -284,7 +316,7 @@ fn a_jsrt_prior_helps_on_the_shenzhen_sample_and_fits_deterministically() {
         lungfield::report::summary_table(&with)
     );
     assert!(
-        with.summary.dice_mean >= 0.91 && with.summary.dice_mean > without.summary.dice_mean,
+        with.summary.dice_mean >= 0.92 && with.summary.dice_mean > without.summary.dice_mean,
         "with {} without {}",
         with.summary.dice_mean,
         without.summary.dice_mean

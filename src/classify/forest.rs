@@ -32,6 +32,9 @@ pub struct ForestOptions {
     pub mtry: Option<usize>,
     /// Smallest leaf. Default: 1.
     pub min_samples_leaf: usize,
+    /// Deepest leaf (`None`: no limit, the default).
+    #[serde(default)]
+    pub max_depth: Option<u16>,
 }
 
 impl Default for ForestOptions {
@@ -41,6 +44,7 @@ impl Default for ForestOptions {
             seed: 1,
             mtry: None,
             min_samples_leaf: 1,
+            max_depth: None,
         }
     }
 }
@@ -99,11 +103,14 @@ impl Forest {
             .par_iter()
             .enumerate()
             .map(|(c, &size)| {
-                let p = RandomForestRegressorParameters::default()
+                let mut p = RandomForestRegressorParameters::default()
                     .with_n_trees(size)
                     .with_m(mtry)
                     .with_min_samples_leaf(opts.min_samples_leaf.max(1))
                     .with_seed(base.fork(c as u64).next_u64());
+                if let Some(d) = opts.max_depth {
+                    p = p.with_max_depth(d.max(1));
+                }
                 Chunk::fit(&xm, &ym, p)
                     .map(|f| (size, f))
                     .map_err(|e| Error::InvalidOption(format!("forest: {e}")))

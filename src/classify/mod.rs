@@ -3,11 +3,13 @@
 //! study on a dataset's split ([`study`](mod@study)).
 
 pub mod cv;
+pub mod flat;
 pub mod forest;
 pub mod model;
 pub mod study;
 
 pub use cv::{cross_validate, score, CvOptions, CvResult, Scores};
+pub use flat::FlatForest;
 pub use forest::{Forest, ForestOptions};
 pub use model::{Model, MODEL_FORMAT, MODEL_VERSION};
 pub use study::{study, Study};

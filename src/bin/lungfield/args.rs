@@ -383,6 +383,10 @@ pub struct PipelineArgs {
     /// follow only where the experts habitually draw the boundary).
     #[arg(long)]
     pub no_prior_shade: bool,
+    /// With a prior: skip its band classifier, which decides the pixels near the boundary
+    /// from the image (for comparison; the corrections and the shape repair still apply).
+    #[arg(long)]
+    pub no_prior_refine: bool,
 }
 
 /// `lungfield segment`.
@@ -459,6 +463,7 @@ impl From<&PipelineArgs> for lungfield::SegmentOptions {
         };
         o.prior.shape_repair = !a.no_shape_repair;
         o.prior.shade = !a.no_prior_shade;
+        o.prior.refine = !a.no_prior_refine;
         if a.no_contour {
             o.without_contour()
         } else {

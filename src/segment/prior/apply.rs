@@ -51,6 +51,11 @@ pub struct PriorOptions {
     /// the lung's inside, not only where the experts habitually draw it. Default: on.
     #[serde(default = "yes")]
     pub shade: bool,
+    /// Let the prior's band classifier ([`super::Refiner`]) decide the pixels near the
+    /// boundary, when the prior has one and the caller gives the image ([`apply_in`]).
+    /// Default: on.
+    #[serde(default = "yes")]
+    pub refine: bool,
 }
 
 fn yes() -> bool {
@@ -74,6 +79,7 @@ impl Default for PriorOptions {
             shape_keep: 14.0,
             shape_fill: 2.0,
             shade: true,
+            refine: true,
         }
     }
 }
@@ -335,13 +341,37 @@ pub fn apply(prior: &ShapePrior, labels: &Mask, opts: &PriorOptions) -> Mask {
 }
 
 /// [`apply`] with the smoothed working image the lungs were found in (the size of `labels`),
-/// so that the prior's shade-resolved corrections can follow the image.
+/// so that the prior's shade-resolved corrections can follow the image, and its band
+/// classifier ([`super::Refiner`], unless [`PriorOptions::refine`] is off) reads that image
+/// too (the pipeline gives it the unsmoothed working image: [`apply_images`]).
 pub fn apply_in(
     prior: &ShapePrior,
     labels: &Mask,
     img: Option<&GrayU8>,
     opts: &PriorOptions,
 ) -> Mask {
+    apply_both(prior, labels, img.map(|i| (i, i)), opts)
+}
+
+/// [`apply_in`] given the smoothed working image `smooth` (for the corrections) and the
+/// working image `work` itself (for the band classifier), both the size of `labels`.
+pub fn apply_images(
+    prior: &ShapePrior,
+    labels: &Mask,
+    smooth: &GrayU8,
+    work: &GrayU8,
+    opts: &PriorOptions,
+) -> Mask {
+    apply_both(prior, labels, Some((smooth, work)), opts)
+}
+
+fn apply_both(
+    prior: &ShapePrior,
+    labels: &Mask,
+    imgs: Option<(&GrayU8, &GrayU8)>,
+    opts: &PriorOptions,
+) -> Mask {
+    let img = imgs.map(|i| i.0);
     let [pr, pl] = probability(prior, labels, img, opts);
     let mut out = Mask::new(labels.width(), labels.height());
     for ((o, &r), &l) in out
@@ -359,10 +389,18 @@ pub fn apply_in(
         };
     }
     let out = tidy(&out);
-    match prior.shape_model() {
+    let out = match prior.shape_model() {
         Some(model) if opts.shape_repair => {
             let px = |v: f32| f64::from(v.max(0.0)) / 256.0;
             tidy(&model.repair(&out, px(opts.shape_keep), px(opts.shape_fill)))
+        }
+        _ => out,
+    };
+    match (&prior.refiner, imgs) {
+        (Some(r), Some((_, work)))
+            if opts.refine && work.width() == out.width() && work.height() == out.height() =>
+        {
+            r.apply(work, labels, &out)
         }
         _ => out,
     }
@@ -370,7 +408,7 @@ pub fn apply_in(
 
 /// Each lung reduced to its largest piece, holes filled (the probability maps can leave
 /// islands where a few training pairs had lung far from the found boundary).
-fn tidy(labels: &Mask) -> Mask {
+pub(super) fn tidy(labels: &Mask) -> Mask {
     // On each lung's box grown by one pixel: the same pieces and holes, fewer pixels.
     per_lung(
         labels,
@@ -464,7 +502,11 @@ mod tests {
             let truth = lungs(128, 1.01, 0.0, 0.0, 0.0);
             let found = lungs(128, 1.01, 0.0, 0.0, short);
             let img = image(&truth);
-            let opts = PriorOptions::default();
+            // The corrections alone (the band classifier has its own tests).
+            let opts = PriorOptions {
+                refine: false,
+                ..Default::default()
+            };
             let shaded = apply_in(&prior, &found, Some(&img), &opts);
             let plain = apply_in(
                 &prior,

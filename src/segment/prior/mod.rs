@@ -21,21 +21,27 @@
 //! Last, a point distribution model of the expert lung pairs ([`ShapeModel`]: centroids and
 //! extents along fixed rays, PCA) is fitted robustly to the result, and gross errors, where a
 //! boundary strays far from the most plausible shape (a lower lobe lost under dense soft
-//! tissue, a leak into the abdomen), are replaced by the model's. The result follows the
-//! convention of the masks the prior was fitted on.
+//! tissue, a leak into the abdomen), are replaced by the model's.
+//!
+//! With images, fitting also trains a band classifier ([`Refiner`]): a random forest that
+//! decides, pixel by pixel near the boundary the steps above drew, whether the pixel is lung,
+//! from its distances to that boundary, its place in the lungs' boxes and the image around it.
+//! The result follows the convention of the masks the prior was fitted on.
 
 mod apply;
 mod codec;
 mod model;
 mod outline;
 mod pdm;
+mod refine;
 mod shade;
 mod shape;
 
-pub use apply::{apply, apply_in, PriorOptions};
+pub use apply::{apply, apply_images, apply_in, PriorOptions};
 pub use model::{PairShape, ShapePrior, MAX_PRIOR_BYTES, PRIOR_FORMAT, PRIOR_VERSION};
 pub use outline::{radial, RAYS, SHAPE_DIM};
 pub use pdm::{Fitted, ShapeModel};
+pub use refine::{Refiner, Scene, BAND, INNER_FOLDS, MIN_SCENES, N_FEATURES};
 pub use shape::{
     corr_frame, frac_box, Correction, Frac, LungShape, CORR_BINS, CORR_H, CORR_MARGIN, CORR_W,
     GRID_H, GRID_W,

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use super::outline::{radial, SHAPE_DIM};
 use super::pdm::ShapeModel;
+use super::refine::{Refiner, Scene};
 use super::shape::{Correction, LungShape, GRID_H, GRID_W};
 use crate::error::{Error, Result};
 use crate::image::Mask;
@@ -47,6 +48,10 @@ pub struct PairShape {
     /// [`super::Correction::measure_shaded`]), when the prior was fitted with images.
     #[serde(default)]
     pub shaded: [Option<Correction>; 2],
+    /// The image, found lungs and expert lungs at the working resolution, kept while a prior
+    /// is fitted with images to train its band classifier ([`super::Refiner`]); never saved.
+    #[serde(skip)]
+    pub scene: Option<std::sync::Arc<Scene>>,
 }
 
 impl PairShape {
@@ -72,9 +77,9 @@ impl PairShape {
         opts: &crate::options::SegmentOptions,
     ) -> Result<Option<PairShape>> {
         let mask = crate::io::read_mask_for(mask_path, img)?;
-        Ok(match crate::pipeline::found_lungs_in(img, opts) {
-            Ok((found, smooth)) => {
-                PairShape::with_found_image(id, &mask, &found.labels, Some(&smooth))
+        Ok(match crate::pipeline::found_lungs_parts(img, opts) {
+            Ok((found, smooth, work)) => {
+                PairShape::with_found_images(id, &mask, &found.labels, Some((&smooth, &work)))
             }
             // Nothing found: the shapes still count, without a correction.
             Err(_) => PairShape::from_mask(id, &mask),
@@ -97,6 +102,18 @@ impl PairShape {
         found: &Mask,
         img: Option<&crate::image::GrayU8>,
     ) -> Option<PairShape> {
+        Self::with_found_images(id, mask, found, img.map(|i| (i, i)))
+    }
+
+    /// [`PairShape::with_found_image`] with the smoothed working image and the working image
+    /// itself (which the band classifier reads).
+    pub(crate) fn with_found_images(
+        id: &str,
+        mask: &Mask,
+        found: &Mask,
+        imgs: Option<(&crate::image::GrayU8, &crate::image::GrayU8)>,
+    ) -> Option<PairShape> {
+        let img = imgs.map(|i| i.0);
         let truth = two_lungs(&mask.map(|&v| u8::from(v != 0))).labels;
         let scale = 256.0 / found.width().max(found.height()).max(1) as f32;
         // With the image, the plain corrections are the shaded ones summed over shade: one
@@ -117,6 +134,7 @@ impl PairShape {
             correction,
             radial: shape_vector(&truth),
             shaded,
+            scene: imgs.map(|(smooth, work)| std::sync::Arc::new(scene(mask, found, smooth, work))),
         })
     }
 
@@ -141,7 +159,27 @@ impl PairShape {
             correction: [None, None],
             radial: shape_vector(&pair.labels),
             shaded: [None, None],
+            scene: None,
         })
+    }
+}
+
+/// What the band classifier learns from in one training image: the expert `mask` (any
+/// size) brought to the size of the found lungs by area averaging (lung where at least half
+/// the area is).
+fn scene(
+    mask: &Mask,
+    found: &Mask,
+    smooth: &crate::image::GrayU8,
+    work: &crate::image::GrayU8,
+) -> Scene {
+    let (w, h) = (found.width(), found.height());
+    let area = crate::enhance::area_resize(&mask.map(|&v| f32::from(u8::from(v != 0))), w, h);
+    Scene {
+        smooth: smooth.clone(),
+        image: work.clone(),
+        found: found.clone(),
+        truth: area.map(|&v| u8::from(v >= 0.5)),
     }
 }
 
@@ -173,17 +211,36 @@ pub struct ShapePrior {
     pub skipped: Vec<String>,
     /// The training shapes, sorted by id.
     pub exemplars: Vec<PairShape>,
+    /// The band classifier (see [`super::Refiner`]), when the prior was fitted with images
+    /// of at least [`super::refine::MIN_SCENES`] training pairs.
+    #[serde(default)]
+    pub refiner: Option<Refiner>,
     /// The point distribution model of the exemplars' shape vectors, made on first use.
     #[serde(skip)]
     model: std::sync::OnceLock<Option<ShapeModel>>,
 }
 
 impl ShapePrior {
-    /// A prior from shapes already reduced (sorted by id for determinism).
+    /// A prior from shapes already reduced (sorted by id for determinism). With images
+    /// (exemplars made by [`PairShape::from_sample`] or [`PairShape::with_found_image`]), it
+    /// also trains the band classifier ([`super::Refiner::fit`]), then lets the images go.
     ///
     /// # Errors
     /// [`Error::InvalidOption`] when fewer than 3 shapes are given.
-    pub fn from_shapes(mut exemplars: Vec<PairShape>, skipped: Vec<String>) -> Result<Self> {
+    pub fn from_shapes(exemplars: Vec<PairShape>, skipped: Vec<String>) -> Result<Self> {
+        let mut prior = Self::without_refiner(exemplars, skipped)?;
+        prior.refiner = Refiner::fit(&prior);
+        for e in &mut prior.exemplars {
+            e.scene = None;
+        }
+        Ok(prior)
+    }
+
+    /// [`ShapePrior::from_shapes`] without the band classifier (the scenes are kept).
+    pub(crate) fn without_refiner(
+        mut exemplars: Vec<PairShape>,
+        skipped: Vec<String>,
+    ) -> Result<Self> {
         if exemplars.len() < 3 {
             return Err(Error::InvalidOption(format!(
                 "a shape prior needs at least 3 masks with two lungs each, got {}",
@@ -199,6 +256,7 @@ impl ShapePrior {
             segment: None,
             skipped,
             exemplars,
+            refiner: None,
             model: Default::default(),
         })
     }
@@ -357,6 +415,9 @@ impl ShapePrior {
                 self.grid,
                 (GRID_W, GRID_H)
             ));
+        }
+        if let Some(r) = &self.refiner {
+            r.check()?;
         }
         if self.exemplars.len() < 3 {
             return Err(format!(

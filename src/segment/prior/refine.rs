@@ -1,0 +1,546 @@
+//! The prior's last step: a pixel classifier in a band around the lungs the prior drew.
+//!
+//! The region corrections and the shape model move boundaries by where experts habitually
+//! draw them; they cannot follow a costophrenic tip or a heart border that this image puts
+//! elsewhere. So every pixel within [`BAND`] reference pixels of the prior's boundary is
+//! described by [`N_FEATURES`] numbers: its signed distances to the prior's lungs and to the
+//! image-driven ones, its place in the lungs' boxes, and the image around it (Gaussian blurs
+//! at five scales, their gradients and Laplacians, in units of the lungs' own grey spread),
+//! and a random forest trained on the expert masks says whether it is lung.
+//!
+//! Training ([`Refiner::fit`]) needs what the prior would draw on images it was not fitted
+//! on: the training images are split into [`INNER_FOLDS`] folds and each fold's prior
+//! output comes from a prior fitted on the other folds. Pixels are sampled from each
+//! image's band, and the forest ([`crate::classify::Forest`], deterministic at any thread
+//! count) is kept flat ([`FlatForest`]) for fast prediction.
+
+use rayon::prelude::*;
+
+use super::apply::{apply_in, tidy, PriorOptions};
+use super::model::ShapePrior;
+use crate::classify::{FlatForest, Forest, ForestOptions};
+use crate::image::{GrayF32, GrayU8, Mask};
+use crate::phantom::Rng;
+use crate::segment::distance::{squared_distance, squared_distance_capped};
+use crate::simd::gaussian::gaussian_f32;
+use crate::simd::Backend;
+
+/// Half-width of the band (pixels at the 256-pixel reference scale) around the prior's
+/// boundary in which the classifier decides.
+pub const BAND: f32 = 10.0;
+/// Features per pixel.
+pub const N_FEATURES: usize = 4 + 6 + 5 + 3 * 4;
+/// Blur scales (reference pixels) of the image features.
+const SIGMAS: [f32; 5] = [1.0, 2.0, 4.0, 8.0, 16.0];
+/// Scales that also give gradients and Laplacians.
+const DERIVED: usize = 4;
+/// Folds of the training images for the prior outputs the classifier learns from.
+pub const INNER_FOLDS: usize = 5;
+/// Fewest training images with scenes for a classifier.
+pub const MIN_SCENES: usize = 10;
+/// Band pixels sampled per training image, at most.
+const PER_IMAGE: usize = 2000;
+/// Training rows in all, at most (fewer per image for large training sets).
+const MAX_ROWS: usize = 250_000;
+/// Trees of the forest.
+const TREES: usize = 40;
+/// Deepest leaf: bounds the steps of every prediction (unbounded trees peel a few samples
+/// per split and grow hundreds of levels deep).
+const MAX_DEPTH: u16 = 16;
+/// Smallest leaf.
+const MIN_LEAF: usize = 10;
+/// Signed distances are clamped to this (reference pixels).
+const FAR: f32 = 32.0;
+/// The forest decides every `STEP`-th pixel of every `STEP`-th row.
+const STEP: usize = 2;
+
+/// What a training image leaves for the classifier (not saved in the prior file).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scene {
+    /// The smoothed working image the lungs were found in (what the prior's corrections read).
+    pub smooth: GrayU8,
+    /// The working image itself (what the classifier reads).
+    pub image: GrayU8,
+    /// The image-driven lungs (1 right, 2 left).
+    pub found: Mask,
+    /// The expert's lungs at the working resolution (non-zero = lung).
+    pub truth: Mask,
+}
+
+/// The trained band classifier of a prior.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Refiner {
+    /// The forest, on [`N_FEATURES`] features per pixel.
+    pub forest: FlatForest,
+    /// Training rows it was grown on.
+    pub rows: usize,
+    /// Training images they came from.
+    pub images: usize,
+}
+
+/// Signed distance to the boundary of `m`'s non-zero pixels, in reference pixels: positive
+/// inside, negative outside, clamped to ±[`FAR`] (−[`FAR`] everywhere when `m` is empty).
+fn signed_distance(m: &Mask, unit: f32) -> Vec<f32> {
+    let far = FAR * unit;
+    let cap = far.ceil() as usize;
+    let d = |v: u32| {
+        if v == u32::MAX {
+            FAR
+        } else {
+            ((v as f32).sqrt() / unit).min(FAR)
+        }
+    };
+    let dist = |target: bool| -> Vec<f32> {
+        match squared_distance_capped(m, target, false, cap) {
+            Some(p) => p.as_slice().iter().map(|&v| d(u32::from(v))).collect(),
+            None => squared_distance(m, target, false)
+                .as_slice()
+                .iter()
+                .map(|&v| d(v))
+                .collect(),
+        }
+    };
+    let (to_out, to_in) = (dist(false), dist(true));
+    m.as_slice()
+        .iter()
+        .zip(to_out.iter().zip(&to_in))
+        .map(|(&v, (&o, &i))| if v != 0 { o } else { -i })
+        .collect()
+}
+
+/// The box of the pixels `keep` selects as `[x0, y0, x1, y1]` (pixels, exclusive ends).
+fn bounds(m: &Mask, keep: impl Fn(u8) -> bool) -> Option<[f32; 4]> {
+    m.bounds(keep)
+        .map(|(x0, y0, x1, y1)| [x0 as f32, y0 as f32, x1 as f32, y1 as f32])
+}
+
+/// Every pixel's features, plane by plane, and the band.
+struct Features {
+    planes: Vec<Vec<f32>>,
+    /// Signed distance to the prior's lungs (both), reference pixels.
+    sd: Vec<f32>,
+    /// Signed distances to the prior's right and left lung.
+    sd_side: [Vec<f32>; 2],
+}
+
+impl Features {
+    /// The features of the working image `smooth` given the image-driven lungs `found` and the prior's `labels`
+    /// (same size); `None` when the prior drew no lung.
+    fn new(smooth: &GrayU8, found: &Mask, labels: &Mask) -> Option<Features> {
+        let (w, h) = (smooth.width(), smooth.height());
+        let unit = w.max(h) as f32 / 256.0;
+        let all = bounds(labels, |v| v != 0)?;
+        let sd_side = [1u8, 2].map(|l| signed_distance(&labels.map(|&v| u8::from(v == l)), unit));
+        // The lungs never touch (each is a piece of its own), so the distance to the pair's
+        // boundary is the larger of the two.
+        let sd: Vec<f32> = sd_side[0]
+            .iter()
+            .zip(&sd_side[1])
+            .map(|(&a, &b)| a.max(b))
+            .collect();
+        let mut planes = vec![
+            signed_distance(found, unit),
+            sd.clone(),
+            sd_side[0].clone(),
+            sd_side[1].clone(),
+        ];
+        // Place in the lungs' box and in each lung's box (the pair's when a lung is missing).
+        for b in [
+            all,
+            bounds(labels, |v| v == 1).unwrap_or(all),
+            bounds(labels, |v| v == 2).unwrap_or(all),
+        ] {
+            let (bw, bh) = ((b[2] - b[0]).max(1.0), (b[3] - b[1]).max(1.0));
+            let mut u = Vec::with_capacity(w * h);
+            let mut v = Vec::with_capacity(w * h);
+            for y in 0..h {
+                for x in 0..w {
+                    u.push((x as f32 + 0.5 - b[0]) / bw);
+                    v.push((y as f32 + 0.5 - b[1]) / bh);
+                }
+            }
+            planes.push(u);
+            planes.push(v);
+        }
+        // The image in units of the found lungs' grey spread, about their mean.
+        let (mut n, mut s, mut s2) = (0f64, 0f64, 0f64);
+        let use_all = found.count() == 0;
+        for (&g, &f) in smooth.as_slice().iter().zip(found.as_slice()) {
+            if f != 0 || use_all {
+                let g = f64::from(g);
+                n += 1.0;
+                s += g;
+                s2 += g * g;
+            }
+        }
+        let mean = s / n.max(1.0);
+        let sd_grey = ((s2 / n.max(1.0) - mean * mean).max(0.0)).sqrt() + 1e-3;
+        let norm = smooth.map(|&g| ((f64::from(g) - mean) / sd_grey) as f32);
+        for (k, &sigma) in SIGMAS.iter().enumerate() {
+            let sp = sigma * unit;
+            let g = gaussian_f32(&norm, sp, Backend::Wide);
+            if k < DERIVED {
+                let [gx, gy, lap] = derivatives(&g, sp);
+                planes.extend([gx, gy, lap]);
+            }
+            planes.push(g.into_vec());
+        }
+        debug_assert_eq!(planes.len(), N_FEATURES);
+        Some(Features {
+            planes,
+            sd,
+            sd_side,
+        })
+    }
+
+    /// Indices of the band's pixels.
+    fn band(&self) -> Vec<usize> {
+        (0..self.sd.len())
+            .filter(|&i| self.sd[i].abs() <= BAND)
+            .collect()
+    }
+
+    /// The features of pixel `i`.
+    fn row(&self, i: usize, out: &mut [f32; N_FEATURES]) {
+        for (o, p) in out.iter_mut().zip(&self.planes) {
+            *o = p[i];
+        }
+    }
+}
+
+/// Central-difference gradient and Laplacian of `g` (border replicated), scaled by the
+/// blur's σ (pixels) so that they are in the same units at every scale and resolution.
+fn derivatives(g: &GrayF32, sigma: f32) -> [Vec<f32>; 3] {
+    let (w, h) = (g.width(), g.height());
+    let mut gx = Vec::with_capacity(w * h);
+    let mut gy = Vec::with_capacity(w * h);
+    let mut lap = Vec::with_capacity(w * h);
+    for y in 0..h {
+        let (up, row, down) = (
+            g.row(y.saturating_sub(1)),
+            g.row(y),
+            g.row((y + 1).min(h - 1)),
+        );
+        for x in 0..w {
+            let (l, r) = (row[x.saturating_sub(1)], row[(x + 1).min(w - 1)]);
+            let c = row[x];
+            gx.push((r - l) * 0.5 * sigma);
+            gy.push((down[x] - up[x]) * 0.5 * sigma);
+            lap.push((l + r + up[x] + down[x] - 4.0 * c) * sigma * sigma);
+        }
+    }
+    [gx, gy, lap]
+}
+
+impl Refiner {
+    /// Trains the classifier of `prior` on its exemplars' scenes; `None` when fewer than
+    /// [`MIN_SCENES`] exemplars have one (a prior fitted on masks alone) or the forest
+    /// cannot be grown. Deterministic at any thread count.
+    pub fn fit(prior: &ShapePrior) -> Option<Refiner> {
+        let ex = &prior.exemplars;
+        let with_scene = ex.iter().filter(|e| e.scene.is_some()).count();
+        if with_scene < MIN_SCENES {
+            return None;
+        }
+        let per_image = PER_IMAGE.min(MAX_ROWS / with_scene).max(1);
+        let opts = PriorOptions {
+            refine: false,
+            ..PriorOptions::default()
+        };
+        let mut rows: Vec<Vec<f64>> = Vec::new();
+        let mut labels: Vec<u8> = Vec::new();
+        for fold in 0..INNER_FOLDS {
+            let train: Vec<_> = ex
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % INNER_FOLDS != fold)
+                .map(|(_, e)| e.clone())
+                .collect();
+            let inner = ShapePrior::without_refiner(train, Vec::new()).ok()?;
+            let held: Vec<(usize, &Scene)> = ex
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % INNER_FOLDS == fold)
+                .filter_map(|(i, e)| Some((i, e.scene.as_deref()?)))
+                .collect();
+            let sampled: Vec<(Vec<Vec<f64>>, Vec<u8>)> = held
+                .par_iter()
+                .map(|&(i, scene)| sample(&inner, scene, &opts, per_image, i as u64))
+                .collect();
+            for (r, l) in sampled {
+                rows.extend(r);
+                labels.extend(l);
+            }
+        }
+        let forest = Forest::train(
+            &rows,
+            &labels,
+            &ForestOptions {
+                trees: TREES,
+                seed: 7,
+                mtry: Some(8),
+                min_samples_leaf: MIN_LEAF,
+                max_depth: Some(MAX_DEPTH),
+            },
+        )
+        .ok()?;
+        Some(Refiner {
+            forest: FlatForest::from_forest(&forest).ok()?,
+            rows: rows.len(),
+            images: with_scene,
+        })
+    }
+
+    /// Checks a classifier read from a file.
+    ///
+    /// # Errors
+    /// What is wrong.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if self.forest.n_features != N_FEATURES {
+            return Err(format!(
+                "band classifier on {} features, this lungfield computes {N_FEATURES}",
+                self.forest.n_features
+            ));
+        }
+        self.forest.check()
+    }
+
+    /// The lungs `labels` (the prior's, 1 right, 2 left) with every pixel of the band
+    /// decided by the classifier, given the image-driven lungs `found` and the smoothed
+    /// working image `smooth` (all the same size). Each lung is then its largest piece with
+    /// holes filled.
+    pub fn apply(&self, smooth: &GrayU8, found: &Mask, labels: &Mask) -> Mask {
+        let Some(f) = Features::new(smooth, found, labels) else {
+            return labels.clone();
+        };
+        let (w, h) = (labels.width(), labels.height());
+        let mut p: Vec<f32> = labels
+            .as_slice()
+            .iter()
+            .map(|&v| f32::from(u8::from(v != 0)))
+            .collect();
+        // The forest runs on every other pixel of every other row (a quarter of the band);
+        // the rest of the band takes the bilinear blend of its four nearest such pixels.
+        let unit = w.max(h) as f32 / 256.0;
+        let (cw, ch) = (w.div_ceil(STEP), h.div_ceil(STEP));
+        let reach = BAND + STEP as f32 / unit;
+        let mut nodes = Vec::new();
+        let mut coarse: Vec<f32> = Vec::with_capacity(cw * ch);
+        for cy in 0..ch {
+            for cx in 0..cw {
+                let i = cy * STEP * w + cx * STEP;
+                if f.sd[i].abs() <= reach {
+                    nodes.push((coarse.len(), i));
+                }
+                coarse.push(p[i]);
+            }
+        }
+        let mut rows = vec![0f32; nodes.len() * N_FEATURES];
+        for (&(_, i), row) in nodes.iter().zip(rows.chunks_exact_mut(N_FEATURES)) {
+            for (o, plane) in row.iter_mut().zip(&f.planes) {
+                *o = plane[i];
+            }
+        }
+        for (&(c, _), q) in nodes.iter().zip(self.forest.predict_rows(&rows)) {
+            coarse[c] = q;
+        }
+        for i in f.band() {
+            let (x, y) = (i % w, i / w);
+            let (x0, y0) = (x / STEP, y / STEP);
+            let (x1, y1) = ((x0 + 1).min(cw - 1), (y0 + 1).min(ch - 1));
+            let (ax, ay) = (
+                (x % STEP) as f32 / STEP as f32,
+                (y % STEP) as f32 / STEP as f32,
+            );
+            let at = |cx: usize, cy: usize| coarse[cy * cw + cx];
+            let top = at(x0, y0) + (at(x1, y0) - at(x0, y0)) * ax;
+            let bottom = at(x0, y1) + (at(x1, y1) - at(x0, y1)) * ax;
+            p[i] = top + (bottom - top) * ay;
+        }
+        // A light blur of the probabilities keeps single-pixel votes from fraying the edge.
+        let Some(pm) = GrayF32::from_vec(w, h, p) else {
+            return labels.clone();
+        };
+        let p = gaussian_f32(&pm, unit, Backend::Wide);
+        let mut out = Mask::new(w, h);
+        for (i, (o, (&q, &l))) in out
+            .as_mut_slice()
+            .iter_mut()
+            .zip(p.as_slice().iter().zip(labels.as_slice()))
+            .enumerate()
+        {
+            *o = if q < 0.5 {
+                0
+            } else if l != 0 {
+                l
+            } else if f.sd_side[0][i] >= f.sd_side[1][i] {
+                1
+            } else {
+                2
+            };
+        }
+        tidy(&out)
+    }
+}
+
+/// Training rows from one held-out scene: the band pixels of what `inner` draws there,
+/// every `k`-th from a seeded offset so that at most `per_image` are kept, each with its
+/// expert label.
+fn sample(
+    inner: &ShapePrior,
+    scene: &Scene,
+    opts: &PriorOptions,
+    per_image: usize,
+    seed: u64,
+) -> (Vec<Vec<f64>>, Vec<u8>) {
+    let labels = apply_in(inner, &scene.found, Some(&scene.smooth), opts);
+    let Some(f) = Features::new(&scene.image, &scene.found, &labels) else {
+        return (Vec::new(), Vec::new());
+    };
+    let band = f.band();
+    let step = band.len().div_ceil(per_image).max(1);
+    let start = (Rng::new(seed).next_u64() % step as u64) as usize;
+    let mut row = [0f32; N_FEATURES];
+    let mut rows = Vec::new();
+    let mut ys = Vec::new();
+    for &i in band.iter().skip(start).step_by(step) {
+        f.row(i, &mut row);
+        rows.push(row.iter().map(|&v| f64::from(v)).collect());
+        ys.push(u8::from(scene.truth.as_slice()[i] != 0));
+    }
+    (rows, ys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::prior::PairShape;
+
+    /// Two elliptical lungs (labels 1, 2) in a `w`-pixel square, grown by `grow` pixels.
+    fn lungs(w: usize, k: f64, grow: f64) -> Mask {
+        let mut m = Mask::new(w, w);
+        let s = w as f64;
+        for y in 0..w {
+            for x in 0..w {
+                let (fx, fy) = (x as f64 + 0.5, y as f64 + 0.5);
+                for (cx, label) in [(0.3, 1u8), (0.7, 2u8)] {
+                    let (ax, ay) = (0.12 * s * k + grow, 0.3 * s * k + grow);
+                    let (u, v) = ((fx - cx * s) / ax, (fy - 0.5 * s) / ay);
+                    if u * u + v * v <= 1.0 {
+                        m.set(x, y, label);
+                    }
+                }
+            }
+        }
+        m
+    }
+
+    /// Dark lungs on a brighter body, with noise.
+    fn image(truth: &Mask, seed: u64) -> GrayU8 {
+        let mut r = Rng::new(seed);
+        let mut img = GrayU8::new(truth.width(), truth.height());
+        for (o, &v) in img.as_mut_slice().iter_mut().zip(truth.as_slice()) {
+            let base = if v != 0 { 60.0 } else { 160.0 };
+            *o = (base + 12.0 * r.normal()).clamp(0.0, 255.0) as u8;
+        }
+        img
+    }
+
+    fn dice(a: &Mask, b: &Mask) -> f64 {
+        let (mut i, mut s) = (0usize, 0usize);
+        for (&x, &y) in a.as_slice().iter().zip(b.as_slice()) {
+            i += usize::from(x != 0 && y != 0);
+            s += usize::from(x != 0) + usize::from(y != 0);
+        }
+        2.0 * i as f64 / s.max(1) as f64
+    }
+
+    /// Training pairs whose found lungs stop 2 to 9 pixels short of the expert's, at random:
+    /// the corrections can only move the boundary by the typical amount, the image shows
+    /// where it is.
+    fn pairs(n: usize) -> Vec<PairShape> {
+        (0..n)
+            .map(|i| {
+                let k = 0.9 + 0.015 * i as f64;
+                let short = -2.0 - (i * 7 % 8) as f64;
+                let truth = lungs(256, k, 0.0);
+                let found = lungs(256, k, short);
+                let img = image(&truth, i as u64);
+                PairShape::with_found_image(&format!("t{i:02}"), &truth, &found, Some(&img))
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_classifier_follows_the_image_where_the_corrections_cannot() {
+        let prior = ShapePrior::from_shapes(pairs(12), Vec::new()).unwrap();
+        let r = prior.refiner.as_ref().expect("12 pairs with images");
+        assert_eq!((r.images, r.forest.len()), (12, TREES));
+        assert!(
+            prior.exemplars.iter().all(|e| e.scene.is_none()),
+            "scenes let go"
+        );
+        let on = PriorOptions::default();
+        let off = PriorOptions {
+            refine: false,
+            ..on
+        };
+        for (short, seed) in [(-2.0, 100), (-9.0, 101)] {
+            let truth = lungs(256, 1.0, 0.0);
+            let found = lungs(256, 1.0, short);
+            let img = image(&truth, seed);
+            let refined = apply_in(&prior, &found, Some(&img), &on);
+            let plain = apply_in(&prior, &found, Some(&img), &off);
+            let (a, b) = (dice(&refined, &truth), dice(&plain, &truth));
+            assert!(
+                a > 0.985 && a > b,
+                "short {short}: classifier {a}, without {b}"
+            );
+            // Without the image there is nothing to classify.
+            assert_eq!(
+                apply_in(&prior, &found, None, &on),
+                apply_in(&prior, &found, None, &off)
+            );
+        }
+    }
+
+    #[test]
+    fn fitting_is_identical_at_any_thread_count() {
+        let fit = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| ShapePrior::from_shapes(pairs(10), Vec::new()).unwrap())
+        };
+        let (a, b) = (fit(1), fit(2));
+        assert!(a.refiner.is_some());
+        assert_eq!(a.refiner, b.refiner);
+    }
+
+    #[test]
+    fn too_few_images_or_masks_alone_give_no_classifier() {
+        let few = ShapePrior::from_shapes(pairs(MIN_SCENES - 1), Vec::new()).unwrap();
+        assert!(few.refiner.is_none());
+        let masks = (0..12)
+            .map(|i| PairShape::from_mask(&i.to_string(), &lungs(64, 1.0, 0.0)).unwrap())
+            .collect();
+        assert!(ShapePrior::from_shapes(masks, Vec::new())
+            .unwrap()
+            .refiner
+            .is_none());
+    }
+
+    #[test]
+    fn a_file_with_a_bad_classifier_is_refused() {
+        let prior = ShapePrior::from_shapes(pairs(10), Vec::new()).unwrap();
+        let text = serde_json::to_string(&prior).unwrap();
+        let back = ShapePrior::from_json(text.as_bytes(), "p.lfp".as_ref()).unwrap();
+        assert_eq!(back.refiner, prior.refiner);
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["refiner"]["forest"]["n_features"] = serde_json::json!(N_FEATURES + 1);
+        let err = ShapePrior::from_json(v.to_string().as_bytes(), "p.lfp".as_ref()).unwrap_err();
+        assert!(err.to_string().contains("p.lfp"), "{err}");
+    }
+}
