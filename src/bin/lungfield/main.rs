@@ -350,6 +350,12 @@ fn run(cli: Cli) -> Result<bool> {
                     "out": a.out,
                     "masks": prior.exemplars.len(),
                     "with_corrections": corrected,
+                    "band_classifier": prior.refiner.as_ref().map(|r| serde_json::json!({
+                        "images": r.images,
+                        "pixels": r.rows,
+                        "trees": r.forest.len(),
+                        "nodes": r.forest.node_count(),
+                    })),
                     "skipped": prior.skipped,
                     "seconds": t.elapsed().as_secs_f64(),
                     "bytes": std::fs::metadata(&a.out).map(|m| m.len()).unwrap_or(0),
@@ -365,6 +371,19 @@ fn run(cli: Cli) -> Result<bool> {
                 a.out.display(),
                 std::fs::metadata(&a.out).map(|m| m.len() / 1024).unwrap_or(0)
             );
+            match &prior.refiner {
+                Some(r) => println!(
+                    "band classifier: {} trees ({} nodes) on {} pixels of {} images",
+                    r.forest.len(),
+                    r.forest.node_count(),
+                    r.rows,
+                    r.images
+                ),
+                None => println!(
+                    "no band classifier (it needs at least {} masks fitted with their images)",
+                    lungfield::segment::prior::MIN_SCENES
+                ),
+            }
             Ok(true)
         }
     }

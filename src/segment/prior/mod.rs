@@ -36,6 +36,8 @@ mod pdm;
 mod refine;
 mod shade;
 mod shape;
+#[cfg(test)]
+mod testing;
 
 pub use apply::{apply, apply_images, apply_in, PriorOptions};
 pub use model::{PairShape, ShapePrior, MAX_PRIOR_BYTES, PRIOR_FORMAT, PRIOR_VERSION};

@@ -414,26 +414,8 @@ fn sample(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::segment::prior::testing::{dice, lungs};
     use crate::segment::prior::PairShape;
-
-    /// Two elliptical lungs (labels 1, 2) in a `w`-pixel square, grown by `grow` pixels.
-    fn lungs(w: usize, k: f64, grow: f64) -> Mask {
-        let mut m = Mask::new(w, w);
-        let s = w as f64;
-        for y in 0..w {
-            for x in 0..w {
-                let (fx, fy) = (x as f64 + 0.5, y as f64 + 0.5);
-                for (cx, label) in [(0.3, 1u8), (0.7, 2u8)] {
-                    let (ax, ay) = (0.12 * s * k + grow, 0.3 * s * k + grow);
-                    let (u, v) = ((fx - cx * s) / ax, (fy - 0.5 * s) / ay);
-                    if u * u + v * v <= 1.0 {
-                        m.set(x, y, label);
-                    }
-                }
-            }
-        }
-        m
-    }
 
     /// Dark lungs on a brighter body, with noise.
     fn image(truth: &Mask, seed: u64) -> GrayU8 {
@@ -446,15 +428,6 @@ mod tests {
         img
     }
 
-    fn dice(a: &Mask, b: &Mask) -> f64 {
-        let (mut i, mut s) = (0usize, 0usize);
-        for (&x, &y) in a.as_slice().iter().zip(b.as_slice()) {
-            i += usize::from(x != 0 && y != 0);
-            s += usize::from(x != 0) + usize::from(y != 0);
-        }
-        2.0 * i as f64 / s.max(1) as f64
-    }
-
     /// Training pairs whose found lungs stop 2 to 9 pixels short of the expert's, at random:
     /// the corrections can only move the boundary by the typical amount, the image shows
     /// where it is.
@@ -463,8 +436,8 @@ mod tests {
             .map(|i| {
                 let k = 0.9 + 0.015 * i as f64;
                 let short = -2.0 - (i * 7 % 8) as f64;
-                let truth = lungs(256, k, 0.0);
-                let found = lungs(256, k, short);
+                let truth = lungs(256, k, 0.0, 0.0, 0.0);
+                let found = lungs(256, k, 0.0, 0.0, short);
                 let img = image(&truth, i as u64);
                 PairShape::with_found_image(&format!("t{i:02}"), &truth, &found, Some(&img))
                     .unwrap()
@@ -487,8 +460,8 @@ mod tests {
             ..on
         };
         for (short, seed) in [(-2.0, 100), (-9.0, 101)] {
-            let truth = lungs(256, 1.0, 0.0);
-            let found = lungs(256, 1.0, short);
+            let truth = lungs(256, 1.0, 0.0, 0.0, 0.0);
+            let found = lungs(256, 1.0, 0.0, 0.0, short);
             let img = image(&truth, seed);
             let refined = apply_in(&prior, &found, Some(&img), &on);
             let plain = apply_in(&prior, &found, Some(&img), &off);
@@ -524,7 +497,7 @@ mod tests {
         let few = ShapePrior::from_shapes(pairs(MIN_SCENES - 1), Vec::new()).unwrap();
         assert!(few.refiner.is_none());
         let masks = (0..12)
-            .map(|i| PairShape::from_mask(&i.to_string(), &lungs(64, 1.0, 0.0)).unwrap())
+            .map(|i| PairShape::from_mask(&i.to_string(), &lungs(64, 1.0, 0.0, 0.0, 0.0)).unwrap())
             .collect();
         assert!(ShapePrior::from_shapes(masks, Vec::new())
             .unwrap()
@@ -542,5 +515,9 @@ mod tests {
         v["refiner"]["forest"]["n_features"] = serde_json::json!(N_FEATURES + 1);
         let err = ShapePrior::from_json(v.to_string().as_bytes(), "p.lfp".as_ref()).unwrap_err();
         assert!(err.to_string().contains("p.lfp"), "{err}");
+        // A file written before the classifier loads, and works without it.
+        v.as_object_mut().unwrap().remove("refiner");
+        let old = ShapePrior::from_json(v.to_string().as_bytes(), "old.lfp".as_ref()).unwrap();
+        assert!(old.refiner.is_none());
     }
 }
