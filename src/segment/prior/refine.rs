@@ -124,10 +124,10 @@ struct Features {
 }
 
 impl Features {
-    /// The features of the working image `smooth` given the image-driven lungs `found` and the prior's `labels`
-    /// (same size); `None` when the prior drew no lung.
-    fn new(smooth: &GrayU8, found: &Mask, labels: &Mask) -> Option<Features> {
-        let (w, h) = (smooth.width(), smooth.height());
+    /// The features of the working image `image` given the image-driven lungs `found` and
+    /// the prior's `labels` (same size); `None` when the prior drew no lung.
+    fn new(image: &GrayU8, found: &Mask, labels: &Mask) -> Option<Features> {
+        let (w, h) = (image.width(), image.height());
         let unit = w.max(h) as f32 / 256.0;
         let all = bounds(labels, |v| v != 0)?;
         let sd_side = [1u8, 2].map(|l| signed_distance(&labels.map(|&v| u8::from(v == l)), unit));
@@ -165,7 +165,7 @@ impl Features {
         // The image in units of the found lungs' grey spread, about their mean.
         let (mut n, mut s, mut s2) = (0f64, 0f64, 0f64);
         let use_all = found.count() == 0;
-        for (&g, &f) in smooth.as_slice().iter().zip(found.as_slice()) {
+        for (&g, &f) in image.as_slice().iter().zip(found.as_slice()) {
             if f != 0 || use_all {
                 let g = f64::from(g);
                 n += 1.0;
@@ -175,7 +175,7 @@ impl Features {
         }
         let mean = s / n.max(1.0);
         let sd_grey = ((s2 / n.max(1.0) - mean * mean).max(0.0)).sqrt() + 1e-3;
-        let norm = smooth.map(|&g| ((f64::from(g) - mean) / sd_grey) as f32);
+        let norm = image.map(|&g| ((f64::from(g) - mean) / sd_grey) as f32);
         for (k, &sigma) in SIGMAS.iter().enumerate() {
             let sp = sigma * unit;
             let g = gaussian_f32(&norm, sp, Backend::Wide);
@@ -306,11 +306,11 @@ impl Refiner {
     }
 
     /// The lungs `labels` (the prior's, 1 right, 2 left) with every pixel of the band
-    /// decided by the classifier, given the image-driven lungs `found` and the smoothed
-    /// working image `smooth` (all the same size). Each lung is then its largest piece with
+    /// decided by the classifier, given the image-driven lungs `found` and the working image
+    /// `image` (unsmoothed; all the same size). Each lung is then its largest piece with
     /// holes filled.
-    pub fn apply(&self, smooth: &GrayU8, found: &Mask, labels: &Mask) -> Mask {
-        let Some(f) = Features::new(smooth, found, labels) else {
+    pub fn apply(&self, image: &GrayU8, found: &Mask, labels: &Mask) -> Mask {
+        let Some(f) = Features::new(image, found, labels) else {
             return labels.clone();
         };
         let (w, h) = (labels.width(), labels.height());
