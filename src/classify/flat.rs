@@ -189,31 +189,17 @@ impl FlatForest {
     /// (the probability of class 1 for a forest trained on 0/1 labels). Features missing
     /// from a shorter row read as 0.
     pub fn predict(&self, row: &[f32]) -> f32 {
-        let mut sum = 0.0f32;
-        for &root in &self.roots {
-            let mut i = root;
-            loop {
-                let node = self.nodes[i as usize];
-                let x = row.get(node.feature as usize).copied().unwrap_or(0.0);
-                let next = if x <= node.threshold {
-                    node.yes
-                } else {
-                    node.no
-                };
-                if next == i {
-                    sum += node.threshold;
-                    break;
-                }
-                i = next;
-            }
+        let mut full = vec![0f32; self.n_features.max(1)];
+        for (f, &v) in full.iter_mut().zip(row) {
+            *f = v;
         }
-        sum / self.roots.len().max(1) as f32
+        self.predict_rows(&full)[0]
     }
 
     /// [`FlatForest::predict`] for many rows at once (`rows` holds them back to back,
     /// [`FlatForest::n_features`] each; a partial last row is left out): tree by tree, so
-    /// each tree's nodes stay in cache while every row walks it. The same sums in the same
-    /// order as one row at a time.
+    /// each tree's nodes stay in cache while every row walks it. Each row's sum does not
+    /// depend on the other rows.
     pub fn predict_rows(&self, rows: &[f32]) -> Vec<f32> {
         let nf = self.n_features.max(1);
         let n = rows.len() / nf;

@@ -114,14 +114,17 @@ fn bounds(m: &Mask, keep: impl Fn(u8) -> bool) -> Option<[f32; 4]> {
         .map(|(x0, y0, x1, y1)| [x0 as f32, y0 as f32, x1 as f32, y1 as f32])
 }
 
-/// Every pixel's features, plane by plane, and the band.
+/// Every pixel's features, plane by plane: first the signed distances (reference pixels) to
+/// the image-driven lungs, then to the prior's pair ([`SD_PAIR`]), right lung and left lung
+/// ([`SD_SIDE`]).
 struct Features {
     planes: Vec<Vec<f32>>,
-    /// Signed distance to the prior's lungs (both), reference pixels.
-    sd: Vec<f32>,
-    /// Signed distances to the prior's right and left lung.
-    sd_side: [Vec<f32>; 2],
 }
+
+/// Plane of the signed distance to the prior's pair of lungs.
+const SD_PAIR: usize = 1;
+/// Planes of the signed distances to the prior's right and left lung.
+const SD_SIDE: [usize; 2] = [2, 3];
 
 impl Features {
     /// The features of the working image `image` given the image-driven lungs `found` and
@@ -138,12 +141,8 @@ impl Features {
             .zip(&sd_side[1])
             .map(|(&a, &b)| a.max(b))
             .collect();
-        let mut planes = vec![
-            signed_distance(found, unit),
-            sd.clone(),
-            sd_side[0].clone(),
-            sd_side[1].clone(),
-        ];
+        let [right, left] = sd_side;
+        let mut planes = vec![signed_distance(found, unit), sd, right, left];
         // Place in the lungs' box and in each lung's box (the pair's when a lung is missing).
         for b in [
             all,
@@ -186,22 +185,22 @@ impl Features {
             planes.push(g.into_vec());
         }
         debug_assert_eq!(planes.len(), N_FEATURES);
-        Some(Features {
-            planes,
-            sd,
-            sd_side,
-        })
+        Some(Features { planes })
+    }
+
+    /// Signed distance of pixel `i` to the prior's pair of lungs.
+    fn sd(&self, i: usize) -> f32 {
+        self.planes[SD_PAIR][i]
     }
 
     /// Indices of the band's pixels.
     fn band(&self) -> Vec<usize> {
-        (0..self.sd.len())
-            .filter(|&i| self.sd[i].abs() <= BAND)
-            .collect()
+        let sd = &self.planes[SD_PAIR];
+        (0..sd.len()).filter(|&i| sd[i].abs() <= BAND).collect()
     }
 
-    /// The features of pixel `i`.
-    fn row(&self, i: usize, out: &mut [f32; N_FEATURES]) {
+    /// The features of pixel `i` (`out` holds [`N_FEATURES`]).
+    fn row(&self, i: usize, out: &mut [f32]) {
         for (o, p) in out.iter_mut().zip(&self.planes) {
             *o = p[i];
         }
@@ -329,7 +328,7 @@ impl Refiner {
         for cy in 0..ch {
             for cx in 0..cw {
                 let i = cy * STEP * w + cx * STEP;
-                if f.sd[i].abs() <= reach {
+                if f.sd(i).abs() <= reach {
                     nodes.push((coarse.len(), i));
                 }
                 coarse.push(p[i]);
@@ -337,9 +336,7 @@ impl Refiner {
         }
         let mut rows = vec![0f32; nodes.len() * N_FEATURES];
         for (&(_, i), row) in nodes.iter().zip(rows.chunks_exact_mut(N_FEATURES)) {
-            for (o, plane) in row.iter_mut().zip(&f.planes) {
-                *o = plane[i];
-            }
+            f.row(i, row);
         }
         for (&(c, _), q) in nodes.iter().zip(self.forest.predict_rows(&rows)) {
             coarse[c] = q;
@@ -373,7 +370,7 @@ impl Refiner {
                 0
             } else if l != 0 {
                 l
-            } else if f.sd_side[0][i] >= f.sd_side[1][i] {
+            } else if f.planes[SD_SIDE[0]][i] >= f.planes[SD_SIDE[1]][i] {
                 1
             } else {
                 2
