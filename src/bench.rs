@@ -17,7 +17,7 @@ use crate::simd::{gaussian, median, minmax, resize, threshold, Backend};
 /// 15×15 (`median7_u8`, `median15_u8`: the same definition as OpenCV's `medianBlur` with
 /// `ksize` 7 and 15, which the peer script does not time), the whole segmentation
 /// (`segment_total`) and, given a prior, the segmentation with it (`segment_prior`).
-pub const KEYS: [&str; 15] = [
+pub const KEYS: [&str; 16] = [
     "clahe_u8",
     "gaussian_s2_u8",
     "gaussian_s2_f32",
@@ -33,6 +33,7 @@ pub const KEYS: [&str; 15] = [
     "median15_u8",
     "segment_total",
     "segment_prior",
+    "file_to_mask",
 ];
 
 /// What `--json` writes.
@@ -124,12 +125,15 @@ pub fn scale_cubic(src: &GrayU8, scale: f64) -> GrayU8 {
 }
 
 /// Times every key (or those in `only`) on `img`; `segment_prior` (the whole segmentation
-/// with a shape prior) only when `prior` is given.
+/// with a shape prior) only when `prior` is given; `file_to_mask` (the bytes of an image
+/// file to the bytes of its mask PNG: decoding, segmenting with `prior`, encoding) only
+/// when `file` (the file's bytes) is given too.
 pub fn run(
     img: &GrayU8,
     runs: usize,
     only: &[String],
     prior: Option<&crate::segment::prior::ShapePrior>,
+    file: Option<&[u8]>,
 ) -> BTreeMap<String, f64> {
     let wanted = |k: &str| only.is_empty() || only.iter().any(|o| o == k);
     let b = Backend::Wide;
@@ -192,6 +196,15 @@ pub fn run(
                 crate::segment_with_prior(&radiograph, &seg, Some(p))
             })
         });
+        if let Some(bytes) = file {
+            time("file_to_mask", &mut || {
+                median_ms(runs, || {
+                    let img = crate::io::decode_bytes(bytes, std::path::Path::new("bench"))?;
+                    let seg = crate::segment_with_prior(&img, &seg, Some(p))?;
+                    crate::io::encode_png_gray8(&seg.mask_u8())
+                })
+            });
+        }
     }
     out
 }

@@ -38,8 +38,11 @@ pub struct EvalRow {
     /// Segmentation time in milliseconds, one thread, decoding excluded (`timing.csv`).
     #[serde(skip)]
     pub ms: f64,
-    /// Plausibility warnings or the segmentation error, `; `-separated.
+    /// The segmentation's flags or its error, `; `-separated.
     pub flags: String,
+    /// Share of the right and left lung the image showed (the rest came from the shape
+    /// prior; 0 when no lungs were found).
+    pub from_image: [f32; 2],
 }
 
 /// Summary of an evaluation run (what `summary.json` holds).
@@ -110,11 +113,16 @@ fn score_one(
     let t0 = Instant::now();
     let seg = segment_with_prior(&img, opts, prior);
     let ms = t0.elapsed().as_secs_f64() * 1e3;
-    let (pred, flags) = match seg {
-        Ok(seg) => (seg.binary(), seg.flags.join("; ")),
+    let (pred, flags, from_image) = match seg {
+        Ok(seg) => (
+            seg.binary(),
+            seg.flags.join("; "),
+            seg.provenance.from_image,
+        ),
         Err(Error::NoLungs(why)) => (
             crate::image::Mask::new(img.width(), img.height()),
             format!("no lungs: {why}"),
+            [0.0; 2],
         ),
         Err(e) => return Err(e.in_file(&s.image)),
     };
@@ -125,6 +133,7 @@ fn score_one(
         scores,
         ms,
         flags,
+        from_image,
     })
 }
 

@@ -32,6 +32,20 @@ pub struct SegmentOptions {
     /// How a shape prior is applied, when one is given (see [`crate::segment::prior`]).
     #[serde(default)]
     pub prior: PriorOptions,
+    /// Find the exposed field first and segment inside it (see
+    /// [`crate::enhance::exposed_field`]): black or white padding around the film never
+    /// becomes lung. Default: on.
+    #[serde(default = "yes")]
+    pub field: bool,
+    /// Complete a lung whose base or apex ends far short of the other lung's from the other
+    /// lung, mirrored (see [`crate::segment::complete_from_other`]): fluid or consolidation
+    /// hides what is still lung. Default: on.
+    #[serde(default = "yes")]
+    pub symmetry: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for SegmentOptions {
@@ -47,6 +61,8 @@ impl Default for SegmentOptions {
             lung_close: 12,
             backend: Backend::Wide,
             prior: PriorOptions::default(),
+            field: true,
+            symmetry: true,
         }
     }
 }

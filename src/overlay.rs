@@ -54,6 +54,30 @@ pub fn overlay_rgb(grey: &GrayU8, labels: &Mask, thickness: usize) -> Vec<u8> {
     rgb
 }
 
+/// Colour of the hatching over lung completed from shape (not seen in the image): yellow.
+pub const SHAPE_COLOUR: [u8; 3] = [255, 230, 0];
+
+/// Hatches, in `rgb` (from [`overlay_rgb`] at the segmentation's size), the lung pixels that
+/// came from the shape model rather than the image ([`crate::Segmentation::completed_from_shape`]):
+/// diagonal stripes `thickness × 3` pixels apart, half blended with [`SHAPE_COLOUR`].
+pub fn hatch_from_shape(rgb: &mut [u8], seg: &crate::Segmentation, thickness: usize) {
+    let (w, h) = (seg.labels.width(), seg.labels.height());
+    if rgb.len() != w * h * 3 {
+        return;
+    }
+    let period = 3 * thickness.max(1);
+    for y in 0..h {
+        for x in 0..w {
+            if (x + y) % period < thickness.max(1) && seg.completed_from_shape(x, y) {
+                let px = &mut rgb[(y * w + x) * 3..(y * w + x) * 3 + 3];
+                for (c, &s) in px.iter_mut().zip(&SHAPE_COLOUR) {
+                    *c = ((u16::from(*c) + u16::from(s)) / 2) as u8;
+                }
+            }
+        }
+    }
+}
+
 /// Outline colour of the expert (ground-truth) mask on a contact sheet: green.
 pub const TRUTH_COLOUR: [u8; 3] = [60, 220, 60];
 

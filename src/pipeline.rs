@@ -2,15 +2,16 @@
 //! seed → morphology and components → active contour → two lungs → (a learned shape prior,
 //! when given) → original size.
 
-use crate::enhance::{area_resize, clahe_u16, clahe_u8, working_size};
+use crate::enhance::{area_resize, clahe_u16, clahe_u8, exposed_field, working_size, Field};
 use crate::error::{Error, Result};
-use crate::image::{GrayU16, GrayU8, Mask};
+use crate::image::{GrayU16, GrayU8, Mask, Plane};
 use crate::io::Radiograph;
 use crate::options::SegmentOptions;
 use crate::segment::postprocess::{largest_piece, per_lung, pick_lungs, plausibility, Placement};
 use crate::segment::prior::ShapePrior;
 use crate::segment::{
-    close, fill_holes, open, otsu_level, refine, threshold_below, BetaField, LungPair, Side,
+    air, close, complete_from_other, fill_holes, open, otsu_from_histogram, otsu_level, refine,
+    threshold_below, Air, BetaField, LungPair, Provenance, Side,
 };
 use crate::simd::{gaussian::gaussian_u8, median::median3_u8};
 
@@ -22,11 +23,31 @@ pub const MIN_SIDE: usize = 32;
 pub struct Segmentation {
     /// Label image at the original size: 0 background, 1 right lung, 2 left lung.
     pub labels: Mask,
-    /// Plausibility warnings (empty when both lungs look plausible).
+    /// Flags for review, as stable snake_case codes (empty when nothing is remarkable):
+    /// the plausibility flags ([`crate::segment::postprocess::plausibility`]), the lungs and
+    /// zones completed from shape ([`Provenance::flags`]), `padding_removed` when padding
+    /// around the film was cut off (the field's box under [`PADDING_FLAG`] of the image), `small_body` when the lungs span less than
+    /// [`SMALL_BODY`] of the film's height (a child, or a film with much beyond the chest).
     pub flags: Vec<String>,
+    /// How much of each lung the image showed (the rest came from the shape prior).
+    pub provenance: Provenance,
     /// The working resolution used.
     pub work_size: (usize, usize),
+    /// At working resolution over the field's box: 1 where the final lungs hold a pixel the
+    /// image-driven stages did not find (completed from shape).
+    from_shape: Mask,
+    /// The exposed field's box in image pixels: `(x, y, width, height)`.
+    field_box: (usize, usize, usize, usize),
 }
+
+/// A film whose exposed field's box is under this share of the image is flagged
+/// `padding_removed` (burnt-out air at the edges, which the field step also sets aside,
+/// is not worth a flag).
+pub const PADDING_FLAG: f64 = 0.9;
+
+/// The lungs' height, as a share of the film's, below which a segmentation is flagged
+/// `small_body`.
+pub const SMALL_BODY: f64 = 0.4;
 
 impl Segmentation {
     /// The lung mask, 0/1.
@@ -39,6 +60,19 @@ impl Segmentation {
         self.labels.map(|&v| if v != 0 { 255 } else { 0 })
     }
 
+    /// Whether image pixel `(x, y)` belongs to a lung only because the shape prior (or the
+    /// other lung, mirrored) completed it there: what overlays hatch.
+    pub fn completed_from_shape(&self, x: usize, y: usize) -> bool {
+        let (fx, fy, fw, fh) = self.field_box;
+        if x < fx || y < fy || x >= fx + fw || y >= fy + fh || self.labels.get(x, y) == 0 {
+            return false;
+        }
+        let (ww, wh) = (self.from_shape.width(), self.from_shape.height());
+        let wx = ((x - fx) * ww / fw).min(ww - 1);
+        let wy = ((y - fy) * wh / fh).min(wh - 1);
+        self.from_shape.get(wx, wy) != 0
+    }
+
     /// Pixel count of one lung.
     pub fn area(&self, side: Side) -> usize {
         let l = side.label();
@@ -46,12 +80,19 @@ impl Segmentation {
     }
 }
 
-/// The contrast-enhanced working image: area downscale (16-bit precision kept), CLAHE.
+/// The contrast-enhanced working image of the radiograph's exposed field (the whole image
+/// when it has no padding): area downscale of the field's box (16-bit precision kept),
+/// padding left in the box filled from its row, CLAHE.
 ///
 /// # Errors
 /// [`Error::BadImage`] for an image smaller than [`MIN_SIDE`], [`Error::InvalidOption`] for
 /// unusable CLAHE options.
 pub fn working_image(img: &Radiograph, opts: &SegmentOptions) -> Result<GrayU8> {
+    Ok(working_field(img, opts)?.1)
+}
+
+/// [`working_image`] and the exposed field it covers.
+pub(crate) fn working_field(img: &Radiograph, opts: &SegmentOptions) -> Result<(Field, GrayU8)> {
     let (w, h) = (img.width(), img.height());
     if w < MIN_SIDE || h < MIN_SIDE {
         return Err(Error::BadImage {
@@ -67,26 +108,46 @@ pub fn working_image(img: &Radiograph, opts: &SegmentOptions) -> Result<GrayU8> 
             opts.work_size
         )));
     }
-    let (ww, wh) = working_size(w, h, opts.work_size);
-    Ok(match img {
+    let field = match (opts.field, img) {
+        (false, _) => Field::whole(w, h),
+        (true, Radiograph::U8(p)) => exposed_field(p),
+        (true, Radiograph::U16(p)) => exposed_field(p),
+    };
+    let (ww, wh) = working_size(field.width, field.height, opts.work_size);
+    let work = match img {
         Radiograph::U8(p) => {
-            let small = area_resize(p, ww, wh).map(|&v| (v + 0.5).floor().clamp(0.0, 255.0) as u8);
+            let boxed = field_box(p, &field);
+            let mut small = area_resize(boxed.as_ref().unwrap_or(p), ww, wh)
+                .map(|&v| (v + 0.5).floor().clamp(0.0, 255.0) as u8);
+            field.fill_padding(&mut small);
             clahe_u8(&small, &opts.clahe)?
         }
         Radiograph::U16(p) => {
-            let small: GrayU16 =
-                area_resize(p, ww, wh).map(|&v| (v + 0.5).floor().clamp(0.0, 65535.0) as u16);
+            let boxed = field_box(p, &field);
+            let mut small: GrayU16 = area_resize(boxed.as_ref().unwrap_or(p), ww, wh)
+                .map(|&v| (v + 0.5).floor().clamp(0.0, 65535.0) as u16);
+            field.fill_padding(&mut small);
             clahe_u16(&small, &opts.clahe)?.map(|&v| (v >> 8) as u8)
         }
-    })
+    };
+    Ok((field, work))
+}
+
+/// The field's box cut out of `p`; `None` when the box is the whole image.
+fn field_box<T: Copy>(p: &Plane<T>, field: &Field) -> Option<Plane<T>> {
+    let whole = (field.x, field.y, field.width, field.height) == (0, 0, p.width(), p.height());
+    (!whole).then(|| p.crop(field.x, field.y, field.width, field.height))
 }
 
 /// The seed: Otsu's dark class, cut off from the image edge and from thin bridges, the
 /// most plausible component on each side (retried with wider openings for a side left
 /// empty), closed and hole-filled.
-fn seed(smooth: &GrayU8, opts: &SegmentOptions) -> Mask {
+fn seed(smooth: &GrayU8, level: u8, outside: &Mask, opts: &SegmentOptions) -> Mask {
     let (w, h) = (smooth.width(), smooth.height());
-    let mut bw = threshold_below(smooth, otsu_level(smooth));
+    let mut bw = threshold_below(smooth, level);
+    for (b, &o) in bw.as_mut_slice().iter_mut().zip(outside.as_slice()) {
+        *b &= 1 - o;
+    }
     let margin = (w.max(h) / 64).max(2);
     for y in 0..h {
         for x in 0..w {
@@ -157,36 +218,73 @@ pub fn segment_with_prior(
     prior: Option<&ShapePrior>,
 ) -> Result<Segmentation> {
     let (w, h) = (img.width(), img.height());
-    let (mut pair, smooth, work) = found_lungs_parts(img, opts)?;
+    let Found {
+        mut pair,
+        smooth,
+        work,
+        field,
+        outside,
+    } = found_lungs_parts(img, opts)?;
     let (ww, wh) = (pair.labels.width(), pair.labels.height());
+    let found = pair.labels.clone();
     if let Some(prior) = prior {
         let labels =
             crate::segment::prior::apply_images(prior, &pair.labels, &smooth, &work, &opts.prior);
-        pair = LungPair {
-            areas: [1, 2].map(|l| labels.as_slice().iter().filter(|&&v| v == l).count()),
-            labels,
-        };
+        pair = without(&labels, &outside);
         if pair.areas == [0, 0] {
             return Err(Error::NoLungs("the shape prior left no lung".into()));
         }
     }
-    let flags = plausibility(&pair, ww, wh);
-    let labels = to_original_size(&pair.labels, w, h, opts);
+    if opts.symmetry {
+        let labels = complete_from_other(&pair.labels, &outside);
+        pair = LungPair {
+            areas: [1, 2].map(|l| labels.as_slice().iter().filter(|&&v| v == l).count()),
+            labels,
+        };
+    }
+    let provenance = Provenance::measure(&pair.labels, &found);
+    let mut from_shape = pair.labels.clone();
+    for (v, &f) in from_shape.as_mut_slice().iter_mut().zip(found.as_slice()) {
+        *v = u8::from(*v != 0 && f == 0);
+    }
+    let mut flags = plausibility(&pair, ww, wh);
+    flags.extend(provenance.flags());
+    if ((field.width * field.height) as f64) < PADDING_FLAG * (w * h) as f64 {
+        flags.push("padding_removed".into());
+    }
+    if let Some((_, y0, _, y1)) = pair.labels.bounds(|v| v != 0) {
+        if ((y1 + 1 - y0) as f64) < SMALL_BODY * wh as f64 {
+            flags.push("small_body".into());
+        }
+    }
+    let labels = to_original_size(&pair.labels, field.width, field.height, opts);
+    let labels = if (field.width, field.height) == (w, h) {
+        labels
+    } else {
+        let mut full = Mask::new(w, h);
+        full.paste(&labels, field.x, field.y);
+        full
+    };
     Ok(Segmentation {
         labels,
         flags,
+        provenance,
         work_size: (ww, wh),
+        from_shape,
+        field_box: (field.x, field.y, field.width, field.height),
     })
 }
 
 /// The image-driven lungs at working resolution (label image: 1 right, 2 left): everything
 /// before the shape prior and the return to the original size. What a shape prior's
 /// corrections are measured against ([`crate::segment::prior::PairShape::with_found`]).
+/// The working resolution covers the image's exposed field ([`crate::enhance::Field`]),
+/// which is the whole image unless it has padding.
 ///
 /// # Errors
 /// As [`segment_radiograph`].
 pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<LungPair> {
-    Ok(found_lungs_in(img, opts)?.0)
+    Ok(found_lungs_parts(img, opts)?.pair)
 }
 
 /// [`found_lungs`] and the smoothed working image they were found in (what a shape prior's
@@ -195,22 +293,51 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<LungPair> 
 /// # Errors
 /// As [`segment_radiograph`].
 pub fn found_lungs_in(img: &Radiograph, opts: &SegmentOptions) -> Result<(LungPair, GrayU8)> {
-    found_lungs_parts(img, opts).map(|(pair, smooth, _)| (pair, smooth))
+    found_lungs_parts(img, opts).map(|f| (f.pair, f.smooth))
 }
 
-/// [`found_lungs_in`] and the working image itself (before smoothing), which the shape
-/// prior's band classifier reads.
-pub(crate) fn found_lungs_parts(
-    img: &Radiograph,
-    opts: &SegmentOptions,
-) -> Result<(LungPair, GrayU8, GrayU8)> {
-    let work = working_image(img, opts)?;
+/// What the image-driven stages find, and what they found it in.
+pub(crate) struct Found {
+    /// The lungs at working resolution.
+    pub pair: LungPair,
+    /// The smoothed working image.
+    pub smooth: GrayU8,
+    /// The working image itself (before smoothing), which the band classifier reads.
+    pub work: GrayU8,
+    /// The exposed field the working image covers.
+    pub field: Field,
+    /// The air outside the body at working resolution (0/1), which no lung may take.
+    pub outside: Mask,
+}
+
+/// [`found_lungs_in`], the working image itself and its field.
+pub(crate) fn found_lungs_parts(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
+    let (field, work) = working_field(img, opts)?;
     let smooth = gaussian_u8(
         &median3_u8(&work, opts.backend),
         opts.blur_sigma * opts.scale(),
         opts.backend,
     );
-    let s = seed(&smooth, opts);
+    let level = otsu_level(&smooth);
+    let Air {
+        outside,
+        open: open_air,
+    } = air(&smooth, level);
+    let mut s = seed(&smooth, level, &open_air, opts);
+    if s.count() == 0 {
+        // A chest whose lungs are as bright as its soft tissue (both opacified, or a film
+        // mostly air): Otsu's level again over the body alone, without the air around it.
+        let mut hist = [0u64; 256];
+        for (&v, &o) in smooth.as_slice().iter().zip(open_air.as_slice()) {
+            if o == 0 {
+                hist[usize::from(v)] += 1;
+            }
+        }
+        let body_level = otsu_from_histogram(&hist);
+        if body_level > level {
+            s = seed(&smooth, body_level, &open_air, opts);
+        }
+    }
     if s.count() == 0 {
         return Err(Error::NoLungs(
             "no dark region of lung size and position after thresholding".into(),
@@ -228,7 +355,34 @@ pub(crate) fn found_lungs_parts(
             "the lung fields vanished after clean-up".into(),
         ));
     }
-    Ok((pair, smooth, work))
+    let pair = without(&pair.labels, &outside);
+    if pair.areas == [0, 0] {
+        return Err(Error::NoLungs(
+            "the lung fields vanished after clean-up".into(),
+        ));
+    }
+    Ok(Found {
+        pair,
+        smooth,
+        work,
+        field,
+        outside,
+    })
+}
+
+/// Each lung of `labels` less the pixels of `outside`, its largest piece kept.
+fn without(labels: &Mask, outside: &Mask) -> LungPair {
+    let mut cut = labels.clone();
+    for (v, &o) in cut.as_mut_slice().iter_mut().zip(outside.as_slice()) {
+        if o != 0 {
+            *v = 0;
+        }
+    }
+    let labels = per_lung(&cut, 0, largest_piece, |l| l);
+    LungPair {
+        areas: [1, 2].map(|l| labels.as_slice().iter().filter(|&&v| v == l).count()),
+        labels,
+    }
 }
 
 /// Cleans each lung on its own: an opening cuts spurs and leaks through narrow necks (the

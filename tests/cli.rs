@@ -96,7 +96,7 @@ fn evaluate_writes_csv_and_summary() {
     assert_exit(&r, 0);
     let csv = std::fs::read_to_string(out.path().join("per_image.csv")).unwrap();
     assert!(
-        csv.starts_with("id,dice,jaccard,hd95_px,hd95_mm,flags\n"),
+        csv.starts_with("id,dice,jaccard,hd95_px,hd95_mm,flags,right_from_image,left_from_image\n"),
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 9);
@@ -323,7 +323,7 @@ fn a_prior_fitted_on_phantoms_is_used_and_cross_validated() {
         .unwrap();
     assert_exit(&r, 0);
     assert!(String::from_utf8_lossy(&r.stdout).contains("on 8 masks (8 with corrections"));
-    let (r, none) = evaluate("phantoms", &[]);
+    let (r, none) = evaluate("phantoms", &["--no-prior"]);
     assert_exit(&r, 0);
     let (r, fixed) = evaluate("phantoms", &["--prior", lfp.to_str().unwrap()]);
     assert_exit(&r, 0);

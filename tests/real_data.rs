@@ -308,6 +308,21 @@ fn a_jsrt_prior_helps_on_the_shenzhen_sample_and_fits_deterministically() {
         serde_json::to_string(&prior).unwrap(),
         serde_json::to_string(&fit(1)).unwrap()
     );
+    // Issue 23: the built-in prior is this fit, byte for byte (rebuild it with `lungfield
+    // prior fit --data ../shared/data/jsrt-dev -o models/jsrt-prior.lfp.gz`).
+    let shipped =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/jsrt-prior.lfp.gz"))
+            .unwrap();
+    let fresh = prior
+        .to_bytes(true, std::path::Path::new("fresh.lfp.gz"))
+        .unwrap();
+    assert!(
+        fresh == shipped,
+        "models/jsrt-prior.lfp.gz is not what jsrt-dev fits to now ({} vs {} bytes): rebuild it",
+        shipped.len(),
+        fresh.len()
+    );
+    assert!(shipped.len() <= 5_000_000, "{} bytes", shipped.len());
     let sz = data("sz-cxr-sample");
     let with = evaluate_with(&sz, Subset::All, &opts, PriorSource::Fixed(&prior), &()).unwrap();
     let without = lungfield::evaluate::evaluate(&sz, Subset::All, &opts);
@@ -320,5 +335,122 @@ fn a_jsrt_prior_helps_on_the_shenzhen_sample_and_fits_deterministically() {
         "with {} without {}",
         with.summary.dice_mean,
         without.summary.dice_mean
+    );
+}
+
+/// Issue 23: every frontal radiograph in the shared data, however diseased, from every site,
+/// gets two lungs with the built-in prior (as `lungfield segment` runs by default): no
+/// "no plausible lungs", no lung missing.
+#[test]
+#[ignore = "needs ../shared/data (run with --include-ignored)"]
+fn every_real_frontal_radiograph_gets_two_lungs() {
+    use lungfield::segment::{prior::ShapePrior, Side};
+    use rayon::prelude::*;
+    let prior = ShapePrior::builtin().unwrap();
+    let opts = SegmentOptions::default();
+    let mut total = 0;
+    for name in [
+        "sz-tb-dev",
+        "da-tb",
+        "montgomery",
+        "sz-cxr-sample",
+        "jsrt-dev",
+    ] {
+        let d = data(name);
+        let samples: Vec<_> = d.samples.iter().filter(|s| !s.degraded).collect();
+        let bad: Vec<String> = samples
+            .par_iter()
+            .filter_map(|s| {
+                let img = lungfield::io::decode_file(&s.image).unwrap();
+                match lungfield::segment_with_prior(&img, &opts, Some(&prior)) {
+                    Ok(seg) if seg.area(Side::Right) > 0 && seg.area(Side::Left) > 0 => None,
+                    Ok(seg) => Some(format!("{}: {:?}", s.id, seg.flags)),
+                    Err(e) => Some(format!("{}: {e}", s.id)),
+                }
+            })
+            .collect();
+        eprintln!(
+            "{name}: {} images, {} without two lungs",
+            samples.len(),
+            bad.len()
+        );
+        assert!(bad.is_empty(), "{name}: {bad:?}");
+        total += samples.len();
+    }
+    assert_eq!(total, 174 + 68 + 48 + 17 + 140);
+}
+
+/// Issue 23's Montgomery targets with the built-in prior (mean >= 0.95, p5 >= 0.90, the 14
+/// TB images >= 0.93): 48 films from another site, most on black scanner canvases. Measured
+/// 0.958 / 0.919 / 0.945 (floors just below).
+#[test]
+#[ignore = "needs ../shared/data (run with --include-ignored)"]
+fn montgomery_with_the_builtin_prior_floor() {
+    use lungfield::evaluate::{evaluate_with, PriorSource};
+    use lungfield::segment::prior::ShapePrior;
+    let prior = ShapePrior::builtin().unwrap();
+    let d = data("montgomery");
+    let opts = SegmentOptions::default();
+    let ev = evaluate_with(&d, Subset::All, &opts, PriorSource::Fixed(&prior), &()).unwrap();
+    let s = &ev.summary;
+    eprintln!(
+        "montgomery, built-in prior: {}",
+        lungfield::report::summary_table(&ev)
+    );
+    assert_eq!((s.n, s.n_failed, s.n_no_lungs), (48, 0, 0));
+    assert!(
+        s.dice_mean >= 0.95,
+        "mean dice {} (floor 0.95)",
+        s.dice_mean
+    );
+    assert!(s.dice_p5 >= 0.90, "p5 dice {} (floor 0.90)", s.dice_p5);
+    let tb: Vec<f64> = ev
+        .rows
+        .iter()
+        .filter(|r| r.id.ends_with("_1"))
+        .map(|r| r.scores.dice)
+        .collect();
+    let tb_mean = tb.iter().sum::<f64>() / tb.len() as f64;
+    assert_eq!(tb.len(), 14);
+    assert!(tb_mean >= 0.93, "TB mean dice {tb_mean} (floor 0.93)");
+    // Without the exposed field the canvases take lung (0.93 then, measured).
+    let plain = SegmentOptions {
+        field: false,
+        ..Default::default()
+    };
+    let ev = evaluate_with(&d, Subset::All, &plain, PriorSource::Fixed(&prior), &()).unwrap();
+    assert!(
+        s.dice_p5 > ev.summary.dice_p5 + 0.05,
+        "p5 with the field {} without {}",
+        s.dice_p5,
+        ev.summary.dice_p5
+    );
+}
+
+/// The built-in prior on the Shenzhen sample (issue 23's target 0.93 is not met: 0.922).
+#[test]
+#[ignore = "needs ../shared/data (run with --include-ignored)"]
+fn sz_cxr_sample_with_the_builtin_prior_floor() {
+    use lungfield::evaluate::{evaluate_with, PriorSource};
+    use lungfield::segment::prior::ShapePrior;
+    let prior = ShapePrior::builtin().unwrap();
+    let d = data("sz-cxr-sample");
+    let ev = evaluate_with(
+        &d,
+        Subset::All,
+        &SegmentOptions::default(),
+        PriorSource::Fixed(&prior),
+        &(),
+    )
+    .unwrap();
+    eprintln!(
+        "sz-cxr-sample, built-in prior: {}",
+        lungfield::report::summary_table(&ev)
+    );
+    assert_eq!(ev.summary.n, 10);
+    assert!(
+        ev.summary.dice_mean >= 0.915,
+        "mean dice {}",
+        ev.summary.dice_mean
     );
 }

@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::evaluate::Evaluation;
 use crate::io::write_atomic;
 
-/// Writes `per_image.csv` (id, dice, jaccard, hd95_px, hd95_mm, flags) and `summary.json`, which
+/// Writes `per_image.csv` (id, dice, jaccard, hd95_px, hd95_mm, flags, right_from_image,
+/// left_from_image) and `summary.json`, which
 /// depend only on the inputs and options (bit-identical at any thread count and across runs),
 /// and `timing.csv` (id, ms) and `timing.json` (ms_per_image, ms_median, instruction_set),
 /// which are measurements, into `dir` (created if missing).
@@ -25,8 +26,17 @@ pub fn write_evaluation(dir: &Path, ev: &Evaluation) -> Result<()> {
     })?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     let bad = |e: csv::Error| Error::InvalidOption(format!("CSV: {e}"));
-    csv.write_record(["id", "dice", "jaccard", "hd95_px", "hd95_mm", "flags"])
-        .map_err(bad)?;
+    csv.write_record([
+        "id",
+        "dice",
+        "jaccard",
+        "hd95_px",
+        "hd95_mm",
+        "flags",
+        "right_from_image",
+        "left_from_image",
+    ])
+    .map_err(bad)?;
     let mut timing = csv::Writer::from_writer(Vec::new());
     timing.write_record(["id", "ms"]).map_err(bad)?;
     for r in &ev.rows {
@@ -37,6 +47,8 @@ pub fn write_evaluation(dir: &Path, ev: &Evaluation) -> Result<()> {
             format!("{:.3}", r.scores.hd95_px),
             r.hd95_mm.map_or(String::new(), |v| format!("{v:.3}")),
             r.flags.clone(),
+            format!("{:.3}", r.from_image[0]),
+            format!("{:.3}", r.from_image[1]),
         ])
         .map_err(bad)?;
         timing

@@ -5,12 +5,18 @@ pub mod components;
 pub mod contour;
 pub mod distance;
 pub mod morphology;
+pub mod outside;
 pub mod postprocess;
 pub mod prior;
+pub mod provenance;
+pub mod symmetry;
 pub mod threshold;
 
 pub use components::{components, fill_holes, Component, Labels};
 pub use contour::{refine, BetaField, ContourOptions};
 pub use morphology::{close, dilate, erode, open};
+pub use outside::{air, fill_level, Air};
 pub use postprocess::{two_lungs, LungPair, Side};
+pub use provenance::Provenance;
+pub use symmetry::complete_from_other;
 pub use threshold::{otsu_from_histogram, otsu_level, threshold_below};

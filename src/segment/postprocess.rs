@@ -215,29 +215,28 @@ pub(crate) fn largest_piece(m: &Mask) -> Option<Mask> {
     Some(parts.select(&[big.label]))
 }
 
-/// Plausibility warnings for a pair of lungs in a `w × h` image (empty when plausible).
+/// Plausibility flags for a pair of lungs in a `w × h` image (empty when plausible):
+/// `right_lung_not_found`, `left_lung_not_found`, `lungs_unequal` (the smaller under 0.35 of
+/// the larger), `lung_area_implausible` (both together outside 8–60 % of the image).
 pub fn plausibility(pair: &LungPair, w: usize, h: usize) -> Vec<String> {
     let mut flags = Vec::new();
     let total = (w * h).max(1) as f64;
     let [r, l] = pair.areas;
     if r == 0 {
-        flags.push("right lung not found".to_string());
+        flags.push("right_lung_not_found".to_string());
     }
     if l == 0 {
-        flags.push("left lung not found".to_string());
+        flags.push("left_lung_not_found".to_string());
     }
     if r > 0 && l > 0 {
         let ratio = r.min(l) as f64 / r.max(l) as f64;
         if ratio < 0.35 {
-            flags.push(format!("lungs very unequal in size (ratio {ratio:.2})"));
+            flags.push("lungs_unequal".to_string());
         }
     }
     let frac = (r + l) as f64 / total;
     if r + l > 0 && !(0.08..=0.6).contains(&frac) {
-        flags.push(format!(
-            "implausible lung area ({:.0}% of the image)",
-            frac * 100.0
-        ));
+        flags.push("lung_area_implausible".to_string());
     }
     flags
 }

@@ -175,7 +175,7 @@ pub struct BenchArgs {
     /// Also write {"image", "width", "height", "instruction_set", "ms": {key: median_ms}}.
     #[arg(long)]
     pub json: Option<PathBuf>,
-    /// Also time `segment_prior`: the whole segmentation with this shape prior.
+    /// The shape prior `segment_prior` and `file_to_mask` use (default: the built-in one).
     #[arg(long, value_name = "FILE")]
     pub prior: Option<PathBuf>,
 }
@@ -372,9 +372,17 @@ pub struct PipelineArgs {
     /// Skip the active-contour refinement (for comparison).
     #[arg(long)]
     pub no_contour: bool,
-    /// Constrain and repair the lungs with a shape prior from `lungfield prior fit`.
+    /// Constrain and repair the lungs with this shape prior (from `lungfield prior fit`)
+    /// instead of the built-in one (fitted on JSRT/SCR).
     #[arg(long, value_name = "FILE")]
     pub prior: Option<PathBuf>,
+    /// No shape prior: the image-driven lungs only (for comparison).
+    #[arg(long, conflicts_with = "prior")]
+    pub no_prior: bool,
+    /// Segment the whole image, black or white padding around the film included (for
+    /// comparison; by default the exposed field is found first).
+    #[arg(long)]
+    pub no_field: bool,
     /// With a prior: skip the repair of gross errors by its point distribution model (for
     /// comparison; the region corrections still apply).
     #[arg(long)]
@@ -459,6 +467,7 @@ impl From<&PipelineArgs> for lungfield::SegmentOptions {
     fn from(a: &PipelineArgs) -> Self {
         let mut o = lungfield::SegmentOptions {
             work_size: a.work_size,
+            field: !a.no_field,
             ..Default::default()
         };
         o.prior.shape_repair = !a.no_shape_repair;

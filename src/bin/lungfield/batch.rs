@@ -33,8 +33,8 @@ pub fn interrupted() -> bool {
 
 /// What happened to one input file.
 pub enum Outcome {
-    /// Written; any plausibility warnings.
-    Done(Vec<String>),
+    /// Written; its flags and how much of each lung the image showed.
+    Done(Vec<String>, [f32; 2]),
     /// Its outputs were already there (`--resume`).
     Skipped,
     /// Not started: the batch was interrupted.
@@ -89,7 +89,7 @@ impl SegmentBatch<'_> {
         if self.resume && outputs.iter().all(|p| p.is_file()) {
             return Outcome::Skipped;
         }
-        let run = || -> lungfield::Result<Vec<String>> {
+        let run = || -> lungfield::Result<(Vec<String>, [f32; 2])> {
             let img = io::decode_file(path)?;
             let seg =
                 segment_with_prior(&img, self.opts, self.prior).map_err(|e| e.in_file(path))?;
@@ -97,13 +97,14 @@ impl SegmentBatch<'_> {
             if let Some(o) = outputs.get(1) {
                 let grey = img.to_u8();
                 let thickness = (grey.width().max(grey.height()) / 300).max(1);
-                let rgb = overlay::overlay_rgb(&grey, &seg.labels, thickness);
+                let mut rgb = overlay::overlay_rgb(&grey, &seg.labels, thickness);
+                overlay::hatch_from_shape(&mut rgb, &seg, thickness);
                 io::write_png_rgb8(o, &rgb, grey.width(), grey.height())?;
             }
-            Ok(seg.flags)
+            Ok((seg.flags, seg.provenance.from_image))
         };
         match run() {
-            Ok(flags) => Outcome::Done(flags),
+            Ok((flags, from_image)) => Outcome::Done(flags, from_image),
             Err(e) => Outcome::Failed(e),
         }
     }
@@ -138,6 +139,8 @@ pub struct Tally {
     pub not_started: usize,
     /// Each failed input and its error.
     pub failures: Vec<(PathBuf, String)>,
+    /// Each segmented input, its flags and the share of each lung the image showed.
+    pub segmented: Vec<(PathBuf, Vec<String>, [f32; 2])>,
 }
 
 /// Segments every file, writing masks (and overlays) into `b.out`. Reports each failure on
@@ -151,7 +154,7 @@ pub fn segment_all(files: &[PathBuf], b: &SegmentBatch<'_>) -> Result<Tally> {
         .map(|p| {
             let o = b.one(p);
             match &o {
-                Outcome::Done(flags) if !flags.is_empty() => {
+                Outcome::Done(flags, _) if !flags.is_empty() => {
                     bar.println(&format!("{}: warning: {}", p.display(), flags.join("; ")));
                 }
                 Outcome::Failed(e) => bar.println(&e.to_string()),
@@ -163,7 +166,7 @@ pub fn segment_all(files: &[PathBuf], b: &SegmentBatch<'_>) -> Result<Tally> {
         .collect();
     bar.finish();
     let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
-    let done = count(|o| matches!(o, Outcome::Done(_)));
+    let done = count(|o| matches!(o, Outcome::Done(..)));
     let skipped = count(|o| matches!(o, Outcome::Skipped));
     let failed = count(|o| matches!(o, Outcome::Failed(_)));
     let not_started = count(|o| matches!(o, Outcome::NotStarted));
@@ -192,7 +195,16 @@ pub fn segment_all(files: &[PathBuf], b: &SegmentBatch<'_>) -> Result<Tally> {
             _ => None,
         })
         .collect();
+    let segmented = files
+        .iter()
+        .zip(&outcomes)
+        .filter_map(|(p, o)| match o {
+            Outcome::Done(flags, from_image) => Some((p.clone(), flags.clone(), *from_image)),
+            _ => None,
+        })
+        .collect();
     Ok(Tally {
+        segmented,
         done,
         skipped,
         failed,

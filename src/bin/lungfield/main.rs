@@ -33,13 +33,20 @@ fn threads(n: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-/// The `--prior` file, loaded and checked; a warning when its corrections were measured with
-/// other segmentation settings.
-fn load_prior(a: &args::PipelineArgs) -> Result<Option<ShapePrior>> {
-    let Some(path) = &a.prior else {
+/// The shape prior to use: none with `--no-prior` (or when `cross_validated`, which fits its
+/// own), the `--prior` file (loaded and checked), else the built-in one; a warning when its
+/// corrections were measured with other segmentation settings.
+fn load_prior(a: &args::PipelineArgs, cross_validated: bool) -> Result<Option<ShapePrior>> {
+    if a.no_prior || cross_validated {
         return Ok(None);
+    }
+    let (prior, path) = match &a.prior {
+        Some(path) => (ShapePrior::load(path)?, path.clone()),
+        None => (
+            ShapePrior::builtin()?,
+            lungfield::segment::prior::BUILTIN_NAME.into(),
+        ),
     };
-    let prior = ShapePrior::load(path)?;
     let opts: lungfield::SegmentOptions = a.into();
     // How the prior is applied (e.g. --no-shape-repair) does not change its corrections.
     let differs = prior.segment.is_some_and(|mut s| {
@@ -64,7 +71,7 @@ fn run(cli: Cli) -> Result<bool> {
             if files.is_empty() {
                 anyhow::bail!("no image files found in the given paths");
             }
-            let prior = load_prior(&a.pipeline)?;
+            let prior = load_prior(&a.pipeline, false)?;
             batch::check_unique_stems(&files)?;
             let files = &files[a.shard.range(files.len())];
             batch::catch_interrupts();
@@ -90,6 +97,14 @@ fn run(cli: Cli) -> Result<bool> {
                     "failures": tally.failures.iter()
                         .map(|(f, e)| serde_json::json!({"file": f, "error": e}))
                         .collect::<Vec<_>>(),
+                    "segmented": tally.segmented.iter()
+                        .map(|(f, flags, from_image)| serde_json::json!({
+                            "file": f,
+                            "flags": flags,
+                            "right_from_image": from_image[0],
+                            "left_from_image": from_image[1],
+                        }))
+                        .collect::<Vec<_>>(),
                 }));
             }
             if tally.not_started > 0 {
@@ -101,7 +116,7 @@ fn run(cli: Cli) -> Result<bool> {
             threads(a.pipeline.threads)?;
             outputs::writable_dir(&a.out)?;
             let data = lungfield::io::Dataset::open(&a.data)?;
-            let prior = load_prior(&a.pipeline)?;
+            let prior = load_prior(&a.pipeline, a.prior_cv.is_some())?;
             let source = match (&prior, a.prior_cv) {
                 (Some(p), _) => PriorSource::Fixed(p),
                 (None, Some(k)) => PriorSource::CrossValidated(k),
@@ -407,8 +422,18 @@ fn bench(a: &args::BenchArgs) -> Result<bool> {
         img.width(),
         img.height()
     );
-    let prior = a.prior.as_deref().map(ShapePrior::load).transpose()?;
-    let ms = lungfield::bench::run(&img, a.runs, &a.only, prior.as_ref());
+    let prior = match &a.prior {
+        Some(p) => ShapePrior::load(p)?,
+        None => ShapePrior::builtin()?,
+    };
+    // The file as it is (not scaled): what `segment` reads.
+    let file = match a.scale {
+        None => Some(
+            std::fs::read(&a.image).with_context(|| format!("reading {}", a.image.display()))?,
+        ),
+        Some(_) => None,
+    };
+    let ms = lungfield::bench::run(&img, a.runs, &a.only, Some(&prior), file.as_deref());
     let mpix = (img.width() * img.height()) as f64 / 1e6;
     for key in lungfield::bench::KEYS {
         if let Some(m) = ms.get(key) {

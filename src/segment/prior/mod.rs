@@ -40,7 +40,9 @@ mod shape;
 mod testing;
 
 pub use apply::{apply, apply_images, apply_in, PriorOptions};
-pub use model::{PairShape, ShapePrior, MAX_PRIOR_BYTES, PRIOR_FORMAT, PRIOR_VERSION};
+pub use model::{
+    PairShape, ShapePrior, BUILTIN_NAME, MAX_PRIOR_BYTES, PRIOR_FORMAT, PRIOR_VERSION,
+};
 pub use outline::{radial, RAYS, SHAPE_DIM};
 pub use pdm::{Fitted, ShapeModel};
 pub use refine::{Refiner, Scene, BAND, INNER_FOLDS, MIN_SCENES, N_FEATURES};

@@ -22,6 +22,11 @@ pub const PRIOR_VERSION: u32 = 1;
 /// ones included: some 16 000 images).
 pub const MAX_PRIOR_BYTES: u64 = 1 << 30;
 
+/// The shipped prior file, gzip-compressed JSON (see [`ShapePrior::builtin`]).
+const BUILTIN: &[u8] = include_bytes!("../../../models/jsrt-prior.lfp.gz");
+/// How errors name the built-in prior.
+pub const BUILTIN_NAME: &str = "<built-in prior models/jsrt-prior.lfp.gz>";
+
 /// Both lungs of one training mask.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PairShape {
@@ -78,8 +83,15 @@ impl PairShape {
     ) -> Result<Option<PairShape>> {
         let mask = crate::io::read_mask_for(mask_path, img)?;
         Ok(match crate::pipeline::found_lungs_parts(img, opts) {
-            Ok((found, smooth, work)) => {
-                PairShape::with_found_images(id, &mask, &found.labels, Some((&smooth, &work)))
+            Ok(f) => {
+                // The expert mask in the frame the lungs were found in: the exposed field.
+                let (x, y, w, h) = (f.field.x, f.field.y, f.field.width, f.field.height);
+                let mask = if (w, h) == (mask.width(), mask.height()) {
+                    mask
+                } else {
+                    mask.crop(x, y, w, h)
+                };
+                PairShape::with_found_images(id, &mask, &f.pair.labels, Some((&f.smooth, &f.work)))
             }
             // Nothing found: the shapes still count, without a correction.
             Err(_) => PairShape::from_mask(id, &mask),
@@ -344,16 +356,60 @@ impl ShapePrior {
         Ok(prior)
     }
 
-    /// Saves the prior as JSON, atomically.
+    /// Saves the prior as JSON, atomically; gzip-compressed when `path` ends in `.gz` (the
+    /// built-in prior's form). The plain corrections that the shade-resolved ones sum to are
+    /// left out (the loader derives them), so a prior fitted with images is about a third
+    /// smaller than the corrections it holds.
     ///
     /// # Errors
     /// [`Error::Io`] naming the file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let bytes = serde_json::to_vec(self).map_err(|e| Error::Model {
+        let gz = path.extension().is_some_and(|e| e == "gz");
+        crate::io::write_atomic(path, &self.to_bytes(gz, path)?)
+    }
+
+    /// The bytes [`ShapePrior::save`] writes: JSON, gzip-compressed (level 9, no name or
+    /// time in the header, so the same prior always gives the same bytes) when `gz`.
+    ///
+    /// # Errors
+    /// [`Error::Model`] naming `path` when the prior cannot be serialised.
+    pub fn to_bytes(&self, gz: bool, path: &Path) -> Result<Vec<u8>> {
+        let bad = |reason: String| Error::Model {
             path: path.to_path_buf(),
-            reason: format!("cannot serialise the prior: {e}"),
-        })?;
-        crate::io::write_atomic(path, &bytes)
+            reason,
+        };
+        let mut lean = self.clone();
+        for e in &mut lean.exemplars {
+            for s in 0..2 {
+                if e.shaded[s].is_some() {
+                    e.correction[s] = None;
+                }
+            }
+        }
+        let json = serde_json::to_vec(&lean)
+            .map_err(|e| bad(format!("cannot serialise the prior: {e}")))?;
+        if !gz {
+            return Ok(json);
+        }
+        use std::io::Write;
+        let mut enc = flate2::GzBuilder::new().write(Vec::new(), flate2::Compression::best());
+        enc.write_all(&json)
+            .and_then(|()| enc.finish())
+            .map_err(|e| bad(format!("cannot compress the prior: {e}")))
+    }
+
+    /// The built-in prior: fitted on the JSRT images with the SCR lung masks (`jsrt-dev`,
+    /// 140 radiographs; Shiraishi et al. 2000, van Ginneken et al. 2006, research use with
+    /// citation) and compiled into the library, so a segmentation gets the prior's quality
+    /// with no file. Rebuilt by `lungfield prior fit --data ../shared/data/jsrt-dev -o
+    /// models/jsrt-prior.lfp.gz` (a real-data test checks that the shipped file equals a fresh
+    /// fit). Decoded on each call (about 0.1 s): keep the result.
+    ///
+    /// # Errors
+    /// None in a correct build (the shipped file is checked by the tests); a corrupt one is
+    /// reported as [`Error::Model`].
+    pub fn builtin() -> Result<Self> {
+        Self::from_json(BUILTIN, Path::new(BUILTIN_NAME))
     }
 
     /// Loads and checks a prior file.
@@ -377,8 +433,9 @@ impl ShapePrior {
         Self::from_json(&bytes, path)
     }
 
-    /// A prior from the bytes of a prior file (`path` names it in errors), with every check
-    /// of [`ShapePrior::load`] but the size limit.
+    /// A prior from the bytes of a prior file (`path` names it in errors), plain or
+    /// gzip-compressed JSON, with every check of [`ShapePrior::load`] but the size limit of
+    /// the file itself (the decompressed JSON is bounded by [`MAX_PRIOR_BYTES`]).
     ///
     /// # Errors
     /// As [`ShapePrior::load`].
@@ -387,7 +444,25 @@ impl ShapePrior {
             path: path.to_path_buf(),
             reason,
         };
-        let p: ShapePrior = serde_json::from_slice(bytes).map_err(|e| {
+        let unpacked;
+        let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+            use std::io::Read;
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(bytes)
+                .take(MAX_PRIOR_BYTES + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| bad(format!("not a gzip-compressed prior file ({e})")))?;
+            if out.len() as u64 > MAX_PRIOR_BYTES {
+                return Err(bad(format!(
+                    "decompresses to more than any prior lungfield writes ({MAX_PRIOR_BYTES} bytes)"
+                )));
+            }
+            unpacked = out;
+            &unpacked[..]
+        } else {
+            bytes
+        };
+        let mut p: ShapePrior = serde_json::from_slice(bytes).map_err(|e| {
             bad(format!(
                 "not a lungfield prior file ({e}); make one with `lungfield prior fit`"
             ))
@@ -405,6 +480,14 @@ impl ShapePrior {
             )));
         }
         p.check().map_err(bad)?;
+        // Plain corrections left out of the file are the shade-resolved ones summed.
+        for e in &mut p.exemplars {
+            for s in 0..2 {
+                if e.correction[s].is_none() {
+                    e.correction[s] = e.shaded[s].as_ref().map(Correction::summed);
+                }
+            }
+        }
         Ok(p)
     }
 

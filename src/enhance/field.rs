@@ -1,0 +1,452 @@
+//! The exposed field: the part of an image that is radiograph, not the flat black (or white)
+//! padding a scanner, a digitiser or a converter put around it.
+//!
+//! Montgomery's films lie on a black canvas, often a little rotated; other sites pad to a
+//! square, or burn white bars in. A segmenter that sees the padding takes the black beside
+//! the body for lung, or lets a lung run down out of the film. So the field is found first
+//! and everything after it works inside the field's box, as if the film were the whole
+//! image; padding left inside the box (the corners of a rotated film) is filled from the
+//! nearest field pixel of its row ([`Field::fill_padding`]).
+//!
+//! How: the image is cut into blocks (at most 256 along the longer side); a block is *flat*
+//! when all its pixels lie within a few grey levels of the image's darkest (or brightest)
+//! value. Flat blocks reached from the image edge through flat blocks of the same kind are
+//! padding; the field is the largest 8-connected piece of what is left. Flat dark regions
+//! that the film itself holds (air beside the body burnt out to black) may be counted as
+//! padding too: they are outside the body, so no lung is lost. When the field would be
+//! implausibly small (under a quarter of the image, or under a third of either side), the
+//! whole image is the field: a radiograph is never cut down to a fragment.
+
+#[cfg(test)]
+use crate::image::GrayU8;
+use crate::image::Plane;
+
+/// Blocks along the longer side, at most.
+const GRID: usize = 256;
+/// Smallest block side: a block must hold enough pixels for noise to show (film noise keeps
+/// burnt-out air off the flat extreme somewhere in 16 pixels; true padding is flat).
+const MIN_BLOCK: usize = 4;
+
+/// The exposed field of an image: its box in image pixels and, at block resolution, which
+/// blocks inside the box are padding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// Left column of the box.
+    pub x: usize,
+    /// Top row of the box.
+    pub y: usize,
+    /// Width of the box.
+    pub width: usize,
+    /// Height of the box.
+    pub height: usize,
+    /// Block size in image pixels.
+    block: usize,
+    /// Padding blocks over the whole image's block grid (`grid_w` per row).
+    padding: Vec<bool>,
+    grid_w: usize,
+    /// Width and height of the whole image.
+    image: (usize, usize),
+}
+
+impl Field {
+    /// The whole `w × h` image, no padding.
+    pub fn whole(w: usize, h: usize) -> Field {
+        Field {
+            x: 0,
+            y: 0,
+            width: w,
+            height: h,
+            block: w.max(h).max(1),
+            padding: vec![false],
+            grid_w: 1,
+            image: (w, h),
+        }
+    }
+
+    /// Whether the field is the whole image (nothing to crop, nothing to fill).
+    pub fn is_whole(&self) -> bool {
+        (self.x, self.y, self.width, self.height) == (0, 0, self.image.0, self.image.1)
+            && !self.padding.iter().any(|&p| p)
+    }
+
+    /// Share of the whole image outside the field (padding in or outside its box), 0..=1.
+    pub fn padding_fraction(&self) -> f64 {
+        let (w, h) = self.image;
+        let total = (w * h).max(1) as f64;
+        let mut inside = 0usize;
+        for y in self.y..self.y + self.height {
+            let by = y / self.block;
+            for bx in 0..self.grid_w {
+                let x0 = (bx * self.block).max(self.x);
+                let x1 = ((bx + 1) * self.block).min(self.x + self.width);
+                if x1 > x0 && !self.padding[by * self.grid_w + bx] {
+                    inside += x1 - x0;
+                }
+            }
+        }
+        1.0 - inside as f64 / total
+    }
+
+    /// Whether image pixel `(x, y)` lies in a padding block (or outside the box).
+    pub fn is_padding(&self, x: usize, y: usize) -> bool {
+        if x < self.x || y < self.y || x >= self.x + self.width || y >= self.y + self.height {
+            return true;
+        }
+        self.padding[(y / self.block) * self.grid_w + x / self.block]
+    }
+
+    /// Whether the block of image pixel `(x, y)` or one of its eight neighbours is padding
+    /// (the blocks the film's edge crosses hold padding pixels too).
+    fn near_padding(&self, x: usize, y: usize) -> bool {
+        if self.is_padding(x, y) {
+            return true;
+        }
+        let (bx, by) = (x / self.block, y / self.block);
+        let gh = self.padding.len() / self.grid_w;
+        (by.saturating_sub(1)..(by + 2).min(gh)).any(|ny| {
+            (bx.saturating_sub(1)..(bx + 2).min(self.grid_w))
+                .any(|nx| self.padding[ny * self.grid_w + nx])
+        })
+    }
+
+    /// Fills, in `img` (the field's box resampled to any size), every pixel whose centre
+    /// falls in or next to a padding block with the nearest pixel of its row clear of the
+    /// padding; rows with no such pixel take the nearest row that has one. Returns how many
+    /// pixels were filled.
+    pub fn fill_padding<T: Copy>(&self, img: &mut Plane<T>) -> usize {
+        let (ww, wh) = (img.width(), img.height());
+        if ww == 0 || wh == 0 || !self.padding.iter().any(|&p| p) {
+            return 0;
+        }
+        let sx = self.width as f64 / ww as f64;
+        let sy = self.height as f64 / wh as f64;
+        let col: Vec<usize> = (0..ww)
+            .map(|x| self.x + (((x as f64 + 0.5) * sx) as usize).min(self.width - 1))
+            .collect();
+        let mut filled = 0;
+        let mut full_rows = vec![false; wh];
+        let mut pad = vec![false; ww];
+        for (y, full) in full_rows.iter_mut().enumerate() {
+            let iy = self.y + (((y as f64 + 0.5) * sy) as usize).min(self.height - 1);
+            for (p, &ix) in pad.iter_mut().zip(&col) {
+                *p = self.near_padding(ix, iy);
+            }
+            if pad.iter().all(|&p| p) {
+                *full = true;
+                continue;
+            }
+            let row = img.row_mut(y);
+            filled += fill_row(row, &pad);
+        }
+        // Rows with no field pixel: copy the nearest row that has one.
+        if full_rows.iter().any(|&f| f) {
+            let src: Vec<Option<usize>> = (0..wh)
+                .map(|y| {
+                    (0..wh)
+                        .filter(|&r| !full_rows[r])
+                        .min_by_key(|&r| (r.abs_diff(y), r))
+                })
+                .collect();
+            for y in 0..wh {
+                if let (true, Some(r)) = (full_rows[y], src[y]) {
+                    let copy = img.row(r).to_vec();
+                    img.row_mut(y).copy_from_slice(&copy);
+                    filled += ww;
+                }
+            }
+        }
+        filled
+    }
+}
+
+/// Replaces the `pad` pixels of `row` by the nearest non-padding pixel (ties: the left one);
+/// the row has at least one non-padding pixel. Returns the count replaced.
+fn fill_row<T: Copy>(row: &mut [T], pad: &[bool]) -> usize {
+    let n = row.len();
+    let mut filled = 0;
+    let mut x = 0;
+    while x < n {
+        if !pad[x] {
+            x += 1;
+            continue;
+        }
+        let start = x;
+        while x < n && pad[x] {
+            x += 1;
+        }
+        let left = start.checked_sub(1).map(|i| row[i]);
+        let right = (x < n).then(|| row[x]);
+        for i in start..x {
+            let v = match (left, right) {
+                (Some(l), Some(r)) => {
+                    if i - (start - 1) <= x - i {
+                        l
+                    } else {
+                        r
+                    }
+                }
+                (Some(l), None) => l,
+                (None, Some(r)) => r,
+                (None, None) => row[i],
+            };
+            row[i] = v;
+            filled += 1;
+        }
+    }
+    filled
+}
+
+/// The exposed field of `img` (see the module docs).
+///
+/// ```
+/// use lungfield::{enhance::exposed_field, GrayU8};
+/// // A textured 60×40 film on a 100×80 black canvas (on 4-pixel block boundaries).
+/// let img = GrayU8::from_rows(100, 80, |y, row| {
+///     for (x, v) in row.iter_mut().enumerate() {
+///         if (20..80).contains(&x) && (12..52).contains(&y) { *v = 60 + ((x * 7 + y * 13) % 90) as u8; }
+///     }
+/// });
+/// let f = exposed_field(&img);
+/// assert_eq!((f.x, f.y, f.width, f.height), (20, 12, 60, 40));
+/// ```
+pub fn exposed_field<T: Copy + Into<u32>>(img: &Plane<T>) -> Field {
+    let (w, h) = (img.width(), img.height());
+    if w == 0 || h == 0 {
+        return Field::whole(w, h);
+    }
+    let block = w.max(h).div_ceil(GRID).max(MIN_BLOCK);
+    let (gw, gh) = (w.div_ceil(block), h.div_ceil(block));
+    let mut lo = vec![u32::MAX; gw * gh];
+    let mut hi = vec![0u32; gw * gh];
+    for y in 0..h {
+        let base = (y / block) * gw;
+        for (bx, chunk) in img.row(y).chunks(block).enumerate() {
+            let (mut a, mut b) = (lo[base + bx], hi[base + bx]);
+            for &v in chunk {
+                let v: u32 = v.into();
+                a = a.min(v);
+                b = b.max(v);
+            }
+            lo[base + bx] = a;
+            hi[base + bx] = b;
+        }
+    }
+    let gmin = lo.iter().copied().min().unwrap_or(0);
+    let gmax = hi.iter().copied().max().unwrap_or(0);
+    let range = gmax - gmin;
+    let tol = (range * 2).div_ceil(255);
+    if range <= 4 * tol {
+        return Field::whole(w, h);
+    }
+    // 1: flat dark, 2: flat bright, 0: neither.
+    let kind: Vec<u8> = lo
+        .iter()
+        .zip(&hi)
+        .map(|(&a, &b)| {
+            if b <= gmin + tol {
+                1
+            } else if a + tol >= gmax {
+                2
+            } else {
+                0
+            }
+        })
+        .collect();
+    // Padding: flat blocks reached from the grid's edge through flat blocks of their kind.
+    let mut padding = vec![false; gw * gh];
+    let mut stack: Vec<usize> = Vec::new();
+    for i in 0..gw * gh {
+        let (bx, by) = (i % gw, i / gw);
+        if kind[i] != 0 && (bx == 0 || by == 0 || bx + 1 == gw || by + 1 == gh) {
+            padding[i] = true;
+            stack.push(i);
+        }
+    }
+    while let Some(i) = stack.pop() {
+        let (bx, by) = (i % gw, i / gw);
+        let mut visit = |j: usize| {
+            if !padding[j] && kind[j] == kind[i] {
+                padding[j] = true;
+                stack.push(j);
+            }
+        };
+        if bx > 0 {
+            visit(i - 1);
+        }
+        if bx + 1 < gw {
+            visit(i + 1);
+        }
+        if by > 0 {
+            visit(i - gw);
+        }
+        if by + 1 < gh {
+            visit(i + gw);
+        }
+    }
+    if !padding.iter().any(|&p| p) {
+        return Field::whole(w, h);
+    }
+    // The largest 8-connected piece of what is left (burnt-in labels on the canvas are
+    // pieces of their own).
+    let Some(piece) = largest_piece(&padding, gw, gh) else {
+        return Field::whole(w, h);
+    };
+    let (mut x0, mut y0, mut x1, mut y1) = (gw, gh, 0, 0);
+    for (i, _) in piece.iter().enumerate().filter(|(_, &p)| p) {
+        let (bx, by) = (i % gw, i / gw);
+        x0 = x0.min(bx);
+        y0 = y0.min(by);
+        x1 = x1.max(bx);
+        y1 = y1.max(by);
+    }
+    let area = piece.iter().filter(|&&p| p).count();
+    let (bw, bh) = (x1 + 1 - x0, y1 + 1 - y0);
+    if area * 4 < gw * gh || bw * 3 < gw || bh * 3 < gh {
+        return Field::whole(w, h);
+    }
+    let (px0, py0) = (x0 * block, y0 * block);
+    let (px1, py1) = (((x1 + 1) * block).min(w), ((y1 + 1) * block).min(h));
+    Field {
+        x: px0,
+        y: py0,
+        width: px1 - px0,
+        height: py1 - py0,
+        block,
+        padding: piece.iter().map(|&p| !p).collect(),
+        grid_w: gw,
+        image: (w, h),
+    }
+}
+
+/// The largest 8-connected piece of the blocks that are not `padding` (ties: the first
+/// found in row order), as a flag per block.
+fn largest_piece(padding: &[bool], gw: usize, gh: usize) -> Option<Vec<bool>> {
+    let mut label = vec![0u32; gw * gh];
+    let mut best = (0usize, 0u32);
+    let mut next = 0u32;
+    let mut stack = Vec::new();
+    for start in 0..gw * gh {
+        if padding[start] || label[start] != 0 {
+            continue;
+        }
+        next += 1;
+        label[start] = next;
+        stack.push(start);
+        let mut size = 0;
+        while let Some(i) = stack.pop() {
+            size += 1;
+            let (bx, by) = ((i % gw) as isize, (i / gw) as isize);
+            for dy in -1..=1isize {
+                for dx in -1..=1isize {
+                    let (nx, ny) = (bx + dx, by + dy);
+                    if nx < 0 || ny < 0 || nx >= gw as isize || ny >= gh as isize {
+                        continue;
+                    }
+                    let j = ny as usize * gw + nx as usize;
+                    if !padding[j] && label[j] == 0 {
+                        label[j] = next;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        if size > best.0 {
+            best = (size, next);
+        }
+    }
+    (best.1 != 0).then(|| label.iter().map(|&l| l == best.1).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A textured film of `fw × fh` at `(fx, fy)` on a `w × h` canvas of `bg`.
+    fn film(w: usize, h: usize, (fx, fy, fw, fh): (usize, usize, usize, usize), bg: u8) -> GrayU8 {
+        GrayU8::from_rows(w, h, |y, row| {
+            for (x, v) in row.iter_mut().enumerate() {
+                *v = if (fx..fx + fw).contains(&x) && (fy..fy + fh).contains(&y) {
+                    40 + ((x * 7 + y * 13) % 150) as u8
+                } else {
+                    bg
+                };
+            }
+        })
+    }
+
+    #[test]
+    fn a_film_without_padding_is_whole() {
+        let img = film(300, 200, (0, 0, 300, 200), 0);
+        assert!(exposed_field(&img).is_whole());
+    }
+
+    #[test]
+    fn black_and_white_canvases_are_cut_off() {
+        for bg in [0u8, 255] {
+            let img = film(900, 700, (100, 50, 600, 500), bg);
+            let f = exposed_field(&img);
+            // Blocks of 4 px: the box is exact to a block.
+            assert!(f.x <= 100 && f.x + 4 > 100, "{f:?}");
+            assert!(f.y <= 50 && f.y + 4 > 50);
+            assert!(f.x + f.width >= 700 && f.x + f.width < 704);
+            assert!(f.y + f.height >= 550 && f.y + f.height < 554);
+            assert!(f.is_padding(10, 10) && !f.is_padding(400, 300));
+            let frac = f.padding_fraction();
+            assert!(
+                (frac - (1.0 - 600.0 * 500.0 / 630_000.0)).abs() < 0.02,
+                "{frac}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_small_field_is_not_trusted() {
+        let img = film(400, 400, (150, 150, 80, 80), 0);
+        assert!(exposed_field(&img).is_whole());
+    }
+
+    #[test]
+    fn burnt_in_labels_on_the_canvas_stay_outside() {
+        let mut img = film(400, 400, (50, 0, 300, 300), 0);
+        // A white label in the black band below the film.
+        for y in 350..370 {
+            for x in 20..60 {
+                img.set(x, y, 255);
+            }
+        }
+        let f = exposed_field(&img);
+        assert!(f.y + f.height <= 302, "{f:?}");
+        assert!(f.x >= 48);
+    }
+
+    #[test]
+    fn padding_in_the_box_is_filled_from_its_row() {
+        // A film whose lower-left corner is cut by a black triangle (a rotated film).
+        let mut img = film(400, 400, (0, 0, 400, 300), 0);
+        for y in 0..300usize {
+            for x in 0..(y.saturating_sub(200)) {
+                img.set(x, y, 0);
+            }
+        }
+        let f = exposed_field(&img);
+        assert_eq!((f.x, f.width), (0, 400));
+        let mut small = img.crop(f.x, f.y, f.width, f.height);
+        let n = f.fill_padding(&mut small);
+        assert!(n > 0);
+        // Of the triangle's 4 950 black pixels, only those in blocks the film's edge crosses
+        // (mixed blocks, 4 px here) are left.
+        let black: usize = (0..300)
+            .map(|y| small.row(y)[..120].iter().filter(|&&v| v == 0).count())
+            .sum();
+        assert!(black < 300, "{black} black pixels left");
+        assert!(small.row(150)[..50].iter().all(|&v| v >= 40));
+    }
+
+    #[test]
+    fn fill_row_takes_the_nearer_end() {
+        let mut row = [0, 10, 0, 0, 0, 50, 0];
+        let pad = [true, false, true, true, true, false, true];
+        assert_eq!(fill_row(&mut row, &pad), 5);
+        assert_eq!(row, [10, 10, 10, 10, 50, 50, 50]);
+    }
+}

@@ -1,0 +1,148 @@
+//! Completing a lung from the other one. Fluid at the base (an effusion, the level of a
+//! hydropneumothorax) or consolidation at the apex hides part of a lung, and the image-driven
+//! stages, and a shape prior fitted to what they found, end the lung where the shadow starts.
+//! The chest is nearly symmetric: when one lung ends far above (or starts far below) the
+//! other, its missing rows are the other lung's rows mirrored about the thorax's midline (the
+//! middle of the two lungs' outer edges), less the air outside the body and the other lung.
+
+use super::postprocess::{largest_piece, per_lung};
+use crate::image::Mask;
+use crate::segment::fill_holes;
+
+/// A lung shorter than the other by more than this share of the other's height, at the base
+/// or at the apex, is completed there.
+pub const GAP: f64 = 0.15;
+
+/// Rows of one lung: `(first, last)` and, per row, its leftmost and rightmost pixel.
+fn rows(labels: &Mask, label: u8) -> Option<(usize, usize, Vec<Option<(usize, usize)>>)> {
+    let (_, y0, _, y1) = labels.bounds(|v| v == label)?;
+    let spans = (0..labels.height())
+        .map(|y| {
+            let r = labels.row(y);
+            let a = r.iter().position(|&v| v == label)?;
+            let b = r.iter().rposition(|&v| v == label)?;
+            Some((a, b))
+        })
+        .collect();
+    Some((y0, y1, spans))
+}
+
+/// `labels` (1 right, 2 left) with each lung's base and apex completed from the other lung
+/// where it is more than [`GAP`] shorter there; `outside` (0/1) is never taken. Returns the
+/// labels unchanged when either lung is missing.
+///
+/// ```
+/// use lungfield::{segment::complete_from_other, Mask};
+/// let mut m = Mask::new(20, 20);
+/// for y in 2..18 { for x in 2..7 { m.set(x, y, 1); } }
+/// for y in 2..10 { for x in 13..18 { m.set(x, y, 2); } } // the left lung's base is hidden
+/// let out = complete_from_other(&m, &Mask::new(20, 20));
+/// assert_eq!((out.get(15, 16), out.get(4, 16)), (2, 1));
+/// ```
+pub fn complete_from_other(labels: &Mask, outside: &Mask) -> Mask {
+    let (Some(r), Some(l)) = (rows(labels, 1), rows(labels, 2)) else {
+        return labels.clone();
+    };
+    // The thorax's midline: the middle of the right lung's left edge and the left lung's
+    // right edge, over the rows both hold.
+    let (mut sum, mut n) = (0.0, 0usize);
+    for (a, b) in r.2.iter().zip(&l.2) {
+        if let (Some(a), Some(b)) = (a, b) {
+            sum += (a.0 + b.1) as f64 / 2.0;
+            n += 1;
+        }
+    }
+    if n == 0 {
+        return labels.clone();
+    }
+    let mid2 = (2.0 * sum / n as f64).round() as isize;
+    let w = labels.width() as isize;
+    let mut out = labels.clone();
+    let mut changed = false;
+    for (me, other, label) in [(&r, &l, 1u8), (&l, &r, 2u8)] {
+        let height = (other.1 + 1 - other.0) as f64;
+        let gap = GAP * height;
+        let mut fill_rows = Vec::new();
+        if (other.1 as f64) - (me.1 as f64) > gap {
+            fill_rows.extend(me.1 + 1..=other.1);
+        }
+        if (me.0 as f64) - (other.0 as f64) > gap {
+            fill_rows.extend(other.0..me.0);
+        }
+        for y in fill_rows {
+            let Some((a, b)) = other.2[y] else { continue };
+            let (x0, x1) = (mid2 - b as isize, mid2 - a as isize);
+            for x in x0.max(0)..(x1 + 1).min(w) {
+                let x = x as usize;
+                if out.get(x, y) == 0 && outside.get(x, y) == 0 {
+                    out.set(x, y, label);
+                    changed = true;
+                }
+            }
+        }
+    }
+    if !changed {
+        return out;
+    }
+    // Each lung one piece again, holes filled (a completed base joins the lung through the
+    // rows next to it).
+    per_lung(
+        &out,
+        0,
+        |m| largest_piece(m).map(|m| fill_holes(&m)),
+        |label| label,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(right: (usize, usize), left: (usize, usize)) -> Mask {
+        let mut m = Mask::new(40, 40);
+        for y in right.0..right.1 {
+            for x in 4..14 {
+                m.set(x, y, 1);
+            }
+        }
+        for y in left.0..left.1 {
+            for x in 24..36 {
+                m.set(x, y, 2);
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn lungs_of_about_the_same_height_are_left_alone() {
+        let m = pair((5, 35), (6, 36));
+        assert_eq!(complete_from_other(&m, &Mask::new(40, 40)), m);
+    }
+
+    #[test]
+    fn a_hidden_base_and_a_hidden_apex_are_mirrored_in() {
+        let m = pair((5, 35), (5, 20));
+        let out = complete_from_other(&m, &Mask::new(40, 40));
+        // The left lung's rows 20..35 are the right lung's mirrored (4..14 → 26..36).
+        for y in 20..35 {
+            assert_eq!(out.get(30, y), 2, "row {y}");
+            assert_eq!(out.get(25, y), 0);
+        }
+        let m = pair((20, 35), (5, 35));
+        let out = complete_from_other(&m, &Mask::new(40, 40));
+        assert_eq!(out.get(8, 8), 1);
+    }
+
+    #[test]
+    fn the_air_outside_is_never_taken() {
+        let m = pair((5, 35), (5, 20));
+        let mut outside = Mask::new(40, 40);
+        for y in 0..40 {
+            for x in 30..40 {
+                outside.set(x, y, 1);
+            }
+        }
+        let out = complete_from_other(&m, &outside);
+        assert!((20..35).all(|y| out.get(31, y) == 0 && out.get(28, y) == 2));
+    }
+}
