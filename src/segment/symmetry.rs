@@ -10,12 +10,23 @@ use crate::image::Mask;
 use crate::segment::fill_holes;
 
 /// A lung shorter than the other by more than this share of the other's height, at the base
-/// or at the apex, is completed there.
+/// or at the apex, is completed there ...
 pub const GAP: f64 = 0.15;
+/// ... when it is squat (height under this many times its width: the expert lungs of
+/// jsrt-dev and Montgomery are 1.4–2.9 times as tall as wide, 1.8–2.6 from the 5th to the
+/// 95th percentile) ...
+pub const SQUAT: f64 = 1.5;
+/// ... and the other lung's height is between [`SQUAT`] and this many times its width (a
+/// lung that leaked into the abdomen is no model for the other).
+pub const TALL: f64 = 3.0;
 
-/// Rows of one lung: `(first, last)` and, per row, its leftmost and rightmost pixel.
-fn rows(labels: &Mask, label: u8) -> Option<(usize, usize, Vec<Option<(usize, usize)>>)> {
-    let (_, y0, _, y1) = labels.bounds(|v| v == label)?;
+/// Rows of one lung: `(first, last)`, per row its leftmost and rightmost pixel, and its
+/// height over its width.
+type Rows = (usize, usize, Vec<Option<(usize, usize)>>, f64);
+
+fn rows(labels: &Mask, label: u8) -> Option<Rows> {
+    let (x0, y0, x1, y1) = labels.bounds(|v| v == label)?;
+    let aspect = (y1 + 1 - y0) as f64 / (x1 + 1 - x0) as f64;
     let spans = (0..labels.height())
         .map(|y| {
             let r = labels.row(y);
@@ -24,20 +35,21 @@ fn rows(labels: &Mask, label: u8) -> Option<(usize, usize, Vec<Option<(usize, us
             Some((a, b))
         })
         .collect();
-    Some((y0, y1, spans))
+    Some((y0, y1, spans, aspect))
 }
 
 /// `labels` (1 right, 2 left) with each lung's base and apex completed from the other lung
-/// where it is more than [`GAP`] shorter there; `outside` (0/1) is never taken. Returns the
-/// labels unchanged when either lung is missing.
+/// where it is more than [`GAP`] shorter there, squat ([`SQUAT`]) and the other of a
+/// plausible build (up to [`TALL`]); `outside` (0/1) is never taken. Returns the labels
+/// unchanged when either lung is missing.
 ///
 /// ```
 /// use lungfield::{segment::complete_from_other, Mask};
 /// let mut m = Mask::new(20, 20);
-/// for y in 2..18 { for x in 2..7 { m.set(x, y, 1); } }
-/// for y in 2..10 { for x in 13..18 { m.set(x, y, 2); } } // the left lung's base is hidden
+/// for y in 3..17 { for x in 2..7 { m.set(x, y, 1); } }
+/// for y in 3..9 { for x in 13..18 { m.set(x, y, 2); } } // the left lung's base is hidden
 /// let out = complete_from_other(&m, &Mask::new(20, 20));
-/// assert_eq!((out.get(15, 16), out.get(4, 16)), (2, 1));
+/// assert_eq!((out.get(15, 15), out.get(4, 15)), (2, 1));
 /// ```
 pub fn complete_from_other(labels: &Mask, outside: &Mask) -> Mask {
     let (Some(r), Some(l)) = (rows(labels, 1), rows(labels, 2)) else {
@@ -60,6 +72,9 @@ pub fn complete_from_other(labels: &Mask, outside: &Mask) -> Mask {
     let mut out = labels.clone();
     let mut changed = false;
     for (me, other, label) in [(&r, &l, 1u8), (&l, &r, 2u8)] {
+        if me.3 >= SQUAT || !(SQUAT..=TALL).contains(&other.3) {
+            continue;
+        }
         let height = (other.1 + 1 - other.0) as f64;
         let gap = GAP * height;
         let mut fill_rows = Vec::new();
@@ -128,9 +143,12 @@ mod tests {
             assert_eq!(out.get(30, y), 2, "row {y}");
             assert_eq!(out.get(25, y), 0);
         }
-        let m = pair((20, 35), (5, 35));
+        let m = pair((22, 35), (5, 35));
         let out = complete_from_other(&m, &Mask::new(40, 40));
         assert_eq!(out.get(8, 8), 1);
+        // A squat lung beside one that is too tall to be a model (a leak) is left alone.
+        let m = pair((2, 38), (5, 12));
+        assert_eq!(complete_from_other(&m, &Mask::new(40, 40)), m);
     }
 
     #[test]
