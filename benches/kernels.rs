@@ -135,6 +135,25 @@ fn pipeline(c: &mut Criterion) {
         b.iter(|| segment_radiograph(&img, &SegmentOptions::default().without_contour()))
     });
     g.finish();
+    // The default segmentation (the built-in prior) at 1024², and a 3000-px film from its
+    // PNG bytes to its mask's PNG bytes (what `lungfield segment` does per file).
+    let prior = lungfield::segment::prior::ShapePrior::builtin().unwrap();
+    let mut g = c.benchmark_group("segment_builtin");
+    g.sample_size(10);
+    g.bench_function("1024", |b| {
+        b.iter(|| lungfield::segment_with_prior(&img, &SegmentOptions::default(), Some(&prior)))
+    });
+    let big = lungfield::bench::scale_cubic(&phantom::make(1024, 2, false).image, 2.9296875);
+    let png = io::encode_png_gray8(&big).unwrap();
+    g.bench_function("file_to_mask_3000", |b| {
+        b.iter(|| {
+            let img = io::decode_bytes(&png, std::path::Path::new("bench.png")).unwrap();
+            let seg = lungfield::segment_with_prior(&img, &SegmentOptions::default(), Some(&prior))
+                .unwrap();
+            io::encode_png_gray8(&seg.mask_u8()).unwrap()
+        })
+    });
+    g.finish();
 }
 
 criterion_group!(benches, kernels, pipeline);

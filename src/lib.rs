@@ -48,5 +48,5 @@ pub use image::{GrayF32, GrayU16, GrayU8, Mask, Plane};
 pub use options::SegmentOptions;
 pub use pipeline::{
     found_lungs, found_lungs_in, segment_radiograph, segment_with_prior, working_image,
-    Segmentation, MIN_SIDE,
+    Segmentation, MIN_SIDE, PADDING_FLAG, SMALL_BODY,
 };

@@ -236,7 +236,9 @@ fn jsrt_dev_prior_cross_validated_floor() {
     );
     // Below, the stages before the classifier, each against the prior without it.
     let s = r;
-    // The shape model's repair is what lifts the worst cases.
+    // The shape model's repair is what lifts the worst cases (by less since issue 23: the
+    // outside-air clip now catches leaks out of the body that the repair used to cut;
+    // measured without the band classifier, p5 0.921 with the repair, 0.914 without).
     let mut plain = unrefined;
     plain.prior.shape_repair = false;
     let no_repair =
@@ -246,7 +248,7 @@ fn jsrt_dev_prior_cross_validated_floor() {
         lungfield::report::summary_table(&no_repair)
     );
     assert!(
-        s.dice_p5 > no_repair.summary.dice_p5 + 0.015 && s.dice_mean > no_repair.summary.dice_mean,
+        s.dice_p5 > no_repair.summary.dice_p5 + 0.004 && s.dice_mean > no_repair.summary.dice_mean,
         "repair {}/{} vs none {}/{}",
         s.dice_mean,
         s.dice_p5,

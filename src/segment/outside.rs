@@ -5,9 +5,9 @@
 //! [`fill_level`] is the greyscale hole fill (morphological reconstruction by erosion from
 //! the border): for each pixel, the lowest grey level a path from the image edge must climb
 //! to reach it. A lung pixel's level is that of the lowest pass over its walls, well above
-//! its own grey; a pixel of outside air is reached at about its own grey. [`outside_air`]
-//! is the dark pixels (below a level, e.g. Otsu's) whose fill level is within a few grey
-//! levels of their own: no lung is dropped for being dark, only for being open to the edge.
+//! its own grey; a pixel of outside air is reached at about its own grey. [`air`] sets the
+//! air outside the body apart from the lungs by that difference: no lung is dropped for
+//! being dark, only for being open to the edge.
 //!
 //! The flood is a priority flood with one bucket per grey level, so it costs O(pixels).
 
