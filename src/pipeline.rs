@@ -9,6 +9,8 @@ use crate::io::Radiograph;
 use crate::options::SegmentOptions;
 use crate::segment::postprocess::{largest_piece, per_lung, pick_lungs, plausibility, Placement};
 use crate::segment::prior::ShapePrior;
+use crate::segment::provenance::COMPLETED_BELOW;
+use crate::segment::symmetry::clamp_to_mirror;
 use crate::segment::{
     air, close, complete_from_other, fill_holes, open, otsu_from_histogram, otsu_level, refine,
     threshold_below, Air, BetaField, LungPair, Provenance, Side,
@@ -235,12 +237,16 @@ pub fn segment_with_prior(
             return Err(Error::NoLungs("the shape prior left no lung".into()));
         }
     }
+    // A lung the shape model had to place is held to the hemithorax the other lung shows.
+    let placed = Provenance::measure(&pair.labels, &found);
+    for (s, label) in [(0, 1u8), (1, 2u8)] {
+        let seen = |i: usize| placed.present[i] && placed.from_image[i] >= COMPLETED_BELOW;
+        if placed.present[s] && !seen(s) && seen(1 - s) {
+            pair = pair_of(clamp_to_mirror(&pair.labels, label));
+        }
+    }
     if opts.symmetry {
-        let labels = complete_from_other(&pair.labels, &outside);
-        pair = LungPair {
-            areas: [1, 2].map(|l| labels.as_slice().iter().filter(|&&v| v == l).count()),
-            labels,
-        };
+        pair = pair_of(complete_from_other(&pair.labels, &outside));
     }
     let provenance = Provenance::measure(&pair.labels, &found);
     let mut from_shape = pair.labels.clone();
@@ -378,7 +384,11 @@ fn without(labels: &Mask, outside: &Mask) -> LungPair {
             *v = 0;
         }
     }
-    let labels = per_lung(&cut, 0, largest_piece, |l| l);
+    pair_of(per_lung(&cut, 0, largest_piece, |l| l))
+}
+
+/// A label image (1 right, 2 left) with its lungs' areas.
+fn pair_of(labels: Mask) -> LungPair {
     LungPair {
         areas: [1, 2].map(|l| labels.as_slice().iter().filter(|&&v| v == l).count()),
         labels,

@@ -109,6 +109,64 @@ pub fn complete_from_other(labels: &Mask, outside: &Mask) -> Mask {
     )
 }
 
+/// How far (share of the other lung's box) a lung drawn mostly from shape may reach beyond
+/// the other lung's box mirrored about the midline.
+pub const MIRROR_SLACK: f64 = 0.15;
+/// Half the gap between the lungs' medial edges, as a share of a lung's width (the expert
+/// lungs of jsrt-dev: medial edges about 0.11 of the image apart, lungs about 0.31 wide).
+pub const HALF_GAP: f64 = 0.18;
+
+/// `labels` (1 right, 2 left) with the lung `label` cut back to the other lung's box mirrored
+/// about the thorax's midline and grown by [`MIRROR_SLACK`], then to its largest piece: for
+/// a lung the shape model had to place (opacified, collapsed), whose placement the image
+/// cannot check, the other lung says where the hemithorax ends. The midline is taken from
+/// the other lung alone ([`HALF_GAP`] of its width beyond its medial edge), since the placed
+/// lung may be anywhere. Unchanged when either lung is missing.
+///
+/// ```
+/// use lungfield::{segment::symmetry::clamp_to_mirror, Mask};
+/// let mut m = Mask::new(30, 30);
+/// for y in 5..20 { for x in 2..12 { m.set(x, y, 1); } }
+/// for y in 5..29 { for x in 15..30 { m.set(x, y, 2); } } // placed too low and too wide
+/// let out = clamp_to_mirror(&m, 2);
+/// assert_eq!((out.get(20, 10), out.get(20, 27), out.get(4, 10)), (2, 0, 1));
+/// assert_eq!(out.get(27, 10), 0); // beyond the mirrored outer edge
+/// ```
+pub fn clamp_to_mirror(labels: &Mask, label: u8) -> Mask {
+    let other = 3 - label;
+    let Some(ot) = labels.bounds(|v| v == other) else {
+        return labels.clone();
+    };
+    if labels.bounds(|v| v == label).is_none() {
+        return labels.clone();
+    }
+    let (w, h) = ((ot.2 + 1 - ot.0) as f64, (ot.3 + 1 - ot.1) as f64);
+    // Twice the midline: the other lung's medial edge (the left lung's left, the right
+    // lung's right) moved half the gap towards the placed lung.
+    let mid2 = if label == 1 {
+        2.0 * (ot.0 as f64 - HALF_GAP * w)
+    } else {
+        2.0 * (ot.2 as f64 + HALF_GAP * w)
+    };
+    let (mx0, mx1) = (mid2 - ot.2 as f64, mid2 - ot.0 as f64);
+    let (x0, x1) = (mx0 - MIRROR_SLACK * w, mx1 + MIRROR_SLACK * w);
+    let (y0, y1) = (
+        ot.1 as f64 - MIRROR_SLACK * h,
+        ot.3 as f64 + MIRROR_SLACK * h,
+    );
+    let mut out = labels.clone();
+    for y in 0..out.height() {
+        let yf = y as f64;
+        for (x, v) in out.row_mut(y).iter_mut().enumerate() {
+            let xf = x as f64;
+            if *v == label && (xf < x0 || xf > x1 || yf < y0 || yf > y1) {
+                *v = 0;
+            }
+        }
+    }
+    per_lung(&out, 0, largest_piece, |l| l)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
