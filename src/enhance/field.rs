@@ -19,7 +19,7 @@
 
 #[cfg(test)]
 use crate::image::GrayU8;
-use crate::image::Plane;
+use crate::image::{neighbours4, Plane};
 
 /// Blocks along the longer side, at most.
 const GRID: usize = 128;
@@ -266,24 +266,11 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
         }
     }
     while let Some(i) = stack.pop() {
-        let (bx, by) = (i % gw, i / gw);
-        let mut visit = |j: usize| {
+        for j in neighbours4(i, gw, gh) {
             if !padding[j] && kind[j] == kind[i] {
                 padding[j] = true;
                 stack.push(j);
             }
-        };
-        if bx > 0 {
-            visit(i - 1);
-        }
-        if bx + 1 < gw {
-            visit(i + 1);
-        }
-        if by > 0 {
-            visit(i - gw);
-        }
-        if by + 1 < gh {
-            visit(i + gw);
         }
     }
     if !padding.iter().any(|&p| p) {

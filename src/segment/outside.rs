@@ -11,7 +11,7 @@
 //!
 //! The flood is a priority flood with one bucket per grey level, so it costs O(pixels).
 
-use crate::image::{GrayU8, Mask};
+use crate::image::{neighbours4, GrayU8, Mask};
 
 /// The greyscale hole fill of `img` from its border: for each pixel, the smallest over all
 /// 4-connected paths from the image edge of the largest grey on the path (the pixel's own
@@ -49,24 +49,11 @@ pub fn fill_level(img: &GrayU8) -> GrayU8 {
         while let Some(i) = buckets[level].pop() {
             let i = i as usize;
             o[i] = level as u8;
-            let (x, y) = (i % w, i / w);
-            let mut visit = |j: usize| {
+            for j in neighbours4(i, w, h) {
                 if !seen[j] {
                     seen[j] = true;
                     buckets[level.max(usize::from(src[j]))].push(j as u32);
                 }
-            };
-            if x > 0 {
-                visit(i - 1);
-            }
-            if x + 1 < w {
-                visit(i + 1);
-            }
-            if y > 0 {
-                visit(i - w);
-            }
-            if y + 1 < h {
-                visit(i + w);
             }
         }
     }
