@@ -365,6 +365,20 @@ impl Mask {
     }
 }
 
+/// The 4-connected neighbours of index `i` in a row-major `w × h` grid (left, right, up,
+/// down; those inside the grid), for floods over flat buffers.
+pub(crate) fn neighbours4(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
+    let (x, y) = (i % w, i / w);
+    [
+        (x > 0).then(|| i - 1),
+        (x + 1 < w).then(|| i + 1),
+        (y > 0).then(|| i - w),
+        (y + 1 < h).then(|| i + w),
+    ]
+    .into_iter()
+    .flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,18 +438,4 @@ mod tests {
             assert!(p.as_slice().iter().all(|&v| v == fill || v == 3 || v == 9));
         }
     }
-}
-
-/// The 4-connected neighbours of index `i` in a row-major `w × h` grid (left, right, up,
-/// down; those inside the grid), for floods over flat buffers.
-pub(crate) fn neighbours4(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
-    let (x, y) = (i % w, i / w);
-    [
-        (x > 0).then(|| i - 1),
-        (x + 1 < w).then(|| i + 1),
-        (y > 0).then(|| i - w),
-        (y + 1 < h).then(|| i + w),
-    ]
-    .into_iter()
-    .flatten()
 }
