@@ -137,8 +137,7 @@ pub(crate) fn working_field(img: &Radiograph, opts: &SegmentOptions) -> Result<(
 
 /// The field's box cut out of `p`; `None` when the box is the whole image.
 fn field_box<T: Copy>(p: &Plane<T>, field: &Field) -> Option<Plane<T>> {
-    let whole = (field.x, field.y, field.width, field.height) == (0, 0, p.width(), p.height());
-    (!whole).then(|| p.crop(field.x, field.y, field.width, field.height))
+    (!field.box_is_image()).then(|| p.crop(field.x, field.y, field.width, field.height))
 }
 
 /// The seed: Otsu's dark class, cut off from the image edge and from thin bridges, the
@@ -255,7 +254,7 @@ pub fn segment_with_prior(
     }
     let mut flags = plausibility(&pair, ww, wh);
     flags.extend(provenance.flags());
-    if ((field.width * field.height) as f64) < PADDING_FLAG * (w * h) as f64 {
+    if field.box_share() < PADDING_FLAG {
         flags.push("padding_removed".into());
     }
     if let Some((_, y0, _, y1)) = pair.labels.bounds(|v| v != 0) {
@@ -264,7 +263,7 @@ pub fn segment_with_prior(
         }
     }
     let labels = to_original_size(&pair.labels, field.width, field.height, opts);
-    let labels = if (field.width, field.height) == (w, h) {
+    let labels = if field.box_is_image() {
         labels
     } else {
         let mut full = Mask::new(w, h);

@@ -65,8 +65,18 @@ impl Field {
 
     /// Whether the field is the whole image (nothing to crop, nothing to fill).
     pub fn is_whole(&self) -> bool {
+        self.box_is_image() && !self.padding.iter().any(|&p| p)
+    }
+
+    /// Whether the field's box is the whole image (nothing to cut out; padding blocks inside
+    /// it may still be filled).
+    pub fn box_is_image(&self) -> bool {
         (self.x, self.y, self.width, self.height) == (0, 0, self.image.0, self.image.1)
-            && !self.padding.iter().any(|&p| p)
+    }
+
+    /// The field's box as a share of the image's area, 0..=1.
+    pub fn box_share(&self) -> f64 {
+        (self.width * self.height) as f64 / (self.image.0 * self.image.1).max(1) as f64
     }
 
     /// Share of the whole image outside the field (padding in or outside its box), 0..=1.
