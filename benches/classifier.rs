@@ -1,6 +1,8 @@
-//! Classifier benchmarks: `cargo bench --bench classifier`. Feature extraction on a 1024²
-//! phantom, forest training on 600 × 150 synthetic features with 200 trees (the shape of the
-//! scikit-learn comparison in the README), and prediction.
+//! Classifier benchmarks: `cargo bench --bench classifier`. Feature extraction on a 1024² and
+//! a 3000² phantom, forest training on 600 × 150 synthetic features with 200 trees (the shape
+//! of the scikit-learn comparison in the README), and prediction; training on 300 images ×
+//! the default feature set (the forest alone, and the whole model with its out-of-fold
+//! calibration).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use lungfield::classify::{Forest, ForestOptions};
@@ -15,6 +17,49 @@ fn features(c: &mut Criterion) {
     c.bench_function("features/1024", |b| {
         b.iter(|| extract(&img, &p.labels, &opts))
     });
+    let p = render(3000, 5, true);
+    let img = Radiograph::U8(p.to_u8());
+    c.bench_function("features/3000", |b| {
+        b.iter(|| extract(&img, &p.labels, &opts))
+    });
+}
+
+/// 300 images × the default feature set, 40 % TB, a weak signal in 20 features.
+fn training_set() -> (Vec<String>, Vec<Vec<f64>>, Vec<u8>, Vec<String>) {
+    let n_features = lungfield::features::feature_names(&FeatureOptions::default()).len();
+    let mut r = Rng::new(2);
+    let y: Vec<u8> = (0..300).map(|i| u8::from(i % 5 < 2)).collect();
+    let x = y
+        .iter()
+        .map(|&k| {
+            (0..n_features)
+                .map(|j| r.normal() + if j < 20 { 0.6 * f64::from(k) } else { 0.0 })
+                .collect()
+        })
+        .collect();
+    let ids = (0..300).map(|i| format!("img{i}")).collect();
+    (ids, x, y, vec!["site".into(); 300])
+}
+
+fn training(c: &mut Criterion) {
+    let (ids, x, y, sites) = training_set();
+    let mut g = c.benchmark_group("train_300");
+    g.sample_size(10);
+    g.bench_function("forest", |b| {
+        b.iter(|| Forest::train(&x, &y, &ForestOptions::default()))
+    });
+    let set = lungfield::classify::TrainingSet { ids: &ids, x: &x, y: &y, sites: &sites };
+    g.bench_function("model_with_calibration", |b| {
+        b.iter(|| {
+            lungfield::classify::Model::train(
+                set,
+                &Default::default(),
+                &FeatureOptions::default(),
+                &Default::default(),
+            )
+        })
+    });
+    g.finish();
 }
 
 fn forest(c: &mut Criterion) {
@@ -42,5 +87,5 @@ fn forest(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, features, forest);
+criterion_group!(benches, features, forest, training);
 criterion_main!(benches);

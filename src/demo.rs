@@ -93,6 +93,7 @@ pub fn run_demo(out: &Path, opts: &DemoOptions) -> Result<DemoReport> {
         &jobs,
         crate::features::MaskSource::Found,
         &seg,
+        None,
         &crate::features::FeatureOptions::default(),
         &(),
     );

@@ -106,7 +106,12 @@ fn train_then_classify_and_refuse_broken_models() {
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = std::fs::read_to_string(&results).unwrap();
     assert_eq!(csv.lines().count(), 25, "header + one row per image");
-    assert!(csv.starts_with("id,probability,label"));
+    assert!(csv.starts_with("id,score,probability,label,flags"));
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (score, p): (f64, f64) = (f[1].parse().unwrap(), f[2].parse().unwrap());
+        assert!((0.0..=100.0).contains(&score) && (0.0..=1.0).contains(&p), "{line}");
+    }
     // The model file is self-describing.
     let text = std::fs::read_to_string(&model).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -136,7 +141,7 @@ fn train_then_classify_and_refuse_broken_models() {
         ),
         (
             "v9.lfm",
-            text.replacen("\"format_version\":1", "\"format_version\":9", 1),
+            text.replacen("\"format_version\":2", "\"format_version\":9", 1),
             "version 9",
         ),
         (
@@ -172,7 +177,7 @@ fn features_command_writes_named_columns_and_names_failures() {
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = std::fs::read_to_string(&out).unwrap();
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-    assert_eq!(&header[..3], &["id", "label", "fo_mean_r_all"]);
+    assert_eq!(&header[..5], &["id", "label", "site", "flags", "fo_mean_r_all"]);
     assert_eq!(csv.lines().count(), 5);
     // A bad file among good ones: named on stderr, the rest still written, exit 1.
     let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("data-fixtures/bad/truncated.png");
@@ -181,4 +186,111 @@ fn features_command_writes_named_columns_and_names_failures() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("truncated"));
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 2);
+}
+
+#[test]
+fn calibrate_hits_the_requested_sensitivity_and_classify_labels_at_it() {
+    let train = phantoms(40, 3);
+    let local = phantoms(40, 31);
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.lfm");
+    let o = run(
+        &["train", "--trees", "40", "--data"],
+        &[train.path(), Path::new("-o"), &model],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(v["format_version"], 2);
+    assert_eq!(v["operating_points"][0]["name"], "sensitivity_0.90");
+    let local_model = dir.path().join("local.lfm");
+    let o = run(
+        &["calibrate", "--json", "--sensitivity", "0.9", "--model"],
+        &[&model, Path::new("--data"), local.path(), Path::new("-o"), &local_model],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sens = r["sensitivity"][0].as_f64().unwrap();
+    assert!(sens >= 0.9, "{r}");
+    assert!(r["sensitivity"][1].as_f64().unwrap() <= sens);
+    // Classified with the calibrated model, the local TB images are called at that rate.
+    let o = run(
+        &["classify", "--json", "--model"],
+        &[&local_model, &local.path().join("images")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(c["operating_point"], "local_sensitivity_0.90");
+    let rows = c["results"].as_array().unwrap();
+    let tb: Vec<_> = rows.iter().filter(|x| x["id"].as_str().unwrap().ends_with("_1")).collect();
+    let called = tb.iter().filter(|x| x["label"] == "tb").count();
+    assert!(called as f64 >= 0.9 * tb.len() as f64, "{called} of {}", tb.len());
+    // The other operating points are still there; an unknown one is a clear error.
+    let o = run(
+        &["classify", "--operating-point", "youden", "--model"],
+        &[&local_model, &local.path().join("images")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(
+        &["classify", "--operating-point", "nope", "--model"],
+        &[&local_model, &local.path().join("images")],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no operating point `nope`"), "{}", stderr(&o));
+}
+
+#[test]
+fn cv_by_site_holds_out_each_site_and_scores_every_image() {
+    let a = phantoms(30, 5);
+    let b = phantoms(30, 6);
+    // The second site: another exposure (darker, less contrast).
+    for e in std::fs::read_dir(b.path().join("images")).unwrap() {
+        let p = e.unwrap().path();
+        let img = lungfield::io::decode_file(&p).unwrap().to_u8();
+        let dark = img.map(|&v| (f32::from(v) * 0.7 + 10.0) as u8);
+        lungfield::io::write_png_gray8(&p, &dark).unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let o = run(
+        &["cv", "--by-site", "--trees", "40", "--data"],
+        &[a.path(), Path::new("--data"), b.path(), Path::new("-o"), out.path()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let per_site = std::fs::read_to_string(out.path().join("per_site.csv")).unwrap();
+    let lines: Vec<&str> = per_site.lines().collect();
+    assert_eq!(lines.len(), 4, "header, two sites, pooled: {per_site}");
+    assert!(lines[3].starts_with("pooled,"));
+    let oof = std::fs::read_to_string(out.path().join("oof.csv")).unwrap();
+    assert_eq!(oof.lines().count(), 61, "every image scored");
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("leave-one-site-out"));
+    // One site only: a clear error.
+    let o = run(&["cv", "--by-site", "--data"], &[a.path(), Path::new("-o"), out.path()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("at least two sites"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_version_1_model_still_loads_and_scores_as_it_did() {
+    // data-fixtures/models/v1-phantom.lfm: trained by lungfield at 6979e08 (model format 1,
+    // lungfield 0.1's features) on 24 phantoms; v1-phantom-classify.csv: what that lungfield's
+    // `classify` printed for the fixture phantoms.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data-fixtures");
+    let model = root.join("models/v1-phantom.lfm");
+    let m = lungfield::classify::Model::load(&model).unwrap();
+    assert_eq!(m.format_version, 1);
+    assert!(!m.features.lung_box && !m.features.anatomy);
+    assert!(m.operating_points.is_empty() && m.shape_prior.is_none());
+    let o = run(&["classify", "--model"], &[&model, &root.join("phantoms/images")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let now = String::from_utf8(o.stdout).unwrap();
+    let then = std::fs::read_to_string(root.join("models/v1-phantom-classify.csv")).unwrap();
+    assert_eq!(now.lines().count(), then.lines().count());
+    for (a, b) in now.lines().skip(1).zip(then.lines().skip(1)) {
+        let a: Vec<&str> = a.split(',').collect();
+        let b: Vec<&str> = b.split(',').collect();
+        // id, probability and label as before; the score is the probability × 100.
+        assert_eq!((a[0], a[2], a[3]), (b[0], b[1], b[2]));
+        let p: f64 = b[1].parse().unwrap();
+        assert_eq!(a[1], format!("{:.1}", 100.0 * p));
+    }
 }

@@ -105,6 +105,7 @@ fn jsrt_nodule_task_cross_validates_above_chance_and_deterministically() {
         &jobs,
         MaskSource::Found,
         &SegmentOptions::default(),
+        None,
         &FeatureOptions::default(),
         &(),
     );
@@ -127,7 +128,7 @@ fn jsrt_nodule_task_cross_validates_above_chance_and_deterministically() {
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn a_phantom_model_classifies_the_real_sample_and_names_what_fails() {
-    use lungfield::classify::{ForestOptions, Model};
+    use lungfield::classify::{Model, TrainOptions, TrainingSet};
     use lungfield::features::{feature_table, jobs_from_dataset, FeatureOptions, MaskSource};
     use lungfield::phantom::{write_set, PhantomSetOptions};
     let dir = tempfile::tempdir().unwrap();
@@ -140,27 +141,32 @@ fn a_phantom_model_classifies_the_real_sample_and_names_what_fails() {
     write_set(dir.path(), &opts).unwrap();
     let ph = Dataset::open(dir.path()).unwrap();
     let (seg, feat) = (SegmentOptions::default(), FeatureOptions::default());
+    let prior = lungfield::segment::prior::ShapePrior::builtin().unwrap();
     let t = feature_table(
         &jobs_from_dataset(&ph, Subset::All),
         MaskSource::Found,
         &seg,
+        Some(&prior),
         &feat,
         &(),
     );
     let ids: Vec<String> = t.rows.iter().map(|r| r.id.clone()).collect();
     let x: Vec<Vec<f64>> = t.rows.iter().map(|r| r.values.clone()).collect();
     let y: Vec<u8> = t.rows.iter().map(|r| r.label.unwrap()).collect();
-    let model = Model::train(&ids, &x, &y, &seg, &feat, &ForestOptions::default()).unwrap();
+    let sites = vec![String::from("phantoms"); ids.len()];
+    let set = TrainingSet { ids: &ids, x: &x, y: &y, sites: &sites };
+    let model = Model::train(set, &seg, &feat, &TrainOptions::default()).unwrap();
     let sample = data("sz-cxr-sample");
     let real = feature_table(
         &jobs_from_dataset(&sample, Subset::All),
         MaskSource::Found,
         &seg,
+        Some(&prior),
         &feat,
         &(),
     );
-    assert_eq!(real.rows.len() + real.failures.len(), 17);
-    assert!(real.rows.len() >= 15, "failures: {:?}", real.failures);
+    // Every real frontal radiograph gets a row (issue 24).
+    assert_eq!(real.rows.len(), 17, "failures: {:?}", real.failures);
     for (id, e) in &real.failures {
         assert!(e.to_string().contains(id.as_str()), "{e}");
     }
@@ -455,4 +461,68 @@ fn sz_cxr_sample_with_the_builtin_prior_floor() {
         "mean dice {}",
         ev.summary.dice_mean
     );
+}
+
+/// Issue 24: TB screening on the real TB sets, every image scored. `sz-tb-dev` 10-fold
+/// cross-validation (the `cv` study: train+val parts), and leave-one-site-out over
+/// `sz-tb-dev`, `da-tb` and `montgomery` (the held-out site scored by a model trained on the
+/// other two, at the default operating point chosen on their own out-of-fold predictions).
+/// The floors sit a little below what was measured (docs/RESULTS.md), not at the issue's
+/// targets, which are not all met.
+#[test]
+#[ignore = "needs ../shared/data (run with --include-ignored)"]
+fn tb_screening_in_site_and_leave_one_site_out_floors() {
+    // Measured: sz-tb-dev 0.874; held out, plain: da-tb 0.803, montgomery 0.475 (chance);
+    // harmonised: 0.815, 0.718. The floors sit 0.02–0.08 below.
+    const SZ_CV_FLOOR: f64 = 0.85;
+    const LOSO_PLAIN: (f64, f64) = (0.76, 0.40);
+    const LOSO_HARMONISED: (f64, f64) = (0.77, 0.66);
+    use lungfield::classify::{leave_one_site_out, study, CvOptions, TrainOptions, TrainingSet};
+    use lungfield::features::{feature_table, jobs_from_dataset, FeatureOptions, MaskSource};
+    let prior = lungfield::segment::prior::ShapePrior::builtin().unwrap();
+    let (seg, feat) = (SegmentOptions::default(), FeatureOptions::default());
+    let sets = ["sz-tb-dev", "da-tb", "montgomery"].map(data);
+    let jobs: Vec<_> = sets
+        .iter()
+        .flat_map(|d| jobs_from_dataset(d, Subset::All))
+        .collect();
+    let t = feature_table(&jobs, MaskSource::Found, &seg, Some(&prior), &feat, &());
+    // Every image a row: 174 + 68 + 48.
+    assert!(t.failures.is_empty(), "{:?}", t.failures);
+    assert_eq!(t.rows.len(), 290);
+    // In-site: sz-tb-dev, 10-fold.
+    let sz = lungfield::features::FeatureTable {
+        names: t.names.clone(),
+        rows: t.rows.iter().filter(|r| r.site == "sz-tb-dev").cloned().collect(),
+        failures: vec![],
+    };
+    let split = sets[0].samples.iter().map(|s| (s.id.clone(), s.split)).collect();
+    let st = study(&sz, &split, &CvOptions::default()).unwrap();
+    let s = &st.cv.scores;
+    eprintln!(
+        "sz-tb-dev 10-fold: n {} AUC {:.3} [{:.3}, {:.3}]",
+        s.n, s.auc, s.auc_ci_low, s.auc_ci_high
+    );
+    assert!(s.auc >= SZ_CV_FLOOR, "sz-tb-dev 10-fold AUC {}", s.auc);
+    // Leave one site out.
+    let ids: Vec<String> = t.rows.iter().map(|r| r.id.clone()).collect();
+    let x: Vec<Vec<f64>> = t.rows.iter().map(|r| r.values.clone()).collect();
+    let y: Vec<u8> = t.rows.iter().map(|r| r.label.unwrap()).collect();
+    let sites: Vec<String> = t.rows.iter().map(|r| r.site.clone()).collect();
+    let set = TrainingSet { ids: &ids, x: &x, y: &y, sites: &sites };
+    for harmonise in [false, true] {
+        let opts = TrainOptions { harmonise, ..Default::default() };
+        let st = leave_one_site_out(set, &seg, &feat, &opts, 2000, 1).unwrap();
+        for p in st.per_site.iter().chain([&st.pooled]) {
+            let (lo, hi) = p.auc_ci.unwrap();
+            eprintln!(
+                "harmonise {harmonise}: {} n {} AUC {:.3} [{lo:.3}, {hi:.3}] sensitivity {:.3} specificity {:.3}",
+                p.site, p.n, p.auc.unwrap(), p.sensitivity.0, p.specificity.0
+            );
+        }
+        let auc = |site: &str| st.per_site.iter().find(|p| p.site == site).unwrap().auc.unwrap();
+        let (da, mc) = if harmonise { LOSO_HARMONISED } else { LOSO_PLAIN };
+        assert!(auc("da-tb") >= da, "da-tb held out (harmonise {harmonise}): {}", auc("da-tb"));
+        assert!(auc("montgomery") >= mc, "montgomery held out (harmonise {harmonise}): {}", auc("montgomery"));
+    }
 }

@@ -117,6 +117,80 @@ fn folds(y: &[u8], k: usize, seed: u64) -> Vec<usize> {
     fold
 }
 
+/// How to make out-of-fold predictions for a training set: with `by_site`, one group per
+/// site when there are two or more sites and every group's complement has both classes
+/// (leave-one-site-out); else stratified `k`-fold (fewer folds when a class has fewer than
+/// `k` images). Returns the group of each row and a description.
+///
+/// # Errors
+/// [`Error::InvalidOption`] when a class has fewer than 2 images.
+pub fn validation_groups(
+    y: &[u8],
+    sites: &[String],
+    k: usize,
+    seed: u64,
+    by_site: bool,
+) -> Result<(Vec<usize>, String)> {
+    let mut names: Vec<&String> = sites.iter().collect();
+    names.sort();
+    names.dedup();
+    if by_site && names.len() >= 2 {
+        let group: Vec<usize> = sites
+            .iter()
+            .map(|s| names.iter().position(|n| *n == s).unwrap_or(0))
+            .collect();
+        let complete = (0..names.len()).all(|g| {
+            let rest = || (0..y.len()).filter(|&i| group[i] != g);
+            rest().any(|i| y[i] == 0) && rest().any(|i| y[i] == 1)
+        });
+        if complete {
+            return Ok((group, format!("leave-one-site-out ({} sites)", names.len())));
+        }
+    }
+    let smallest = [0u8, 1].map(|c| y.iter().filter(|&&v| v == c).count());
+    let k = k.min(smallest[0]).min(smallest[1]);
+    if k < 2 {
+        return Err(Error::InvalidOption(format!(
+            "training needs at least 2 images of each class (have {} normal, {} TB)",
+            smallest[0], smallest[1]
+        )));
+    }
+    Ok((folds(y, k, seed), format!("{k}-fold")))
+}
+
+/// Out-of-fold probabilities: for each group, a forest trained on the other groups scores
+/// it. Forest seeds are forked from `forest.seed` per group.
+///
+/// # Errors
+/// As [`Forest::train`] (e.g. a complement with one class only).
+pub fn out_of_fold(
+    x: &[Vec<f64>],
+    y: &[u8],
+    group: &[usize],
+    forest: &ForestOptions,
+) -> Result<Vec<f64>> {
+    let base = Rng::new(forest.seed);
+    let n_groups = group.iter().max().map_or(0, |g| g + 1);
+    let mut oof = vec![0.0; x.len()];
+    for g in 0..n_groups {
+        let test: Vec<usize> = (0..x.len()).filter(|&i| group[i] == g).collect();
+        if test.is_empty() {
+            continue;
+        }
+        let train: Vec<usize> = (0..x.len()).filter(|&i| group[i] != g).collect();
+        let xt: Vec<Vec<f64>> = train.iter().map(|&i| x[i].clone()).collect();
+        let yt: Vec<u8> = train.iter().map(|&i| y[i]).collect();
+        let mut fo = forest.clone();
+        fo.seed = base.fork(7000 + g as u64).next_u64();
+        let f = Forest::train(&xt, &yt, &fo)?;
+        let xh: Vec<Vec<f64>> = test.iter().map(|&i| x[i].clone()).collect();
+        for (&i, p) in test.iter().zip(f.predict_proba(&xh)?) {
+            oof[i] = p;
+        }
+    }
+    Ok(oof)
+}
+
 /// Cross-validates a forest on rows `x` with labels `y`.
 ///
 /// # Errors

@@ -1,15 +1,21 @@
 //! The TB classifier: a random forest on the lung features ([`forest`]), its versioned model
-//! file ([`model`]), cross-validation with the scores a paper needs ([`cv`]) and the whole
-//! study on a dataset's split ([`study`](mod@study)).
+//! file ([`model`]) with a calibrated 0–100 score and operating points ([`calibration`]),
+//! per-site harmonisation ([`harmonise`]), cross-validation with the scores a paper needs
+//! ([`cv`]), leave-one-site-out validation ([`sites`]) and the whole study on a dataset's
+//! split ([`study`](mod@study)).
 
+pub mod calibration;
 pub mod cv;
 pub mod flat;
 pub mod forest;
+pub mod harmonise;
 pub mod model;
+pub mod sites;
 pub mod study;
 
 pub use cv::{cross_validate, score, CvOptions, CvResult, Scores};
 pub use flat::FlatForest;
 pub use forest::{Forest, ForestOptions};
-pub use model::{Model, MODEL_FORMAT, MODEL_VERSION};
+pub use model::{Model, TrainOptions, TrainingSet, MODEL_FORMAT, MODEL_VERSION};
+pub use sites::{leave_one_site_out, SiteStudy};
 pub use study::{study, Study};

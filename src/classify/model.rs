@@ -1,6 +1,10 @@
 //! The model file (`.lfm`): a versioned, self-describing JSON document holding the forest,
 //! the feature settings and names in order, the forest's parameters, a hash of the training
-//! set and the decision threshold. Loading checks all of it and refuses what does not fit.
+//! set, the sites it was trained on, the calibration of its score and its operating points
+//! (chosen on out-of-fold predictions: stratified 5-fold, or leave-one-site-out on request).
+//! Loading checks all
+//! of it and refuses what does not fit. Version 1 files (no calibration, no operating points,
+//! lungfield 0.1's features) still load and score as they did.
 
 use std::path::Path;
 
@@ -8,12 +12,14 @@ use crate::error::{Error, Result};
 use crate::features::{feature_names, FeatureOptions};
 use crate::options::SegmentOptions;
 
+use super::calibration::{choose, OperatingPoint, Platt, Target};
+use super::cv::out_of_fold;
 use super::forest::{Forest, ForestOptions};
 
 /// Identifies a lungfield model file.
 pub const MODEL_FORMAT: &str = "lungfield-model";
-/// Version of the model file layout; files of another version are refused.
-pub const MODEL_VERSION: u32 = 1;
+/// Version of the model file layout written; files of a later version are refused.
+pub const MODEL_VERSION: u32 = 2;
 /// Largest model file read (a forest of thousands of trees fits well within it).
 pub const MAX_MODEL_BYTES: u64 = 1 << 30;
 
@@ -38,10 +44,84 @@ pub struct Model {
     pub training_set_hash: String,
     /// Images trained on (normal, TB).
     pub n_train: (usize, usize),
-    /// Probability at or above which an image is called TB.
+    /// Probability at or above which an image is called TB: the default operating point's.
     pub threshold: f64,
     /// The forest.
     pub forest: Forest,
+    /// The sites trained on, sorted (empty in version 1 files).
+    #[serde(default)]
+    pub sites: Vec<String>,
+    /// The lung shape model the lungs were found with: [`crate::segment::prior::BUILTIN_NAME`]
+    /// or none (version 1 files).
+    #[serde(default)]
+    pub shape_prior: Option<String>,
+    /// Features standardised site by site before the forest ([`super::harmonise`]): the
+    /// images scored must be harmonised too.
+    #[serde(default)]
+    pub harmonised: bool,
+    /// The map from the forest's probability to the 0–100 score.
+    #[serde(default)]
+    pub calibration: Platt,
+    /// How the out-of-fold predictions behind the calibration and the operating points were
+    /// made, e.g. `leave-one-site-out (3 sites)` or `5-fold`.
+    #[serde(default)]
+    pub validation: String,
+    /// The AUC of those out-of-fold predictions.
+    #[serde(default)]
+    pub validation_auc: Option<f64>,
+    /// Operating points; the first is the default (its threshold is [`Model::threshold`]).
+    #[serde(default)]
+    pub operating_points: Vec<OperatingPoint>,
+}
+
+/// Settings of [`Model::train`] beyond the forest's.
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    /// The forest.
+    pub forest: ForestOptions,
+    /// Standardise the features site by site ([`super::harmonise`]).
+    pub harmonise: bool,
+    /// Folds of the out-of-fold predictions. Default: 5.
+    pub folds: usize,
+    /// Make the out-of-fold predictions leave-one-site-out instead when there are several
+    /// sites. Default: false (with two or three sites, each inner forest sees too few
+    /// images for stable thresholds).
+    pub by_site: bool,
+    /// Targets of the operating points, the default first. Default: sensitivity 0.90,
+    /// sensitivity 0.95, Youden's J.
+    pub targets: Vec<Target>,
+    /// The shape prior the lungs were found with (recorded in the model).
+    pub shape_prior: Option<String>,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            forest: ForestOptions::default(),
+            harmonise: false,
+            folds: 5,
+            by_site: false,
+            targets: vec![
+                Target::Sensitivity(0.90),
+                Target::Sensitivity(0.95),
+                Target::Youden,
+            ],
+            shape_prior: Some(crate::segment::prior::BUILTIN_NAME.into()),
+        }
+    }
+}
+
+/// A labelled training set: one row per image.
+#[derive(Clone, Copy, Debug)]
+pub struct TrainingSet<'a> {
+    /// Image ids.
+    pub ids: &'a [String],
+    /// Feature rows.
+    pub x: &'a [Vec<f64>],
+    /// Labels, 0/1.
+    pub y: &'a [u8],
+    /// The site of each image.
+    pub sites: &'a [String],
 }
 
 /// FNV-1a over the training set, stable across platforms (not cryptographic).
@@ -64,19 +144,48 @@ pub fn training_set_hash(ids: &[String], y: &[u8], x: &[Vec<f64>]) -> String {
 }
 
 impl Model {
-    /// Trains a model.
+    /// Trains a model: out-of-fold predictions first (stratified k-fold, or leave-one-site-out
+    /// with [`TrainOptions::by_site`]) for the calibration and the operating points, then the
+    /// forest on everything.
     ///
     /// # Errors
-    /// As [`Forest::train`].
+    /// As [`Forest::train`]; [`Error::InvalidOption`] when the sets disagree in length, or a
+    /// site has too few images to harmonise.
     pub fn train(
-        ids: &[String],
-        x: &[Vec<f64>],
-        y: &[u8],
+        set: TrainingSet<'_>,
         segment: &SegmentOptions,
         features: &FeatureOptions,
-        forest_options: &ForestOptions,
+        opts: &TrainOptions,
     ) -> Result<Model> {
-        let forest = Forest::train(x, y, forest_options)?;
+        let TrainingSet { ids, x, y, sites } = set;
+        if ids.len() != x.len() || y.len() != x.len() || sites.len() != x.len() {
+            return Err(Error::InvalidOption(
+                "training set: ids, rows, labels and sites differ in length".into(),
+            ));
+        }
+        let xh = if opts.harmonise {
+            super::harmonise::by_site(x, sites)?
+        } else {
+            x.to_vec()
+        };
+        let mut names: Vec<String> = sites.to_vec();
+        names.sort();
+        names.dedup();
+        let (groups, validation) = super::cv::validation_groups(
+            y,
+            sites,
+            opts.folds,
+            opts.forest.seed,
+            opts.by_site,
+        )?;
+        let oof = out_of_fold(&xh, y, &groups, &opts.forest)?;
+        let calibration = Platt::fit(&oof, y).unwrap_or_default();
+        let operating_points: Vec<OperatingPoint> = opts
+            .targets
+            .iter()
+            .filter_map(|&t| choose(&oof, y, t))
+            .collect();
+        let forest = Forest::train(&xh, y, &opts.forest)?;
         let tb = y.iter().filter(|&&v| v == 1).count();
         Ok(Model {
             format: MODEL_FORMAT.into(),
@@ -85,12 +194,37 @@ impl Model {
             segment: *segment,
             features: features.clone(),
             feature_names: feature_names(features),
-            forest_options: forest_options.clone(),
+            forest_options: opts.forest.clone(),
             training_set_hash: training_set_hash(ids, y, x),
             n_train: (y.len() - tb, tb),
-            threshold: 0.5,
+            threshold: operating_points.first().map_or(0.5, |o| o.threshold),
             forest,
+            sites: names,
+            shape_prior: opts.shape_prior.clone(),
+            harmonised: opts.harmonise,
+            calibration,
+            validation,
+            validation_auc: crate::metrics::auc(&oof, y),
+            operating_points,
         })
+    }
+
+    /// The score 0–100 of a forest probability.
+    pub fn score(&self, p: f64) -> f64 {
+        self.calibration.score(p)
+    }
+
+    /// The operating point named `name`, if the model has it.
+    pub fn operating_point(&self, name: &str) -> Option<&OperatingPoint> {
+        self.operating_points.iter().find(|o| o.name == name)
+    }
+
+    /// Makes `op` the default operating point (first, and [`Model::threshold`]), replacing
+    /// any of the same name.
+    pub fn set_default_operating_point(&mut self, op: OperatingPoint) {
+        self.operating_points.retain(|o| o.name != op.name);
+        self.threshold = op.threshold;
+        self.operating_points.insert(0, op);
     }
 
     /// Probability of TB for each feature row.
@@ -162,14 +296,19 @@ impl Model {
                 h.format
             )));
         }
-        if h.format_version != MODEL_VERSION {
+        if !(1..=MODEL_VERSION).contains(&h.format_version) {
             return Err(bad(format!(
-                "model format version {} but this lungfield reads version {MODEL_VERSION}; retrain with `lungfield train`",
+                "model format version {} but this lungfield reads versions 1 to {MODEL_VERSION}; retrain with `lungfield train` (or use a newer lungfield)",
                 h.format_version
             )));
         }
-        let m: Model =
+        let mut m: Model =
             serde_json::from_slice(bytes).map_err(|e| bad(format!("malformed model: {e}")))?;
+        if h.format_version == 1 {
+            // Version 1 files predate these settings: their features were lungfield 0.1's.
+            m.features.lung_box = false;
+            m.features.anatomy = false;
+        }
         let names = feature_names(&m.features);
         if names != m.feature_names || m.forest.n_features != names.len() {
             return Err(bad(format!(
@@ -178,7 +317,10 @@ impl Model {
                 names.len()
             )));
         }
-        if !(0.0..=1.0).contains(&m.threshold) || m.forest.is_empty() {
+        let thresholds_ok = std::iter::once(m.threshold)
+            .chain(m.operating_points.iter().map(|o| o.threshold))
+            .all(|t| (0.0..=1.0 + 1e-9).contains(&t));
+        if !thresholds_ok || m.forest.is_empty() || !(m.calibration.a.is_finite() && m.calibration.b.is_finite()) {
             return Err(bad(
                 "implausible model (no trees or threshold outside 0..1)".into(),
             ));

@@ -40,9 +40,18 @@ pub fn blob_stats(v: &mut [f32]) -> [f64; 5] {
     let n = v.len() as f64;
     let mean = v.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
     let frac = v.iter().filter(|&&x| x > BLOB_LEVEL).count() as f64 / n;
-    v.sort_by(f32::total_cmp);
-    let pct = |q: f64| f64::from(v[((q * (v.len() - 1) as f64).round() as usize).min(v.len() - 1)]);
-    [mean, pct(0.95), pct(0.99), pct(1.0), frac]
+    // Order statistics by selection (the same values a full sort would give), from the
+    // highest down so each selection works on the part below the previous one.
+    let rank = |q: f64| ((q * (v.len() - 1) as f64).round() as usize).min(v.len() - 1);
+    let (r95, r99) = (rank(0.95), rank(0.99));
+    let max = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let (below, &mut p99, _) = v.select_nth_unstable_by(r99, f32::total_cmp);
+    let p95 = if r95 < r99 {
+        *below.select_nth_unstable_by(r95, f32::total_cmp).1
+    } else {
+        p99
+    };
+    [mean, f64::from(p95), f64::from(p99), f64::from(max), frac]
 }
 
 /// Scales σ (at 512 px) of the Hessian blob measure and their names.

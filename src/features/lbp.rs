@@ -38,12 +38,19 @@ pub fn lbp_histogram(img: &GrayF32, region: &Mask, r: f32) -> [f64; BINS] {
         return [0.0; BINS];
     }
     let px = img.as_slice();
-    let at = |x: f32, y: f32| -> f32 {
-        let (x0, y0) = (x.floor() as usize, y.floor() as usize);
-        let (ax, ay) = (x - x0 as f32, y - y0 as f32);
-        let i = y0 * w + x0;
-        let top = px[i] * (1.0 - ax) + px[i + 1] * ax;
-        let bot = px[i + w] * (1.0 - ax) + px[i + w + 1] * ax;
+    // Each neighbour's offset from the centre in whole pixels and its bilinear weights: the
+    // same for every pixel.
+    let taps: Vec<(isize, f32, f32)> = offsets
+        .iter()
+        .map(|&(dx, dy)| {
+            let (fx, fy) = (dx.floor(), dy.floor());
+            (fy as isize * w as isize + fx as isize, dx - fx, dy - fy)
+        })
+        .collect();
+    let at = |i: usize, &(di, ax, ay): &(isize, f32, f32)| -> f32 {
+        let j = i.wrapping_add_signed(di);
+        let top = px[j] * (1.0 - ax) + px[j + 1] * ax;
+        let bot = px[j + w] * (1.0 - ax) + px[j + w + 1] * ax;
         top * (1.0 - ay) + bot * ay
     };
     for y in pad..h - pad {
@@ -51,10 +58,11 @@ pub fn lbp_histogram(img: &GrayF32, region: &Mask, r: f32) -> [f64; BINS] {
             if region.get(x, y) == 0 {
                 continue;
             }
-            let c = px[y * w + x];
+            let i = y * w + x;
+            let c = px[i];
             let mut bits = [false; 8];
-            for (b, &(dx, dy)) in bits.iter_mut().zip(&offsets) {
-                *b = at(x as f32 + dx, y as f32 + dy) >= c;
+            for (b, tap) in bits.iter_mut().zip(&taps) {
+                *b = at(i, tap) >= c;
             }
             let ones = bits.iter().filter(|&&b| b).count();
             let transitions = (0..8).filter(|&k| bits[k] != bits[(k + 1) % 8]).count();

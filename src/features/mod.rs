@@ -1,8 +1,10 @@
 //! Texture and shape features inside the lungs, one fixed, named vector per radiograph.
 //!
-//! The radiograph is brought to [`FeatureOptions::size`] pixels (longer side, area average)
-//! and its intensities normalised to the 1st–99th percentile of the lung pixels, so exposure
-//! and bit depth do not matter. Then, in this order (see [`feature_names`]):
+//! The lungs' box (with a margin of 1/25 of its longer side) is cut out of the radiograph and
+//! brought to [`FeatureOptions::size`] pixels (longer side, area average; never enlarged), so
+//! every lung pair is seen at about one scale whatever the film's size, padding or field of
+//! view; its intensities are normalised to the 1st–99th percentile of the lung pixels, so
+//! exposure and bit depth do not matter. Then, in this order (see [`feature_names`]):
 //! - `fo_<stat>_<region>`: first-order statistics ([`first_order`]) per lung (`r_all`,
 //!   `l_all`) and per zone (`r_upper` … `l_lower`, thirds of each lung's height);
 //! - `glcm_<feature>_d<d>_<lung>`: Haralick features of the co-occurrence matrix per lung at
@@ -20,7 +22,13 @@
 //!   `zone_contrast_<zone>`: the zone's mean less its lung's mean;
 //! - `shape_*`: areas, heights, their ratios, eccentricity, solidity, costophrenic fill,
 //!   left/right symmetry;
-//! - `diff_*`: absolute left/right differences of the per-lung first-order and GLCM features.
+//! - `seg_from_image_<lung>[_<zone>]`, `seg_from_image_min`: the share of each lung and zone
+//!   the image showed; the rest was completed from shape (see
+//!   [`crate::segment::Provenance`]), itself evidence of an opacified lung;
+//! - `diff_*`: absolute left/right differences of the per-lung first-order and GLCM features;
+//! - `rel_lr_*`, `rel_ul_*`: every per-region feature of the right lung against the left, and
+//!   of each upper zone against its lower zone ([`relative`]): features relative to the
+//!   patient's own anatomy, which travel between sites better than absolute ones.
 //!
 //! Distances and radii are given at 512 px and scale with the size.
 
@@ -30,6 +38,7 @@ mod first_order;
 mod glcm;
 mod lbp;
 mod regions;
+pub mod relative;
 mod shape;
 mod table;
 
@@ -48,11 +57,13 @@ pub use table::{
 use crate::error::Result;
 use crate::image::Mask;
 use crate::io::Radiograph;
+use crate::segment::Provenance;
 
 /// Feature extraction settings. Changing them changes the features: models record them.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FeatureOptions {
-    /// Longer side of the feature image in pixels. Default: 512.
+    /// Longer side of the lungs' box in the feature image, in pixels (of the whole image
+    /// without [`FeatureOptions::lung_box`]). Default: 384.
     pub size: usize,
     /// Grey levels of the co-occurrence matrices. Default: 16.
     pub glcm_levels: usize,
@@ -60,20 +71,42 @@ pub struct FeatureOptions {
     pub glcm_distances: Vec<usize>,
     /// LBP radii at 512 px. Default: 1, 3.
     pub lbp_radii: Vec<f32>,
+    /// Cut the lungs' box out before scaling to `size` (one scale per lung pair). Default:
+    /// true; false in model files written before it existed (lungfield 0.1), which the whole
+    /// image at 512 px describes.
+    #[serde(default)]
+    pub lung_box: bool,
+    /// Add the anatomy-relative features (`seg_from_image_*`, `rel_lr_*`, `rel_ul_*`).
+    /// Default: true; false in model files written before they existed.
+    #[serde(default)]
+    pub anatomy: bool,
 }
 
 impl Default for FeatureOptions {
     fn default() -> Self {
         FeatureOptions {
-            size: 512,
+            size: 384,
             glcm_levels: 16,
             glcm_distances: vec![1, 2, 4],
             lbp_radii: vec![1.0, 3.0],
+            lung_box: true,
+            anatomy: true,
         }
     }
 }
 
 impl FeatureOptions {
+    /// The features of lungfield 0.1 (the whole image at 512 px, no anatomy-relative
+    /// features): what model files without the newer settings were trained on.
+    pub fn legacy() -> Self {
+        FeatureOptions {
+            size: 512,
+            lung_box: false,
+            anatomy: false,
+            ..Default::default()
+        }
+    }
+
     fn scale(&self) -> f64 {
         self.size as f64 / 512.0
     }
@@ -116,6 +149,15 @@ const SHAPE: [&str; 14] = [
 /// assert!(names.len() > 150);
 /// ```
 pub fn feature_names(opts: &FeatureOptions) -> Vec<String> {
+    let mut n = base_names(opts);
+    if opts.anatomy {
+        n.extend(relative::relations(&n).into_iter().map(|(name, _)| name));
+    }
+    n
+}
+
+/// The names of the features measured directly, before the relative ones.
+fn base_names(opts: &FeatureOptions) -> Vec<String> {
     let mut n = Vec::new();
     let mut regions: Vec<String> = LUNGS.iter().map(|(_, l)| format!("{l}_all")).collect();
     for (_, l) in LUNGS {
@@ -179,6 +221,15 @@ pub fn feature_names(opts: &FeatureOptions) -> Vec<String> {
         }
     }
     n.extend(SHAPE.iter().map(|s| s.to_string()));
+    for (_, l) in LUNGS.iter().filter(|_| opts.anatomy) {
+        n.push(format!("seg_from_image_{l}"));
+        for z in Zone::ALL {
+            n.push(format!("seg_from_image_{l}_{}", z.name()));
+        }
+    }
+    if opts.anatomy {
+        n.push("seg_from_image_min".into());
+    }
     for s in first_order::NAMES {
         n.push(format!("diff_fo_{s}"));
     }
@@ -197,7 +248,27 @@ pub fn feature_names(opts: &FeatureOptions) -> Vec<String> {
 /// [`crate::Error::SizeMismatch`] when the labels do not match the image,
 /// [`crate::Error::NoLungs`] when a lung is (nearly) empty.
 pub fn extract(img: &Radiograph, labels: &Mask, opts: &FeatureOptions) -> Result<Vec<f64>> {
-    let fi = FeatureImage::new(img, labels, opts.size)?;
+    let all_seen = Provenance {
+        from_image: [1.0; 2],
+        zones: [[1.0; 3]; 2],
+        present: [true; 2],
+    };
+    extract_with(img, labels, &all_seen, opts)
+}
+
+/// [`extract`] for lungs that were partly completed from shape: `provenance` says how much
+/// of each lung and zone the image showed (the `seg_from_image_*` features; [`extract`]
+/// sets them all to 1).
+///
+/// # Errors
+/// As [`extract`].
+pub fn extract_with(
+    img: &Radiograph,
+    labels: &Mask,
+    provenance: &Provenance,
+    opts: &FeatureOptions,
+) -> Result<Vec<f64>> {
+    let fi = FeatureImage::new(img, labels, opts.size, opts.lung_box)?;
     let mut v = Vec::with_capacity(256);
     // First-order statistics: per lung, then per zone.
     let mut per_lung_fo = Vec::new();
@@ -309,6 +380,16 @@ pub fn extract(img: &Radiograph, labels: &Mask, opts: &FeatureOptions) -> Result
         symmetry(&fi.labels, &r, &l),
         r.area + l.area,
     ]);
+    // How much of each lung and zone the image showed (the rest was completed from shape).
+    if opts.anatomy {
+        for s in 0..2 {
+            v.push(f64::from(provenance.from_image[s]));
+            v.extend(provenance.zones[s].iter().map(|&z| f64::from(z)));
+        }
+        v.push(f64::from(
+            provenance.from_image[0].min(provenance.from_image[1]),
+        ));
+    }
     // Left/right differences.
     v.extend((0..first_order::NAMES.len()).map(|i| (per_lung_fo[0][i] - per_lung_fo[1][i]).abs()));
     v.extend(
@@ -317,6 +398,11 @@ pub fn extract(img: &Radiograph, labels: &Mask, opts: &FeatureOptions) -> Result
             .zip(&per_lung_glcm[1])
             .map(|(a, b)| (a - b).abs()),
     );
+    // Relative to the patient's own anatomy: left against right, upper against lower.
+    if opts.anatomy {
+        let rel = relative::values(&relative::relations(&base_names(opts)), &v);
+        v.extend(rel);
+    }
     // Nothing undefined reaches the forest.
     for x in &mut v {
         if !x.is_finite() {
@@ -336,6 +422,7 @@ mod tests {
         let img = Radiograph::U8(p.to_u8());
         for opts in [
             FeatureOptions::default(),
+            FeatureOptions::legacy(),
             FeatureOptions {
                 size: 256,
                 glcm_distances: vec![1, 3],

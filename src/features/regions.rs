@@ -45,13 +45,19 @@ pub struct FeatureImage {
 }
 
 impl FeatureImage {
-    /// Downscales `img` and its lung `labels` (same size as `img`) so the longer side is
-    /// `size`, and normalises the intensities inside the lungs.
+    /// Cuts the lungs' box (with a margin; the whole image unless `lung_box`) out of `img`
+    /// and its lung `labels` (same size as `img`), downscales it so the longer side is `size`,
+    /// and normalises the intensities inside the lungs.
     ///
     /// # Errors
     /// [`Error::SizeMismatch`] when the labels do not match the image, [`Error::NoLungs`] when
     /// a lung has fewer than [`MIN_LUNG_PIXELS`] pixels at the feature resolution.
-    pub fn new(img: &Radiograph, labels: &Mask, size: usize) -> Result<FeatureImage> {
+    pub fn new(
+        img: &Radiograph,
+        labels: &Mask,
+        size: usize,
+        lung_box: bool,
+    ) -> Result<FeatureImage> {
         let (w, h) = (img.width(), img.height());
         if (labels.width(), labels.height()) != (w, h) {
             return Err(Error::SizeMismatch {
@@ -60,20 +66,31 @@ impl FeatureImage {
                 got: (labels.width() as u32, labels.height() as u32),
             });
         }
-        let s = (size as f64 / w.max(h) as f64).min(1.0);
+        // The lungs' box with a margin: what the features see, at one scale per lung pair
+        // whatever the film's size, padding or field of view.
+        let (x0, y0, x1, y1) = match labels.bounds(|v| v != 0) {
+            Some((bx0, by0, bx1, by1)) if lung_box => {
+                let margin = ((bx1 - bx0).max(by1 - by0) + 1) / 25;
+                let (x0, y0) = (bx0.saturating_sub(margin), by0.saturating_sub(margin));
+                (x0, y0, (bx1 + margin).min(w - 1), (by1 + margin).min(h - 1))
+            }
+            _ => (0, 0, w - 1, h - 1),
+        };
+        let (cw, ch) = (x1 + 1 - x0, y1 + 1 - y0);
+        let s = (size as f64 / cw.max(ch) as f64).min(1.0);
         let (fw, fh) = (
-            ((w as f64 * s).round() as usize).max(1),
-            ((h as f64 * s).round() as usize).max(1),
+            ((cw as f64 * s).round() as usize).max(1),
+            ((ch as f64 * s).round() as usize).max(1),
         );
         let small = match img {
-            Radiograph::U8(p) => area_resize(p, fw, fh),
-            Radiograph::U16(p) => area_resize(p, fw, fh).map(|&v| v / 257.0),
+            Radiograph::U8(p) => area_resize(&p.crop(x0, y0, cw, ch), fw, fh),
+            Radiograph::U16(p) => area_resize(&p.crop(x0, y0, cw, ch), fw, fh).map(|&v| v / 257.0),
         };
         let mut lab = Mask::new(fw, fh);
         for y in 0..fh {
-            let sy = (((y as f64 + 0.5) * h as f64 / fh as f64) as usize).min(h - 1);
+            let sy = y0 + (((y as f64 + 0.5) * ch as f64 / fh as f64) as usize).min(ch - 1);
             for x in 0..fw {
-                let sx = (((x as f64 + 0.5) * w as f64 / fw as f64) as usize).min(w - 1);
+                let sx = x0 + (((x as f64 + 0.5) * cw as f64 / fw as f64) as usize).min(cw - 1);
                 lab.set(x, y, labels.get(sx, sy));
             }
         }

@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::{extract, feature_names, FeatureOptions};
+use super::{extract, extract_with, feature_names, FeatureOptions};
 use crate::error::{Error, Result};
 use crate::image::Mask;
 use crate::io::{decode_file, read_mask_for, write_atomic};
 use crate::options::SegmentOptions;
-use crate::pipeline::segment_radiograph;
+use crate::pipeline::segment_with_prior;
+use crate::segment::prior::ShapePrior;
 
 /// Where the lung masks come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +33,8 @@ pub struct FeatureJob {
     pub mask: Option<PathBuf>,
     /// 0/1 label when known.
     pub label: Option<u8>,
+    /// The site it comes from (see [`crate::io::Sample::site`]); empty when unknown.
+    pub site: String,
 }
 
 /// One image's features.
@@ -41,8 +44,12 @@ pub struct FeatureRow {
     pub id: String,
     /// 0/1 label when known.
     pub label: Option<u8>,
+    /// The site it comes from; empty when unknown.
+    pub site: String,
     /// Values in the order of the table's names.
     pub values: Vec<f64>,
+    /// The segmentation's flags (lungs completed from shape, padding removed …).
+    pub flags: Vec<String>,
 }
 
 /// Features of a set of images.
@@ -69,11 +76,15 @@ pub fn features_of(
     job: &FeatureJob,
     source: MaskSource,
     seg: &SegmentOptions,
+    prior: Option<&ShapePrior>,
     feat: &FeatureOptions,
-) -> Result<Vec<f64>> {
+) -> Result<(Vec<f64>, Vec<String>)> {
     let img = decode_file(&job.image)?;
-    let labels = match (source, &job.mask) {
-        (MaskSource::Provided, Some(m)) => labels_from_mask(&read_mask_for(m, &img)?),
+    let seg = match (source, &job.mask) {
+        (MaskSource::Provided, Some(m)) => {
+            let labels = labels_from_mask(&read_mask_for(m, &img)?);
+            return Ok((extract(&img, &labels, feat).map_err(|e| e.in_file(&job.image))?, vec![]));
+        }
         (MaskSource::Provided, None) => {
             return Err(Error::Dataset {
                 path: job.image.clone(),
@@ -81,12 +92,12 @@ pub fn features_of(
             })
         }
         (MaskSource::Found, _) => {
-            segment_radiograph(&img, seg)
-                .map_err(|e| e.in_file(&job.image))?
-                .labels
+            segment_with_prior(&img, seg, prior).map_err(|e| e.in_file(&job.image))?
         }
     };
-    extract(&img, &labels, feat).map_err(|e| e.in_file(&job.image))
+    let v = extract_with(&img, &seg.labels, &seg.provenance, feat)
+        .map_err(|e| e.in_file(&job.image))?;
+    Ok((v, seg.flags))
 }
 
 /// Features of every job, in parallel (rayon's current pool); rows keep the jobs' order.
@@ -95,13 +106,14 @@ pub fn feature_table(
     jobs: &[FeatureJob],
     source: MaskSource,
     seg: &SegmentOptions,
+    prior: Option<&ShapePrior>,
     feat: &FeatureOptions,
     progress: &dyn crate::progress::Progress,
 ) -> FeatureTable {
-    let results: Vec<Result<Vec<f64>>> = jobs
+    let results: Vec<Result<(Vec<f64>, Vec<String>)>> = jobs
         .par_iter()
         .map(|j| {
-            let r = features_of(j, source, seg, feat);
+            let r = features_of(j, source, seg, prior, feat);
             progress.advance();
             r
         })
@@ -110,10 +122,12 @@ pub fn feature_table(
     let mut failures = Vec::new();
     for (j, r) in jobs.iter().zip(results) {
         match r {
-            Ok(values) => rows.push(FeatureRow {
+            Ok((values, flags)) => rows.push(FeatureRow {
                 id: j.id.clone(),
                 label: j.label,
+                site: j.site.clone(),
                 values,
+                flags,
             }),
             Err(e) => failures.push((j.id.clone(), e)),
         }
@@ -126,8 +140,8 @@ pub fn feature_table(
 }
 
 impl FeatureTable {
-    /// CSV bytes: `id,label,<names…>`, one row per image (empty label when unknown), values
-    /// printed in full precision.
+    /// CSV bytes: `id,label,site,flags,<names…>`, one row per image (empty label or site when
+    /// unknown; the segmentation's flags joined by `;`), values printed in full precision.
     ///
     /// # Errors
     /// Only if the CSV writer fails.
@@ -144,7 +158,10 @@ impl FeatureTable {
         let err = |e: csv::Error| Error::InvalidOption(format!("features CSV: {e}"));
         let mut w = csv::Writer::from_writer(Vec::new());
         if header {
-            let mut names = vec!["id".to_string(), "label".to_string()];
+            let mut names: Vec<String> = ["id", "label", "site", "flags"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
             names.extend(self.names.iter().cloned());
             w.write_record(&names).map_err(err)?;
         }
@@ -152,6 +169,8 @@ impl FeatureTable {
             let mut rec = vec![
                 r.id.clone(),
                 r.label.map_or(String::new(), |l| l.to_string()),
+                r.site.clone(),
+                r.flags.join(";"),
             ];
             rec.extend(r.values.iter().map(|v| format!("{v}")));
             w.write_record(&rec).map_err(err)?;
@@ -179,6 +198,7 @@ pub fn jobs_from_dataset(data: &crate::io::Dataset, subset: crate::io::Subset) -
             image: s.image.clone(),
             mask: s.mask.clone(),
             label: s.label,
+            site: s.site.clone(),
         })
         .collect()
 }
@@ -204,6 +224,7 @@ pub fn jobs_from_files(files: &[PathBuf]) -> Vec<FeatureJob> {
                 image: p.clone(),
                 mask: None,
                 label,
+                site: String::new(),
             }
         })
         .collect()

@@ -27,6 +27,9 @@ pub struct Sample {
     pub degraded: bool,
     /// The sample's part of the 8:1:1 split.
     pub split: Split,
+    /// Where the image comes from: the `site` column of `MANIFEST.csv`, else the dataset
+    /// folder's name. Leave-one-site-out validation holds out one site at a time.
+    pub site: String,
 }
 
 /// A part of the train/val/test split.
@@ -182,6 +185,16 @@ fn read_manifest_column(path: &Path, column: &str) -> Result<HashMap<String, Str
     Ok(out)
 }
 
+/// The site a dataset folder stands for when its manifest names none: the folder's name
+/// (of the absolute path, so `.` works too).
+fn site_of_folder(root: &Path) -> String {
+    let abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    abs.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "site".into())
+}
+
 fn read_manifest_degraded(path: &Path) -> Result<Vec<String>> {
     Ok(read_manifest_column(path, "degraded")?
         .into_iter()
@@ -253,11 +266,15 @@ impl Dataset {
             });
         }
         let manifest = root.join("MANIFEST.csv");
-        let degraded = if manifest.is_file() {
-            read_manifest_degraded(&manifest)?
+        let (degraded, sites) = if manifest.is_file() {
+            (
+                read_manifest_degraded(&manifest)?,
+                read_manifest_column(&manifest, "site")?,
+            )
         } else {
-            Vec::new()
+            (Vec::new(), HashMap::new())
         };
+        let folder_site = site_of_folder(root);
         let ids: Vec<String> = images
             .iter()
             .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
@@ -269,6 +286,11 @@ impl Dataset {
             .map(|(image, id)| {
                 let mask = root.join("masks").join(format!("{id}_mask.png"));
                 Sample {
+                    site: sites
+                        .get(&id)
+                        .filter(|s| !s.is_empty())
+                        .cloned()
+                        .unwrap_or_else(|| folder_site.clone()),
                     label: label_of(&id),
                     degraded: degraded.contains(&id),
                     split: split.get(&id).copied().unwrap_or(Split::Train),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 
 use super::plots::{bars_svg, histogram_svg, roc_svg};
-use crate::classify::Study;
+use crate::classify::{SiteStudy, Study};
 use crate::error::Result;
 use crate::evaluate::Evaluation;
 use crate::io::{write_atomic, Dataset};
@@ -202,7 +202,8 @@ impl Report {
         }
         self.table(&rows);
         let pts: Vec<(f64, f64)> = st.cv.roc.iter().map(|&(_, f, t)| (f, t)).collect();
-        self.chart(&roc_svg(&pts, s.auc)?, "roc.svg")?;
+        let mark = [(1.0 - s.specificity, s.sensitivity)];
+        self.chart(&roc_svg(&pts, s.auc, &mark)?, "roc.svg")?;
         let top: Vec<(String, f64)> = super::ranked_importance(st)
             .into_iter()
             .take(15)
@@ -214,6 +215,51 @@ impl Report {
                 "importance.svg",
             )?;
         }
+        Ok(())
+    }
+
+    /// The leave-one-site-out section: a table of the held-out sites and the pooled figure,
+    /// and the pooled ROC with each site's operating point marked.
+    ///
+    /// # Errors
+    /// An output that cannot be written.
+    pub fn sites(&mut self, st: &SiteStudy, y: &[u8]) -> Result<()> {
+        self.heading("TB classifier (leave-one-site-out)");
+        self.body.push_str("<table class=\"rows\"><tr><th>held-out site</th><th>trained on</th><th>n (TB)</th><th>AUC [95 % CI]</th><th>operating point</th><th>sensitivity [95 % CI]</th><th>specificity [95 % CI]</th></tr>\n");
+        for s in st.per_site.iter().chain([&st.pooled]) {
+            let auc = match (s.auc, s.auc_ci) {
+                (Some(a), Some((lo, hi))) => format!("{a:.3} [{lo:.3}, {hi:.3}]"),
+                (Some(a), None) => format!("{a:.3}"),
+                _ => "– (one class)".into(),
+            };
+            let rate = |r: (f64, f64, f64)| format!("{:.3} [{:.3}, {:.3}]", r.0, r.1, r.2);
+            let _ = writeln!(
+                self.body,
+                "<tr><td>{}</td><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&s.site),
+                esc(&s.trained_on.join(", ")),
+                s.n,
+                s.n_tb,
+                auc,
+                esc(&s.operating_point),
+                rate(s.sensitivity),
+                rate(s.specificity)
+            );
+        }
+        self.body.push_str("</table>\n");
+        let pts: Vec<(f64, f64)> = crate::metrics::roc_points(&st.score, y)
+            .iter()
+            .map(|&(_, f, t)| (f, t))
+            .collect();
+        let marks: Vec<(f64, f64)> = st
+            .per_site
+            .iter()
+            .map(|s| (1.0 - s.specificity.0, s.sensitivity.0))
+            .collect();
+        self.chart(
+            &roc_svg(&pts, st.pooled.auc.unwrap_or(f64::NAN), &marks)?,
+            "roc_by_site.svg",
+        )?;
         Ok(())
     }
 

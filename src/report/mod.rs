@@ -211,6 +211,74 @@ pub fn write_study(dir: &Path, st: &crate::classify::Study) -> Result<()> {
     write_atomic(&dir.join("importance.csv"), &imp)
 }
 
+/// Writes a leave-one-site-out study into `dir`: `per_site.csv` (one row per held-out site
+/// and a `pooled` row: n, TB, AUC and its interval, the operating point, sensitivity and
+/// specificity with intervals), `oof.csv` (the held-out score, probability and call of every
+/// image, with its site) and `summary.json` (all of it).
+///
+/// # Errors
+/// [`Error::Io`] naming the file that could not be written.
+pub fn write_site_study(
+    dir: &Path,
+    st: &crate::classify::SiteStudy,
+    ids: &[String],
+    y: &[u8],
+    sites: &[String],
+) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let f = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
+    let per_site = csv_bytes(
+        &[
+            "site", "trained_on", "n", "n_tb", "auc", "auc_ci_low", "auc_ci_high",
+            "operating_point", "threshold", "sensitivity", "sensitivity_ci_low",
+            "sensitivity_ci_high", "specificity", "specificity_ci_low", "specificity_ci_high",
+        ],
+        st.per_site.iter().chain([&st.pooled]).map(|s| {
+            vec![
+                s.site.clone(),
+                s.trained_on.join(";"),
+                s.n.to_string(),
+                s.n_tb.to_string(),
+                f(s.auc),
+                f(s.auc_ci.map(|c| c.0)),
+                f(s.auc_ci.map(|c| c.1)),
+                s.operating_point.clone(),
+                f(s.threshold.is_finite().then_some(s.threshold)),
+                format!("{:.4}", s.sensitivity.0),
+                format!("{:.4}", s.sensitivity.1),
+                format!("{:.4}", s.sensitivity.2),
+                format!("{:.4}", s.specificity.0),
+                format!("{:.4}", s.specificity.1),
+                format!("{:.4}", s.specificity.2),
+            ]
+        }),
+    )?;
+    write_atomic(&dir.join("per_site.csv"), &per_site)?;
+    let oof = csv_bytes(
+        &["id", "site", "label", "score", "probability", "called_tb"],
+        (0..ids.len()).map(|i| {
+            vec![
+                ids[i].clone(),
+                sites[i].clone(),
+                y[i].to_string(),
+                format!("{:.2}", st.score[i]),
+                format!("{:.6}", st.probability[i]),
+                u8::from(st.called[i]).to_string(),
+            ]
+        }),
+    )?;
+    write_atomic(&dir.join("oof.csv"), &oof)?;
+    let json = serde_json::to_vec_pretty(&serde_json::json!({
+        "per_site": st.per_site,
+        "pooled": st.pooled,
+    }))
+    .map_err(|e| Error::InvalidOption(format!("JSON: {e}")))?;
+    write_atomic(&dir.join("summary.json"), &json)
+}
+
 /// A short table of a classifier study.
 pub fn study_table(st: &crate::classify::Study) -> String {
     let mut t = String::new();

@@ -57,7 +57,9 @@ pub fn histogram_svg(
 }
 
 /// A ROC curve (false-positive rate, true-positive rate) with the diagonal.
-pub fn roc_svg(points: &[(f64, f64)], auc: f64) -> Result<String> {
+///
+/// `marks` are operating points `(1 − specificity, sensitivity)`, drawn as dots.
+pub fn roc_svg(points: &[(f64, f64)], auc: f64, marks: &[(f64, f64)]) -> Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (420, 420)).into_drawing_area();
@@ -86,6 +88,13 @@ pub fn roc_svg(points: &[(f64, f64)], auc: f64) -> Result<String> {
                 points.iter().copied(),
                 RGBColor(200, 60, 40).stroke_width(2),
             ))
+            .map_err(err)?;
+        chart
+            .draw_series(
+                marks
+                    .iter()
+                    .map(|&(x, y)| Circle::new((x, y), 5, RGBColor(30, 90, 200).filled())),
+            )
             .map_err(err)?;
         root.present().map_err(err)?;
     }
@@ -142,7 +151,7 @@ mod tests {
     fn charts_are_svg_with_their_labels() {
         let h = histogram_svg(&[0.9, 0.91, 0.95, 0.5], (0.6, 1.0), 20, "Dice", "Dice").unwrap();
         assert!(h.starts_with("<svg") && h.contains("Dice") && h.contains("<rect"));
-        let r = roc_svg(&[(0.0, 0.0), (0.2, 0.8), (1.0, 1.0)], 0.9).unwrap();
+        let r = roc_svg(&[(0.0, 0.0), (0.2, 0.8), (1.0, 1.0)], 0.9, &[(0.2, 0.8)]).unwrap();
         assert!(r.contains("AUC 0.900") && r.contains("<polyline"));
         let b = bars_svg(
             &[("fo_mean".into(), 0.03), ("glcm".into(), 0.01)],

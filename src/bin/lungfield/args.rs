@@ -40,18 +40,22 @@ pub enum Command {
     ///
     /// Example: lungfield features --data ~/data/SZ-CXR -o features.csv
     Features(FeaturesArgs),
-    /// Train the TB classifier (random forest) on a labelled dataset.
+    /// Train the TB classifier (random forest) on one or more labelled datasets (sites).
     ///
-    /// Example: lungfield train --data ~/data/SZ-CXR --subset train -o tb.lfm
+    /// Example: lungfield train --data ~/data/SZ-CXR --data ~/data/DA -o tb.lfm
     Train(TrainArgs),
-    /// TB probability of radiographs with a trained model.
+    /// TB score (0–100), probability, label and flags of radiographs with a trained model.
     ///
     /// Example: lungfield classify --model tb.lfm scans/ -o results.csv
     Classify(ClassifyArgs),
-    /// Cross-validate the classifier and score the held-out test part of the split.
+    /// Cross-validate the classifier (or hold out each site in turn with --by-site).
     ///
-    /// Example: lungfield cv --data ~/data/SZ-CXR --folds 10 -o cv-results
+    /// Example: lungfield cv --data ~/data/SZ-CXR --data ~/data/DA --by-site -o cv-results
     Cv(CvArgs),
+    /// Re-set a model's threshold on a site's own labelled images (as WHO advises).
+    ///
+    /// Example: lungfield calibrate --model tb.lfm --data ~/data/local --sensitivity 0.9 -o local.lfm
+    Calibrate(CalibrateArgs),
     /// Print a shell completion script to stdout.
     ///
     /// Example: lungfield completions bash > ~/.local/share/bash-completion/completions/lungfield
@@ -192,9 +196,10 @@ pub enum MasksArg {
 /// Options shared by the commands that compute features from a dataset.
 #[derive(Args, Debug, Clone)]
 pub struct DataArgs {
-    /// Dataset folder in SZ-CXR layout.
-    #[arg(long)]
-    pub data: PathBuf,
+    /// Dataset folder in SZ-CXR layout; repeat for several (each is a site unless its
+    /// MANIFEST.csv has a `site` column).
+    #[arg(long, required = true)]
+    pub data: Vec<PathBuf>,
     /// Which part of the split to use.
     #[arg(long, value_enum, default_value_t = SubsetArg::All)]
     pub subset: SubsetArg,
@@ -216,9 +221,10 @@ pub struct FeaturesArgs {
     /// Print the results as one JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Dataset folder in SZ-CXR layout (or give image files/folders instead).
+    /// Dataset folder in SZ-CXR layout, repeat for several (or give image files/folders
+    /// instead).
     #[arg(long, conflicts_with = "inputs")]
-    pub data: Option<PathBuf>,
+    pub data: Vec<PathBuf>,
     /// Image files or folders.
     pub inputs: Vec<PathBuf>,
     /// Lung masks from segmentation or the dataset's expert masks.
@@ -252,6 +258,10 @@ pub struct TrainArgs {
     /// Seed of the forest.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Standardise every feature site by site (median and interquartile range of the
+    /// site's own images); the model then scores harmonised batches only.
+    #[arg(long)]
+    pub harmonise: bool,
     /// Output model file.
     #[arg(long, short = 'o', default_value = "model.lfm")]
     pub out: PathBuf,
@@ -269,9 +279,17 @@ pub struct ClassifyArgs {
     /// Image files or folders.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
-    /// Output CSV (id, probability, label); printed to stdout when absent.
+    /// Output CSV (id, score, probability, label, flags); printed to stdout when absent.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
+    /// The operating point to label at: sensitivity_0.90 (the default of a trained model),
+    /// sensitivity_0.95, youden, or one `lungfield calibrate` set.
+    #[arg(long, value_name = "NAME")]
+    pub operating_point: Option<String>,
+    /// For a model trained with --harmonise: fit the site's feature statistics on this
+    /// folder of the site's images instead of on the batch being scored.
+    #[arg(long, value_name = "DIR")]
+    pub harmonise_with: Option<PathBuf>,
     /// Run only shard I of N (1-based): a contiguous block of the sorted inputs, so cluster
     /// array jobs split a batch with no coordination; concatenated in shard order, the
     /// outputs equal one unsharded run's (CSV headers come from shard 1 only).
@@ -303,8 +321,38 @@ pub struct CvArgs {
     /// Number of trees.
     #[arg(long, default_value_t = 200)]
     pub trees: usize,
-    /// Output folder (summary.json, roc.csv, oof.csv, importance.csv, features.csv).
+    /// Hold out each site in turn (train on the others) instead of k-fold: per_site.csv.
+    #[arg(long)]
+    pub by_site: bool,
+    /// Standardise the features site by site (see `train --harmonise`).
+    #[arg(long)]
+    pub harmonise: bool,
+    /// Output folder (summary.json, roc.csv, oof.csv, importance.csv, features.csv; with
+    /// --by-site: per_site.csv, oof.csv, features.csv).
     #[arg(long, short = 'o', default_value = "lungfield-cv")]
+    pub out: PathBuf,
+}
+
+/// `lungfield calibrate`.
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    /// Print the results as one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Model file from `lungfield train`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The site's labelled images.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Choose the threshold for this sensitivity (default 0.90).
+    #[arg(long, conflicts_with = "specificity")]
+    pub sensitivity: Option<f64>,
+    /// Choose the threshold for this specificity instead.
+    #[arg(long)]
+    pub specificity: Option<f64>,
+    /// Output model file (the input model with the new default operating point).
+    #[arg(long, short = 'o')]
     pub out: PathBuf,
 }
 

@@ -262,6 +262,10 @@ fn run(cli: Cli) -> Result<bool> {
             threads(a.threads)?;
             screen::classify(&a, quiet)
         }
+        Command::Calibrate(a) => {
+            threads(a.data.threads)?;
+            screen::calibrate(&a, quiet)
+        }
         Command::Cv(a) => {
             threads(a.data.threads)?;
             screen::cv(&a, quiet)
