@@ -48,7 +48,12 @@ fn training(c: &mut Criterion) {
     g.bench_function("forest", |b| {
         b.iter(|| Forest::train(&x, &y, &ForestOptions::default()))
     });
-    let set = lungfield::classify::TrainingSet { ids: &ids, x: &x, y: &y, sites: &sites };
+    let set = lungfield::classify::TrainingSet {
+        ids: &ids,
+        x: &x,
+        y: &y,
+        sites: &sites,
+    };
     g.bench_function("model_with_calibration", |b| {
         b.iter(|| {
             lungfield::classify::Model::train(

@@ -110,7 +110,10 @@ fn train_then_classify_and_refuse_broken_models() {
     for line in csv.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         let (score, p): (f64, f64) = (f[1].parse().unwrap(), f[2].parse().unwrap());
-        assert!((0.0..=100.0).contains(&score) && (0.0..=1.0).contains(&p), "{line}");
+        assert!(
+            (0.0..=100.0).contains(&score) && (0.0..=1.0).contains(&p),
+            "{line}"
+        );
     }
     // The model file is self-describing.
     let text = std::fs::read_to_string(&model).unwrap();
@@ -177,7 +180,10 @@ fn features_command_writes_named_columns_and_names_failures() {
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = std::fs::read_to_string(&out).unwrap();
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-    assert_eq!(&header[..5], &["id", "label", "site", "flags", "fo_mean_r_all"]);
+    assert_eq!(
+        &header[..5],
+        &["id", "label", "site", "flags", "fo_mean_r_all"]
+    );
     assert_eq!(csv.lines().count(), 5);
     // A bad file among good ones: named on stderr, the rest still written, exit 1.
     let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("data-fixtures/bad/truncated.png");
@@ -205,7 +211,13 @@ fn calibrate_hits_the_requested_sensitivity_and_classify_labels_at_it() {
     let local_model = dir.path().join("local.lfm");
     let o = run(
         &["calibrate", "--json", "--sensitivity", "0.9", "--model"],
-        &[&model, Path::new("--data"), local.path(), Path::new("-o"), &local_model],
+        &[
+            &model,
+            Path::new("--data"),
+            local.path(),
+            Path::new("-o"),
+            &local_model,
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -221,9 +233,16 @@ fn calibrate_hits_the_requested_sensitivity_and_classify_labels_at_it() {
     let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(c["operating_point"], "local_sensitivity_0.90");
     let rows = c["results"].as_array().unwrap();
-    let tb: Vec<_> = rows.iter().filter(|x| x["id"].as_str().unwrap().ends_with("_1")).collect();
+    let tb: Vec<_> = rows
+        .iter()
+        .filter(|x| x["id"].as_str().unwrap().ends_with("_1"))
+        .collect();
     let called = tb.iter().filter(|x| x["label"] == "tb").count();
-    assert!(called as f64 >= 0.9 * tb.len() as f64, "{called} of {}", tb.len());
+    assert!(
+        called as f64 >= 0.9 * tb.len() as f64,
+        "{called} of {}",
+        tb.len()
+    );
     // The other operating points are still there; an unknown one is a clear error.
     let o = run(
         &["classify", "--operating-point", "youden", "--model"],
@@ -235,7 +254,11 @@ fn calibrate_hits_the_requested_sensitivity_and_classify_labels_at_it() {
         &[&local_model, &local.path().join("images")],
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no operating point `nope`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no operating point `nope`"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -252,7 +275,13 @@ fn cv_by_site_holds_out_each_site_and_scores_every_image() {
     let out = tempfile::tempdir().unwrap();
     let o = run(
         &["cv", "--by-site", "--trees", "40", "--data"],
-        &[a.path(), Path::new("--data"), b.path(), Path::new("-o"), out.path()],
+        &[
+            a.path(),
+            Path::new("--data"),
+            b.path(),
+            Path::new("-o"),
+            out.path(),
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let per_site = std::fs::read_to_string(out.path().join("per_site.csv")).unwrap();
@@ -264,7 +293,10 @@ fn cv_by_site_holds_out_each_site_and_scores_every_image() {
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(html.contains("leave-one-site-out"));
     // One site only: a clear error.
-    let o = run(&["cv", "--by-site", "--data"], &[a.path(), Path::new("-o"), out.path()]);
+    let o = run(
+        &["cv", "--by-site", "--data"],
+        &[a.path(), Path::new("-o"), out.path()],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("at least two sites"), "{}", stderr(&o));
 }
@@ -280,7 +312,10 @@ fn a_version_1_model_still_loads_and_scores_as_it_did() {
     assert_eq!(m.format_version, 1);
     assert!(!m.features.lung_box && !m.features.anatomy);
     assert!(m.operating_points.is_empty() && m.shape_prior.is_none());
-    let o = run(&["classify", "--model"], &[&model, &root.join("phantoms/images")]);
+    let o = run(
+        &["classify", "--model"],
+        &[&model, &root.join("phantoms/images")],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let now = String::from_utf8(o.stdout).unwrap();
     let then = std::fs::read_to_string(root.join("models/v1-phantom-classify.csv")).unwrap();

@@ -154,7 +154,12 @@ fn a_phantom_model_classifies_the_real_sample_and_names_what_fails() {
     let x: Vec<Vec<f64>> = t.rows.iter().map(|r| r.values.clone()).collect();
     let y: Vec<u8> = t.rows.iter().map(|r| r.label.unwrap()).collect();
     let sites = vec![String::from("phantoms"); ids.len()];
-    let set = TrainingSet { ids: &ids, x: &x, y: &y, sites: &sites };
+    let set = TrainingSet {
+        ids: &ids,
+        x: &x,
+        y: &y,
+        sites: &sites,
+    };
     let model = Model::train(set, &seg, &feat, &TrainOptions::default()).unwrap();
     let sample = data("sz-cxr-sample");
     let real = feature_table(
@@ -477,7 +482,7 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
     const SZ_CV_FLOOR: f64 = 0.85;
     const LOSO_PLAIN: (f64, f64) = (0.76, 0.40);
     const LOSO_HARMONISED: (f64, f64) = (0.77, 0.66);
-    use lungfield::classify::{leave_one_site_out, study, CvOptions, TrainOptions, TrainingSet};
+    use lungfield::classify::{leave_one_site_out, study, CvOptions, TrainOptions, TrainingRows};
     use lungfield::features::{feature_table, jobs_from_dataset, FeatureOptions, MaskSource};
     let prior = lungfield::segment::prior::ShapePrior::builtin().unwrap();
     let (seg, feat) = (SegmentOptions::default(), FeatureOptions::default());
@@ -493,10 +498,19 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
     // In-site: sz-tb-dev, 10-fold.
     let sz = lungfield::features::FeatureTable {
         names: t.names.clone(),
-        rows: t.rows.iter().filter(|r| r.site == "sz-tb-dev").cloned().collect(),
+        rows: t
+            .rows
+            .iter()
+            .filter(|r| r.site == "sz-tb-dev")
+            .cloned()
+            .collect(),
         failures: vec![],
     };
-    let split = sets[0].samples.iter().map(|s| (s.id.clone(), s.split)).collect();
+    let split = sets[0]
+        .samples
+        .iter()
+        .map(|s| (s.id.clone(), s.split))
+        .collect();
     let st = study(&sz, &split, &CvOptions::default()).unwrap();
     let s = &st.cv.scores;
     eprintln!(
@@ -505,13 +519,14 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
     );
     assert!(s.auc >= SZ_CV_FLOOR, "sz-tb-dev 10-fold AUC {}", s.auc);
     // Leave one site out.
-    let ids: Vec<String> = t.rows.iter().map(|r| r.id.clone()).collect();
-    let x: Vec<Vec<f64>> = t.rows.iter().map(|r| r.values.clone()).collect();
-    let y: Vec<u8> = t.rows.iter().map(|r| r.label.unwrap()).collect();
-    let sites: Vec<String> = t.rows.iter().map(|r| r.site.clone()).collect();
-    let set = TrainingSet { ids: &ids, x: &x, y: &y, sites: &sites };
+    let rows = TrainingRows::labelled(&t).unwrap();
+    assert_eq!(rows.ids.len(), 290);
+    let set = rows.set();
     for harmonise in [false, true] {
-        let opts = TrainOptions { harmonise, ..Default::default() };
+        let opts = TrainOptions {
+            harmonise,
+            ..Default::default()
+        };
         let st = leave_one_site_out(set, &seg, &feat, &opts, 2000, 1).unwrap();
         for p in st.per_site.iter().chain([&st.pooled]) {
             let (lo, hi) = p.auc_ci.unwrap();
@@ -520,9 +535,28 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
                 p.site, p.n, p.auc.unwrap(), p.sensitivity.0, p.specificity.0
             );
         }
-        let auc = |site: &str| st.per_site.iter().find(|p| p.site == site).unwrap().auc.unwrap();
-        let (da, mc) = if harmonise { LOSO_HARMONISED } else { LOSO_PLAIN };
-        assert!(auc("da-tb") >= da, "da-tb held out (harmonise {harmonise}): {}", auc("da-tb"));
-        assert!(auc("montgomery") >= mc, "montgomery held out (harmonise {harmonise}): {}", auc("montgomery"));
+        let auc = |site: &str| {
+            st.per_site
+                .iter()
+                .find(|p| p.site == site)
+                .unwrap()
+                .auc
+                .unwrap()
+        };
+        let (da, mc) = if harmonise {
+            LOSO_HARMONISED
+        } else {
+            LOSO_PLAIN
+        };
+        assert!(
+            auc("da-tb") >= da,
+            "da-tb held out (harmonise {harmonise}): {}",
+            auc("da-tb")
+        );
+        assert!(
+            auc("montgomery") >= mc,
+            "montgomery held out (harmonise {harmonise}): {}",
+            auc("montgomery")
+        );
     }
 }

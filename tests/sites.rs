@@ -4,7 +4,9 @@
 
 use lungfield::classify::calibration::{choose, Target};
 use lungfield::classify::{leave_one_site_out, Model, TrainOptions, TrainingSet};
-use lungfield::features::{feature_names, feature_table, jobs_from_files, FeatureOptions, MaskSource};
+use lungfield::features::{
+    feature_names, feature_table, jobs_from_files, FeatureOptions, MaskSource,
+};
 use lungfield::phantom::{self, Rng};
 use lungfield::segment::prior::ShapePrior;
 use lungfield::SegmentOptions;
@@ -53,7 +55,9 @@ fn every_image_gets_a_row_an_opacified_lung_included() {
         "the opacified lung came from the image: {from_image}"
     );
     assert!(
-        row.flags.iter().any(|f| f == "left_lung_completed_from_shape"),
+        row.flags
+            .iter()
+            .any(|f| f == "left_lung_completed_from_shape"),
         "{:?}",
         row.flags
     );
@@ -98,7 +102,12 @@ fn harmonised_leave_one_site_out_is_not_carried_by_the_site() {
     opts.harmonise = true;
     let harmonised = leave_one_site_out(set, &seg, &feats, &opts, 200, 1).unwrap();
     let auc = |st: &lungfield::classify::SiteStudy, s: &str| {
-        st.per_site.iter().find(|p| p.site == s).unwrap().auc.unwrap()
+        st.per_site
+            .iter()
+            .find(|p| p.site == s)
+            .unwrap()
+            .auc
+            .unwrap()
     };
     // Every image of every site is scored, by a model that never saw its site.
     assert_eq!(harmonised.score.len(), x.len());
@@ -116,7 +125,10 @@ fn harmonised_leave_one_site_out_is_not_carried_by_the_site() {
         .iter()
         .map(|s| auc(&plain, s))
         .fold(1.0, f64::min);
-    assert!(worst < 0.6, "without harmonisation the worst site is {worst}");
+    assert!(
+        worst < 0.6,
+        "without harmonisation the worst site is {worst}"
+    );
     assert!(harmonised.pooled.auc.unwrap() > plain.pooled.auc.unwrap());
 }
 

@@ -172,10 +172,22 @@ pub fn choose(p: &[f64], y: &[u8], target: Target) -> Option<OperatingPoint> {
 
 /// Sensitivity and specificity at `threshold` with 95 % stratified bootstrap intervals:
 /// `[(sensitivity, low, high), (specificity, low, high)]`.
-pub fn rates_ci(p: &[f64], y: &[u8], threshold: f64, resamples: usize, seed: u64) -> [(f64, f64, f64); 2] {
+pub fn rates_ci(
+    p: &[f64],
+    y: &[u8],
+    threshold: f64,
+    resamples: usize,
+    seed: u64,
+) -> [(f64, f64, f64); 2] {
     let c = confusion(p, y, threshold);
-    let pos: Vec<bool> = (0..y.len()).filter(|&i| y[i] == 1).map(|i| p[i] >= threshold).collect();
-    let neg: Vec<bool> = (0..y.len()).filter(|&i| y[i] == 0).map(|i| p[i] < threshold).collect();
+    let pos: Vec<bool> = (0..y.len())
+        .filter(|&i| y[i] == 1)
+        .map(|i| p[i] >= threshold)
+        .collect();
+    let neg: Vec<bool> = (0..y.len())
+        .filter(|&i| y[i] == 0)
+        .map(|i| p[i] < threshold)
+        .collect();
     let mut r = Rng::new(seed);
     let mut ci = |hits: &[bool], point: f64| {
         if hits.is_empty() || resamples == 0 {
@@ -189,7 +201,11 @@ pub fn rates_ci(p: &[f64], y: &[u8], threshold: f64, resamples: usize, seed: u64
                 k as f64 / hits.len() as f64
             })
             .collect();
-        (point, percentile(&mut v.clone(), 2.5), percentile(&mut v, 97.5))
+        (
+            point,
+            percentile(&mut v.clone(), 2.5),
+            percentile(&mut v, 97.5),
+        )
     };
     [ci(&pos, c.sensitivity()), ci(&neg, c.specificity())]
 }
@@ -210,7 +226,10 @@ mod tests {
             let op = choose(&p, &y, Target::Sensitivity(s)).unwrap();
             assert!(op.sensitivity >= s, "{op:?}");
             // The highest such threshold: a little higher loses sensitivity.
-            let above = candidates(&p).into_iter().find(|&t| t > op.threshold).unwrap();
+            let above = candidates(&p)
+                .into_iter()
+                .find(|&t| t > op.threshold)
+                .unwrap();
             assert!(confusion(&p, &y, above).sensitivity() < s);
             let sp = choose(&p, &y, Target::Specificity(s)).unwrap();
             assert!(sp.specificity >= s, "{sp:?}");

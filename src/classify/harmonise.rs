@@ -87,7 +87,9 @@ mod tests {
         let a: Vec<Vec<f64>> = (0..30).map(|i| vec![i as f64, 5.0]).collect();
         let b: Vec<Vec<f64>> = (0..30).map(|i| vec![100.0 + 3.0 * i as f64, 7.0]).collect();
         let x: Vec<Vec<f64>> = a.iter().chain(&b).cloned().collect();
-        let sites: Vec<String> = (0..60).map(|i| if i < 30 { "a" } else { "b" }.into()).collect();
+        let sites: Vec<String> = (0..60)
+            .map(|i| if i < 30 { "a" } else { "b" }.into())
+            .collect();
         let h = by_site(&x, &sites).unwrap();
         for i in 0..30 {
             assert!((h[i][0] - h[30 + i][0]).abs() < 1e-9);

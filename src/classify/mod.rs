@@ -16,6 +16,6 @@ pub mod study;
 pub use cv::{cross_validate, score, CvOptions, CvResult, Scores};
 pub use flat::FlatForest;
 pub use forest::{Forest, ForestOptions};
-pub use model::{Model, TrainOptions, TrainingSet, MODEL_FORMAT, MODEL_VERSION};
+pub use model::{Model, TrainOptions, TrainingRows, TrainingSet, MODEL_FORMAT, MODEL_VERSION};
 pub use sites::{leave_one_site_out, SiteStudy};
 pub use study::{study, Study};

@@ -111,6 +111,54 @@ impl Default for TrainOptions {
     }
 }
 
+/// The labelled rows of a feature table, owned: what [`TrainingRows::set`] lends out.
+#[derive(Clone, Debug, Default)]
+pub struct TrainingRows {
+    /// Image ids.
+    pub ids: Vec<String>,
+    /// Feature rows.
+    pub x: Vec<Vec<f64>>,
+    /// Labels, 0/1.
+    pub y: Vec<u8>,
+    /// The site of each image.
+    pub sites: Vec<String>,
+}
+
+impl TrainingRows {
+    /// The rows of `table` that have a label, in order.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] when none has.
+    pub fn labelled(table: &crate::features::FeatureTable) -> Result<TrainingRows> {
+        let mut r = TrainingRows::default();
+        for row in &table.rows {
+            if let Some(label) = row.label {
+                r.ids.push(row.id.clone());
+                r.x.push(row.values.clone());
+                r.y.push(label);
+                r.sites.push(row.site.clone());
+            }
+        }
+        if r.ids.is_empty() {
+            return Err(Error::InvalidOption(
+                "no labelled images: names need a _0 (normal) or _1 (TB) suffix, or use --label-from"
+                    .into(),
+            ));
+        }
+        Ok(r)
+    }
+
+    /// The rows as a [`TrainingSet`].
+    pub fn set(&self) -> TrainingSet<'_> {
+        TrainingSet {
+            ids: &self.ids,
+            x: &self.x,
+            y: &self.y,
+            sites: &self.sites,
+        }
+    }
+}
+
 /// A labelled training set: one row per image.
 #[derive(Clone, Copy, Debug)]
 pub struct TrainingSet<'a> {
@@ -171,13 +219,8 @@ impl Model {
         let mut names: Vec<String> = sites.to_vec();
         names.sort();
         names.dedup();
-        let (groups, validation) = super::cv::validation_groups(
-            y,
-            sites,
-            opts.folds,
-            opts.forest.seed,
-            opts.by_site,
-        )?;
+        let (groups, validation) =
+            super::cv::validation_groups(y, sites, opts.folds, opts.forest.seed, opts.by_site)?;
         let oof = out_of_fold(&xh, y, &groups, &opts.forest)?;
         let calibration = Platt::fit(&oof, y).unwrap_or_default();
         let operating_points: Vec<OperatingPoint> = opts
@@ -320,7 +363,10 @@ impl Model {
         let thresholds_ok = std::iter::once(m.threshold)
             .chain(m.operating_points.iter().map(|o| o.threshold))
             .all(|t| (0.0..=1.0 + 1e-9).contains(&t));
-        if !thresholds_ok || m.forest.is_empty() || !(m.calibration.a.is_finite() && m.calibration.b.is_finite()) {
+        if !thresholds_ok
+            || m.forest.is_empty()
+            || !(m.calibration.a.is_finite() && m.calibration.b.is_finite())
+        {
             return Err(bad(
                 "implausible model (no trees or threshold outside 0..1)".into(),
             ));

@@ -83,7 +83,10 @@ pub fn features_of(
     let seg = match (source, &job.mask) {
         (MaskSource::Provided, Some(m)) => {
             let labels = labels_from_mask(&read_mask_for(m, &img)?);
-            return Ok((extract(&img, &labels, feat).map_err(|e| e.in_file(&job.image))?, vec![]));
+            return Ok((
+                extract(&img, &labels, feat).map_err(|e| e.in_file(&job.image))?,
+                vec![],
+            ));
         }
         (MaskSource::Provided, None) => {
             return Err(Error::Dataset {

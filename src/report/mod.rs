@@ -232,9 +232,21 @@ pub fn write_site_study(
     let f = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
     let per_site = csv_bytes(
         &[
-            "site", "trained_on", "n", "n_tb", "auc", "auc_ci_low", "auc_ci_high",
-            "operating_point", "threshold", "sensitivity", "sensitivity_ci_low",
-            "sensitivity_ci_high", "specificity", "specificity_ci_low", "specificity_ci_high",
+            "site",
+            "trained_on",
+            "n",
+            "n_tb",
+            "auc",
+            "auc_ci_low",
+            "auc_ci_high",
+            "operating_point",
+            "threshold",
+            "sensitivity",
+            "sensitivity_ci_low",
+            "sensitivity_ci_high",
+            "specificity",
+            "specificity_ci_low",
+            "specificity_ci_high",
         ],
         st.per_site.iter().chain([&st.pooled]).map(|s| {
             vec![

@@ -9,7 +9,7 @@ use lungfield::classify::calibration::{choose, rates_ci, Target};
 use lungfield::classify::harmonise::{by_site, SiteScaler};
 use lungfield::classify::{
     leave_one_site_out, study, CvOptions, ForestOptions, Model, SiteStudy, TrainOptions,
-    TrainingSet,
+    TrainingRows,
 };
 use lungfield::features::{
     feature_table, jobs_from_dataset, jobs_from_files, FeatureJob, FeatureOptions, FeatureTable,
@@ -103,24 +103,6 @@ fn table_of(d: &DataArgs, data: &[Dataset], quiet: bool) -> Result<FeatureTable>
     ))
 }
 
-/// The labelled rows of a table: ids, features, labels, sites.
-type Labelled = (Vec<String>, Vec<Vec<f64>>, Vec<u8>, Vec<String>);
-
-fn labelled(t: &FeatureTable) -> Result<Labelled> {
-    let rows: Vec<_> = t.rows.iter().filter(|r| r.label.is_some()).collect();
-    if rows.is_empty() {
-        anyhow::bail!(
-            "no labelled images: names need a _0 (normal) or _1 (TB) suffix, or use --label-from"
-        );
-    }
-    Ok((
-        rows.iter().map(|r| r.id.clone()).collect(),
-        rows.iter().map(|r| r.values.clone()).collect(),
-        rows.iter().map(|r| r.label.unwrap_or(0)).collect(),
-        rows.iter().map(|r| r.site.clone()).collect(),
-    ))
-}
-
 fn site_counts(sites: &[String], y: &[u8]) -> String {
     let mut names: Vec<&String> = sites.iter().collect();
     names.sort();
@@ -188,7 +170,8 @@ pub fn train(a: &TrainArgs, quiet: bool) -> Result<bool> {
     let data = open(&a.data)?;
     let t = table_of(&a.data, &data, quiet)?;
     let ok = report_failures(&t);
-    let (ids, x, y, sites) = labelled(&t)?;
+    let rows = TrainingRows::labelled(&t)?;
+    let (y, sites) = (&rows.y, &rows.sites);
     let opts = TrainOptions {
         forest: ForestOptions {
             trees: a.trees,
@@ -200,12 +183,7 @@ pub fn train(a: &TrainArgs, quiet: bool) -> Result<bool> {
     };
     let started = std::time::Instant::now();
     let model = Model::train(
-        TrainingSet {
-            ids: &ids,
-            x: &x,
-            y: &y,
-            sites: &sites,
-        },
+        rows.set(),
         &SegmentOptions::default(),
         &FeatureOptions::default(),
         &opts,
@@ -232,7 +210,7 @@ pub fn train(a: &TrainArgs, quiet: bool) -> Result<bool> {
         "trained {} trees on {} images ({}) × {} features in {ms:.0} ms (with the out-of-fold forests); wrote {}",
         a.trees,
         y.len(),
-        site_counts(&sites, &y),
+        site_counts(sites, y),
         t.names.len(),
         a.out.display()
     );
@@ -307,13 +285,20 @@ pub fn classify(a: &ClassifyArgs, quiet: bool) -> Result<bool> {
                 .iter()
                 .map(|o| o.name.as_str())
                 .collect();
-            model.operating_point(name).map(|o| o.threshold).with_context(|| {
-                format!(
-                    "{}: no operating point `{name}` (it has: {})",
-                    a.model.display(),
-                    if known.is_empty() { "none".into() } else { known.join(", ") }
-                )
-            })?
+            model
+                .operating_point(name)
+                .map(|o| o.threshold)
+                .with_context(|| {
+                    format!(
+                        "{}: no operating point `{name}` (it has: {})",
+                        a.model.display(),
+                        if known.is_empty() {
+                            "none".into()
+                        } else {
+                            known.join(", ")
+                        }
+                    )
+                })?
         }
     };
     let prior = prior_named(model.shape_prior.as_deref())?;
@@ -332,7 +317,13 @@ pub fn classify(a: &ClassifyArgs, quiet: bool) -> Result<bool> {
     );
     let ok = report_failures(&t);
     let x: Vec<Vec<f64>> = t.rows.iter().map(|r| r.values.clone()).collect();
-    let x = harmonise_batch(&model, x, a.harmonise_with.as_deref(), prior.as_ref(), quiet)?;
+    let x = harmonise_batch(
+        &model,
+        x,
+        a.harmonise_with.as_deref(),
+        prior.as_ref(),
+        quiet,
+    )?;
     let p = model.predict_proba(&x)?;
     let label = |pi: f64| if pi >= threshold { "tb" } else { "normal" };
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -460,28 +451,23 @@ pub fn cv(a: &CvArgs, quiet: bool) -> Result<bool> {
 
 /// `cv --by-site`: leave-one-site-out, per_site.csv, oof.csv, summary.json, the report.
 fn by_site_study(a: &CvArgs, t: &FeatureTable, forest: ForestOptions, title: &str) -> Result<()> {
-    let (ids, x, y, sites) = labelled(t)?;
+    let rows = TrainingRows::labelled(t)?;
     let opts = TrainOptions {
         forest,
         harmonise: a.harmonise,
         ..Default::default()
     };
     let st = leave_one_site_out(
-        TrainingSet {
-            ids: &ids,
-            x: &x,
-            y: &y,
-            sites: &sites,
-        },
+        rows.set(),
         &SegmentOptions::default(),
         &FeatureOptions::default(),
         &opts,
         2000,
         a.seed,
     )?;
-    lungfield::report::write_site_study(&a.out, &st, &ids, &y, &sites)?;
+    lungfield::report::write_site_study(&a.out, &st, &rows.ids, &rows.y, &rows.sites)?;
     let mut page = lungfield::report::html::Report::new(&a.out, title);
-    page.sites(&st, &y)?;
+    page.sites(&st, &rows.y)?;
     let html = page.write()?;
     if a.json {
         crate::print_json(&serde_json::json!({
@@ -546,8 +532,12 @@ pub fn calibrate(a: &CalibrateArgs, quiet: bool) -> Result<bool> {
         quiet,
     );
     let ok = report_failures(&t);
-    let (_, x, y, sites) = labelled(&t)?;
-    let x = if model.harmonised { by_site(&x, &sites)? } else { x };
+    let TrainingRows { x, y, sites, .. } = TrainingRows::labelled(&t)?;
+    let x = if model.harmonised {
+        by_site(&x, &sites)?
+    } else {
+        x
+    };
     let p = model.predict_proba(&x)?;
     let mut op = choose(&p, &y, target)
         .context("calibration needs labelled images of both classes (normal and TB)")?;
@@ -592,6 +582,10 @@ pub fn calibrate(a: &CalibrateArgs, quiet: bool) -> Result<bool> {
         sp.1,
         sp.2
     );
-    println!("wrote {} (default operating point: {})", a.out.display(), op.name);
+    println!(
+        "wrote {} (default operating point: {})",
+        a.out.display(),
+        op.name
+    );
     Ok(ok)
 }
