@@ -329,3 +329,41 @@ fn a_version_1_model_still_loads_and_scores_as_it_did() {
         assert_eq!(a[1], format!("{:.1}", 100.0 * p));
     }
 }
+
+#[test]
+fn a_harmonised_model_standardises_the_batch_or_a_reference_folder() {
+    let train = phantoms(24, 12);
+    let site = phantoms(24, 14);
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("h.lfm");
+    let o = run(
+        &["train", "--harmonise", "--trees", "30", "--data"],
+        &[train.path(), Path::new("-o"), &model],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let images = site.path().join("images");
+    // A batch of the site's images: standardised by itself.
+    let o = run(&["classify", "--json", "--model"], &[&model, &images]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let batch: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(batch["results"].as_array().unwrap().len() >= 20);
+    // One image alone cannot be standardised by itself: a clear error …
+    let one = images.join("PHANTOM_0001_1.png");
+    let o = run(&["classify", "--model"], &[&model, &one]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--harmonise"), "{}", stderr(&o));
+    // … but with the site's folder as the reference it scores as it did in the batch.
+    let o = run(
+        &["classify", "--json", "--harmonise-with"],
+        &[&images, Path::new("--model"), &model, &one],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let alone: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let in_batch = batch["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "PHANTOM_0001_1")
+        .unwrap();
+    assert_eq!(alone["results"][0]["probability"], in_batch["probability"]);
+}

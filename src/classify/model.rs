@@ -265,6 +265,9 @@ impl Model {
     /// Makes `op` the default operating point (first, and [`Model::threshold`]), replacing
     /// any of the same name.
     pub fn set_default_operating_point(&mut self, op: OperatingPoint) {
+        // Operating points are a format 2 field: a version 1 model gaining one is written as
+        // format 2 (its feature settings, legacy ones included, are explicit in the file).
+        self.format_version = MODEL_VERSION;
         self.operating_points.retain(|o| o.name != op.name);
         self.threshold = op.threshold;
         self.operating_points.insert(0, op);

@@ -365,6 +365,11 @@ impl Shard {
     pub fn is_first(&self) -> bool {
         self.index <= 1
     }
+
+    /// Whether this "shard" is the whole batch (`1/1`).
+    pub fn is_whole(&self) -> bool {
+        self.count <= 1
+    }
 }
 
 impl std::str::FromStr for Shard {

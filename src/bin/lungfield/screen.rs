@@ -306,6 +306,11 @@ pub fn classify(a: &ClassifyArgs, quiet: bool) -> Result<bool> {
     if files.is_empty() {
         anyhow::bail!("no image files found in the given paths");
     }
+    if model.harmonised && a.harmonise_with.is_none() && !a.shard.is_whole() {
+        anyhow::bail!(
+            "the model harmonises each site's features: with --shard give --harmonise-with DIR (a folder of the site's images), so every shard is standardised alike"
+        );
+    }
     let files = &files[a.shard.range(files.len())];
     let t = table_for(
         &jobs_from_files(files),
