@@ -51,6 +51,7 @@ fn cv_separates_tb_phantoms_and_is_identical_at_any_thread_count() {
         "oof.csv",
         "roc.csv",
         "importance.csv",
+        "per_site.csv",
         "features.csv",
     ] {
         assert_eq!(

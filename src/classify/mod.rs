@@ -17,5 +17,5 @@ pub use cv::{cross_validate, score, CvOptions, CvResult, Scores};
 pub use flat::FlatForest;
 pub use forest::{Forest, ForestOptions};
 pub use model::{Model, TrainOptions, TrainingRows, TrainingSet, MODEL_FORMAT, MODEL_VERSION};
-pub use sites::{leave_one_site_out, SiteStudy};
+pub use sites::{leave_one_site_out, per_site, SiteScores, SiteStudy};
 pub use study::{study, Study};

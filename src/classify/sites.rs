@@ -77,6 +77,51 @@ fn scores_of(
     }
 }
 
+/// Out-of-fold predictions `p` (one model's, or comparable ones) broken down by site, with
+/// the images called TB at `threshold`: one row per site, in site order, then the pooled row.
+/// `validation` says how `p` was made (the rows' `trained_on`).
+pub fn per_site(
+    p: &[f64],
+    y: &[u8],
+    sites: &[String],
+    (name, threshold): (&str, f64),
+    validation: &str,
+    (bootstrap, seed): (usize, u64),
+) -> Vec<SiteScores> {
+    let mut names: Vec<&String> = sites.iter().collect();
+    names.sort();
+    names.dedup();
+    let called: Vec<bool> = p.iter().map(|&v| v >= threshold).collect();
+    let mut out: Vec<SiteScores> = names
+        .iter()
+        .map(|site| {
+            let idx: Vec<usize> = (0..p.len()).filter(|&i| &sites[i] == *site).collect();
+            let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+            let yy: Vec<u8> = idx.iter().map(|&i| y[i]).collect();
+            let cc: Vec<bool> = idx.iter().map(|&i| called[i]).collect();
+            scores_of(
+                site,
+                vec![validation.into()],
+                &pick(p),
+                &yy,
+                &cc,
+                (name, threshold),
+                (bootstrap, seed),
+            )
+        })
+        .collect();
+    out.push(scores_of(
+        "pooled",
+        vec![validation.into()],
+        p,
+        y,
+        &called,
+        (name, threshold),
+        (bootstrap, seed),
+    ));
+    out
+}
+
 /// Leave-one-site-out over the sites of `set`.
 ///
 /// # Errors

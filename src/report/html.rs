@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 
 use super::plots::{bars_svg, histogram_svg, roc_svg};
-use crate::classify::{SiteStudy, Study};
+use crate::classify::{SiteScores, SiteStudy, Study};
 use crate::error::Result;
 use crate::evaluate::Evaluation;
 use crate::io::{write_atomic, Dataset};
@@ -225,8 +225,28 @@ impl Report {
     /// An output that cannot be written.
     pub fn sites(&mut self, st: &SiteStudy, y: &[u8]) -> Result<()> {
         self.heading("TB classifier (leave-one-site-out)");
-        self.body.push_str("<table class=\"rows\"><tr><th>held-out site</th><th>trained on</th><th>n (TB)</th><th>AUC [95 % CI]</th><th>operating point</th><th>sensitivity [95 % CI]</th><th>specificity [95 % CI]</th></tr>\n");
-        for s in st.per_site.iter().chain([&st.pooled]) {
+        let rows: Vec<&SiteScores> = st.per_site.iter().chain([&st.pooled]).collect();
+        self.site_rows(&rows, "held-out site");
+        let pts: Vec<(f64, f64)> = crate::metrics::roc_points(&st.score, y)
+            .iter()
+            .map(|&(_, f, t)| (f, t))
+            .collect();
+        let marks: Vec<(f64, f64)> = st
+            .per_site
+            .iter()
+            .map(|s| (1.0 - s.specificity.0, s.sensitivity.0))
+            .collect();
+        self.chart(
+            &roc_svg(&pts, st.pooled.auc.unwrap_or(f64::NAN), &marks)?,
+            "roc_by_site.svg",
+        )?;
+        Ok(())
+    }
+
+    /// A table of per-site figures (one row each, the pooled row last).
+    pub fn site_rows(&mut self, rows: &[&SiteScores], first: &str) {
+        let _ = write!(self.body, "<table class=\"rows\"><tr><th>{}</th><th>trained on</th><th>n (TB)</th><th>AUC [95 % CI]</th><th>operating point</th><th>sensitivity [95 % CI]</th><th>specificity [95 % CI]</th></tr>\n", esc(first));
+        for s in rows {
             let auc = match (s.auc, s.auc_ci) {
                 (Some(a), Some((lo, hi))) => format!("{a:.3} [{lo:.3}, {hi:.3}]"),
                 (Some(a), None) => format!("{a:.3}"),
@@ -247,20 +267,12 @@ impl Report {
             );
         }
         self.body.push_str("</table>\n");
-        let pts: Vec<(f64, f64)> = crate::metrics::roc_points(&st.score, y)
-            .iter()
-            .map(|&(_, f, t)| (f, t))
-            .collect();
-        let marks: Vec<(f64, f64)> = st
-            .per_site
-            .iter()
-            .map(|s| (1.0 - s.specificity.0, s.sensitivity.0))
-            .collect();
-        self.chart(
-            &roc_svg(&pts, st.pooled.auc.unwrap_or(f64::NAN), &marks)?,
-            "roc_by_site.svg",
-        )?;
-        Ok(())
+    }
+
+    /// The per-site breakdown of a cross-validation over several sites.
+    pub fn per_site(&mut self, rows: &[&SiteScores]) {
+        self.heading("TB classifier per site (cross-validation)");
+        self.site_rows(rows, "site");
     }
 
     /// Writes `dir/report.html` atomically and returns its path.

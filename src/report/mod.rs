@@ -229,46 +229,8 @@ pub fn write_site_study(
         path: dir.to_path_buf(),
         source,
     })?;
-    let f = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
-    let per_site = csv_bytes(
-        &[
-            "site",
-            "trained_on",
-            "n",
-            "n_tb",
-            "auc",
-            "auc_ci_low",
-            "auc_ci_high",
-            "operating_point",
-            "threshold",
-            "sensitivity",
-            "sensitivity_ci_low",
-            "sensitivity_ci_high",
-            "specificity",
-            "specificity_ci_low",
-            "specificity_ci_high",
-        ],
-        st.per_site.iter().chain([&st.pooled]).map(|s| {
-            vec![
-                s.site.clone(),
-                s.trained_on.join(";"),
-                s.n.to_string(),
-                s.n_tb.to_string(),
-                f(s.auc),
-                f(s.auc_ci.map(|c| c.0)),
-                f(s.auc_ci.map(|c| c.1)),
-                s.operating_point.clone(),
-                f(s.threshold.is_finite().then_some(s.threshold)),
-                format!("{:.4}", s.sensitivity.0),
-                format!("{:.4}", s.sensitivity.1),
-                format!("{:.4}", s.sensitivity.2),
-                format!("{:.4}", s.specificity.0),
-                format!("{:.4}", s.specificity.1),
-                format!("{:.4}", s.specificity.2),
-            ]
-        }),
-    )?;
-    write_atomic(&dir.join("per_site.csv"), &per_site)?;
+    let rows: Vec<&crate::classify::SiteScores> = st.per_site.iter().chain([&st.pooled]).collect();
+    write_per_site(dir, &rows)?;
     let oof = csv_bytes(
         &["id", "site", "label", "score", "probability", "called_tb"],
         (0..ids.len()).map(|i| {
@@ -289,6 +251,55 @@ pub fn write_site_study(
     }))
     .map_err(|e| Error::InvalidOption(format!("JSON: {e}")))?;
     write_atomic(&dir.join("summary.json"), &json)
+}
+
+/// Writes `dir/per_site.csv`: one row per site (and a `pooled` row): n, TB, AUC and its
+/// interval, how the predictions were made (`trained_on`), the operating point and its
+/// threshold, sensitivity and specificity with intervals.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_per_site(dir: &Path, rows: &[&crate::classify::SiteScores]) -> Result<()> {
+    let f = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
+    let per_site = csv_bytes(
+        &[
+            "site",
+            "trained_on",
+            "n",
+            "n_tb",
+            "auc",
+            "auc_ci_low",
+            "auc_ci_high",
+            "operating_point",
+            "threshold",
+            "sensitivity",
+            "sensitivity_ci_low",
+            "sensitivity_ci_high",
+            "specificity",
+            "specificity_ci_low",
+            "specificity_ci_high",
+        ],
+        rows.iter().map(|s| {
+            vec![
+                s.site.clone(),
+                s.trained_on.join(";"),
+                s.n.to_string(),
+                s.n_tb.to_string(),
+                f(s.auc),
+                f(s.auc_ci.map(|c| c.0)),
+                f(s.auc_ci.map(|c| c.1)),
+                s.operating_point.clone(),
+                f(s.threshold.is_finite().then_some(s.threshold)),
+                format!("{:.4}", s.sensitivity.0),
+                format!("{:.4}", s.sensitivity.1),
+                format!("{:.4}", s.sensitivity.2),
+                format!("{:.4}", s.specificity.0),
+                format!("{:.4}", s.specificity.1),
+                format!("{:.4}", s.specificity.2),
+            ]
+        }),
+    )?;
+    write_atomic(&dir.join("per_site.csv"), &per_site)
 }
 
 /// A short table of a classifier study.

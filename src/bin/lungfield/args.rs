@@ -327,8 +327,8 @@ pub struct CvArgs {
     /// Standardise the features site by site (see `train --harmonise`).
     #[arg(long)]
     pub harmonise: bool,
-    /// Output folder (summary.json, roc.csv, oof.csv, importance.csv, features.csv; with
-    /// --by-site: per_site.csv, oof.csv, features.csv).
+    /// Output folder (summary.json, roc.csv, oof.csv, importance.csv, per_site.csv,
+    /// features.csv; with --by-site: per_site.csv, oof.csv, summary.json, features.csv).
     #[arg(long, short = 'o', default_value = "lungfield-cv")]
     pub out: PathBuf,
 }

@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use lungfield::classify::calibration::{choose, rates_ci, Target};
 use lungfield::classify::harmonise::{by_site, SiteScaler};
 use lungfield::classify::{
-    leave_one_site_out, study, CvOptions, ForestOptions, Model, SiteStudy, TrainOptions,
-    TrainingRows,
+    leave_one_site_out, per_site, study, CvOptions, ForestOptions, Model, SiteScores, SiteStudy,
+    TrainOptions, TrainingRows,
 };
 use lungfield::features::{
     feature_table, jobs_from_dataset, jobs_from_files, FeatureJob, FeatureOptions, FeatureTable,
@@ -431,8 +431,36 @@ pub fn cv(a: &CvArgs, quiet: bool) -> Result<bool> {
     };
     let st = study(&t, &split, &opts)?;
     lungfield::report::write_study(&a.out, &st)?;
+    // The out-of-fold predictions broken down by site.
+    let site_of: std::collections::HashMap<&str, &str> = t
+        .rows
+        .iter()
+        .map(|r| (r.id.as_str(), r.site.as_str()))
+        .collect();
+    let sites: Vec<String> = st
+        .ids
+        .iter()
+        .map(|id| {
+            site_of
+                .get(id.as_str())
+                .copied()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let by_site = per_site(
+        &st.cv.oof,
+        &st.y,
+        &sites,
+        ("threshold", opts.threshold),
+        &format!("{}-fold", opts.folds),
+        (opts.bootstrap, opts.seed),
+    );
+    let rows: Vec<&SiteScores> = by_site.iter().collect();
+    lungfield::report::write_per_site(&a.out, &rows)?;
     let mut page = lungfield::report::html::Report::new(&a.out, &title);
     page.study(&st)?;
+    page.per_site(&rows);
     let html = page.write()?;
     if a.json {
         let summary: serde_json::Value =
@@ -447,7 +475,7 @@ pub fn cv(a: &CvArgs, quiet: bool) -> Result<bool> {
     }
     print!("{}", lungfield::report::study_table(&st));
     println!(
-        "wrote {}/summary.json, roc.csv, oof.csv, importance.csv, features.csv and {}",
+        "wrote {}/summary.json, roc.csv, oof.csv, importance.csv, per_site.csv, features.csv and {}",
         a.out.display(),
         html.display()
     );
