@@ -25,7 +25,12 @@ pub enum Relation {
 /// assert_eq!(r.len(), 2);
 /// ```
 pub fn relations(base: &[String]) -> Vec<(String, Relation)> {
-    let at = |n: &str| base.iter().position(|b| b == n);
+    // One lookup table instead of a scan per name: this runs once per image.
+    let mut index = std::collections::HashMap::with_capacity(base.len());
+    for (i, b) in base.iter().enumerate() {
+        index.entry(b.as_str()).or_insert(i); // the first of equal names, as a scan finds
+    }
+    let at = |n: &str| index.get(n).copied();
     let mut lr = Vec::new();
     let mut ul = Vec::new();
     for (i, name) in base.iter().enumerate() {
