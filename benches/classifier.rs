@@ -1,11 +1,11 @@
 //! Classifier benchmarks: `cargo bench --bench classifier`. Feature extraction on a 1024² and
 //! a 3000² phantom, forest training on 600 × 150 synthetic features with 200 trees (the shape
 //! of the scikit-learn comparison in the README), and prediction; training on 300 images ×
-//! the default feature set (the forest alone, and the whole model with its out-of-fold
-//! calibration).
+//! the default feature set (the forest alone, its linear partner alone, and the whole model
+//! with its out-of-fold calibration).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use lungfield::classify::{Forest, ForestOptions};
+use lungfield::classify::{Forest, ForestOptions, Linear, LinearOptions};
 use lungfield::features::{extract, FeatureOptions};
 use lungfield::io::Radiograph;
 use lungfield::phantom::{render, Rng};
@@ -47,6 +47,9 @@ fn training(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("forest", |b| {
         b.iter(|| Forest::train(&x, &y, &ForestOptions::default()))
+    });
+    g.bench_function("linear", |b| {
+        b.iter(|| Linear::train(&x, &y, &LinearOptions::default()))
     });
     let set = lungfield::classify::TrainingSet {
         ids: &ids,

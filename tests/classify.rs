@@ -145,7 +145,7 @@ fn train_then_classify_and_refuse_broken_models() {
         ),
         (
             "v9.lfm",
-            text.replacen("\"format_version\":2", "\"format_version\":9", 1),
+            text.replacen("\"format_version\":3", "\"format_version\":9", 1),
             "version 9",
         ),
         (
@@ -207,7 +207,11 @@ fn calibrate_hits_the_requested_sensitivity_and_classify_labels_at_it() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
-    assert_eq!(v["format_version"], 2);
+    assert_eq!(v["format_version"], 3);
+    assert!(
+        v["linear"]["weights"].is_array(),
+        "the linear partner is in the file"
+    );
     assert_eq!(v["operating_points"][0]["name"], "sensitivity_0.90");
     let local_model = dir.path().join("local.lfm");
     let o = run(

@@ -477,11 +477,12 @@ fn sz_cxr_sample_with_the_builtin_prior_floor() {
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn tb_screening_in_site_and_leave_one_site_out_floors() {
-    // Measured: sz-tb-dev 0.874; held out, plain: da-tb 0.803, montgomery 0.475 (chance);
-    // harmonised: 0.815, 0.718. The floors sit 0.02–0.08 below.
-    const SZ_CV_FLOOR: f64 = 0.85;
-    const LOSO_PLAIN: (f64, f64) = (0.76, 0.40);
-    const LOSO_HARMONISED: (f64, f64) = (0.77, 0.66);
+    // Measured (forest + linear model): sz-tb-dev 0.889; held out, plain: da-tb 0.848,
+    // montgomery 0.817; harmonised: 0.840, 0.798. The floors sit 0.03–0.07 below (the forest
+    // alone: 0.874; 0.803, 0.475; 0.815, 0.718).
+    const SZ_CV_FLOOR: f64 = 0.86;
+    const LOSO_PLAIN: (f64, f64) = (0.80, 0.75);
+    const LOSO_HARMONISED: (f64, f64) = (0.79, 0.74);
     use lungfield::classify::{leave_one_site_out, study, CvOptions, TrainOptions, TrainingRows};
     use lungfield::features::{feature_table, jobs_from_dataset, FeatureOptions, MaskSource};
     let prior = lungfield::segment::prior::ShapePrior::builtin().unwrap();

@@ -7,7 +7,9 @@ use crate::error::{Error, Result};
 use crate::metrics::{auc, auc_ci, confusion, roc_points, Confusion};
 use crate::phantom::Rng;
 
-use super::forest::{Forest, ForestOptions};
+use super::ensemble::Ensemble;
+use super::forest::ForestOptions;
+use super::linear::LinearOptions;
 
 /// Cross-validation settings.
 #[derive(Clone, Debug)]
@@ -20,6 +22,8 @@ pub struct CvOptions {
     pub seed: u64,
     /// The forest.
     pub forest: ForestOptions,
+    /// The forest's linear partner (`None`: the forest alone). Default: on.
+    pub linear: Option<LinearOptions>,
     /// Bootstrap resamples for the AUC interval. Default: 2000.
     pub bootstrap: usize,
     /// Decision threshold. Default: 0.5.
@@ -35,6 +39,7 @@ impl Default for CvOptions {
             repeats: 1,
             seed: 1,
             forest: ForestOptions::default(),
+            linear: Some(LinearOptions::default()),
             bootstrap: 2000,
             threshold: 0.5,
             importance: true,
@@ -158,16 +163,18 @@ pub fn validation_groups(
     Ok((folds(y, k, seed), format!("{k}-fold")))
 }
 
-/// Out-of-fold probabilities: for each group, a forest trained on the other groups scores
-/// it. Forest seeds are forked from `forest.seed` per group.
+/// Out-of-fold probabilities: for each group, a forest (and its linear partner, when
+/// `linear` is given) trained on the other groups scores it. Forest seeds are forked from
+/// `forest.seed` per group.
 ///
 /// # Errors
-/// As [`Forest::train`] (e.g. a complement with one class only).
+/// As [`Ensemble::train`] (e.g. a complement with one class only).
 pub fn out_of_fold(
     x: &[Vec<f64>],
     y: &[u8],
     group: &[usize],
     forest: &ForestOptions,
+    linear: Option<&LinearOptions>,
 ) -> Result<Vec<f64>> {
     let base = Rng::new(forest.seed);
     let n_groups = group.iter().max().map_or(0, |g| g + 1);
@@ -182,7 +189,7 @@ pub fn out_of_fold(
         let yt: Vec<u8> = train.iter().map(|&i| y[i]).collect();
         let mut fo = forest.clone();
         fo.seed = base.fork(7000 + g as u64).next_u64();
-        let f = Forest::train(&xt, &yt, &fo)?;
+        let f = Ensemble::train(&xt, &yt, &fo, linear)?;
         let xh: Vec<Vec<f64>> = test.iter().map(|&i| x[i].clone()).collect();
         for (&i, p) in test.iter().zip(f.predict_proba(&xh)?) {
             oof[i] = p;
@@ -191,7 +198,7 @@ pub fn out_of_fold(
     Ok(oof)
 }
 
-/// Cross-validates a forest on rows `x` with labels `y`.
+/// Cross-validates the classifier ([`Ensemble`]) on rows `x` with labels `y`.
 ///
 /// # Errors
 /// [`Error::InvalidOption`] for fewer than 2 folds, or fewer images of a class than folds.
@@ -219,7 +226,7 @@ pub fn cross_validate(x: &[Vec<f64>], y: &[u8], opts: &CvOptions) -> Result<CvRe
             let yt: Vec<u8> = train.iter().map(|&i| y[i]).collect();
             let mut fo = opts.forest.clone();
             fo.seed = base.fork((rep * k + f) as u64).next_u64();
-            let forest = Forest::train(&xt, &yt, &fo)?;
+            let forest = Ensemble::train(&xt, &yt, &fo, opts.linear.as_ref())?;
             let xh: Vec<Vec<f64>> = test.iter().map(|&i| x[i].clone()).collect();
             let p = forest.predict_proba(&xh)?;
             for (&i, &pi) in test.iter().zip(&p) {

@@ -1,5 +1,5 @@
-//! The model file (`.lfm`): a versioned, self-describing JSON document holding the forest,
-//! the feature settings and names in order, the forest's parameters, a hash of the training
+//! The model file (`.lfm`): a versioned, self-describing JSON document holding the forest
+//! and its linear partner, the feature settings and names in order, the forest's parameters, a hash of the training
 //! set, the sites it was trained on, the calibration of its score and its operating points
 //! (chosen on out-of-fold predictions: stratified 5-fold, or leave-one-site-out on request).
 //! Loading checks all
@@ -14,12 +14,14 @@ use crate::options::SegmentOptions;
 
 use super::calibration::{choose, OperatingPoint, Platt, Target};
 use super::cv::out_of_fold;
+use super::ensemble::{predict, Ensemble};
 use super::forest::{Forest, ForestOptions};
+use super::linear::{Linear, LinearOptions};
 
 /// Identifies a lungfield model file.
 pub const MODEL_FORMAT: &str = "lungfield-model";
 /// Version of the model file layout written; files of a later version are refused.
-pub const MODEL_VERSION: u32 = 2;
+pub const MODEL_VERSION: u32 = 3;
 /// Largest model file read (a forest of thousands of trees fits well within it).
 pub const MAX_MODEL_BYTES: u64 = 1 << 30;
 
@@ -72,6 +74,11 @@ pub struct Model {
     /// Operating points; the first is the default (its threshold is [`Model::threshold`]).
     #[serde(default)]
     pub operating_points: Vec<OperatingPoint>,
+    /// The forest's linear partner ([`super::linear`]); the probability is the mean of the
+    /// two. `None` in files written before it existed (and with `--forest-only`): the forest
+    /// alone, scoring as it did.
+    #[serde(default)]
+    pub linear: Option<Linear>,
 }
 
 /// Settings of [`Model::train`] beyond the forest's.
@@ -79,6 +86,8 @@ pub struct Model {
 pub struct TrainOptions {
     /// The forest.
     pub forest: ForestOptions,
+    /// The forest's linear partner (`None`: the forest alone). Default: on.
+    pub linear: Option<LinearOptions>,
     /// Standardise the features site by site ([`super::harmonise`]).
     pub harmonise: bool,
     /// Folds of the out-of-fold predictions. Default: 5.
@@ -98,6 +107,7 @@ impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
             forest: ForestOptions::default(),
+            linear: Some(LinearOptions::default()),
             harmonise: false,
             folds: 5,
             by_site: false,
@@ -194,10 +204,10 @@ pub fn training_set_hash(ids: &[String], y: &[u8], x: &[Vec<f64>]) -> String {
 impl Model {
     /// Trains a model: out-of-fold predictions first (stratified k-fold, or leave-one-site-out
     /// with [`TrainOptions::by_site`]) for the calibration and the operating points, then the
-    /// forest on everything.
+    /// forest (and its linear partner) on everything.
     ///
     /// # Errors
-    /// As [`Forest::train`]; [`Error::InvalidOption`] when the sets disagree in length, or a
+    /// As [`Ensemble::train`]; [`Error::InvalidOption`] when the sets disagree in length, or a
     /// site has too few images to harmonise.
     pub fn train(
         set: TrainingSet<'_>,
@@ -221,14 +231,15 @@ impl Model {
         names.dedup();
         let (groups, validation) =
             super::cv::validation_groups(y, sites, opts.folds, opts.forest.seed, opts.by_site)?;
-        let oof = out_of_fold(&xh, y, &groups, &opts.forest)?;
+        let oof = out_of_fold(&xh, y, &groups, &opts.forest, opts.linear.as_ref())?;
         let calibration = Platt::fit(&oof, y).unwrap_or_default();
         let operating_points: Vec<OperatingPoint> = opts
             .targets
             .iter()
             .filter_map(|&t| choose(&oof, y, t))
             .collect();
-        let forest = Forest::train(&xh, y, &opts.forest)?;
+        let Ensemble { forest, linear } =
+            Ensemble::train(&xh, y, &opts.forest, opts.linear.as_ref())?;
         let tb = y.iter().filter(|&&v| v == 1).count();
         Ok(Model {
             format: MODEL_FORMAT.into(),
@@ -249,10 +260,11 @@ impl Model {
             validation,
             validation_auc: crate::metrics::auc(&oof, y),
             operating_points,
+            linear,
         })
     }
 
-    /// The score 0–100 of a forest probability.
+    /// The score 0–100 of a probability ([`Model::predict_proba`]).
     pub fn score(&self, p: f64) -> f64 {
         self.calibration.score(p)
     }
@@ -265,20 +277,22 @@ impl Model {
     /// Makes `op` the default operating point (first, and [`Model::threshold`]), replacing
     /// any of the same name.
     pub fn set_default_operating_point(&mut self, op: OperatingPoint) {
-        // Operating points are a format 2 field: a version 1 model gaining one is written as
-        // format 2 (its feature settings, legacy ones included, are explicit in the file).
+        // Operating points are a format 2 field: a version 1 model gaining one is written in
+        // the current format (its feature settings, legacy ones included, are explicit in the
+        // file; it has no linear partner, which every format reads as the forest alone).
         self.format_version = MODEL_VERSION;
         self.operating_points.retain(|o| o.name != op.name);
         self.threshold = op.threshold;
         self.operating_points.insert(0, op);
     }
 
-    /// Probability of TB for each feature row.
+    /// Probability of TB for each feature row: the forest's, or the mean of the forest's
+    /// and the linear model's.
     ///
     /// # Errors
     /// As [`Forest::predict_proba`].
     pub fn predict_proba(&self, x: &[Vec<f64>]) -> Result<Vec<f64>> {
-        self.forest.predict_proba(x)
+        predict(&self.forest, self.linear.as_ref(), x)
     }
 
     /// Writes the model atomically.
@@ -377,6 +391,10 @@ impl Model {
         m.forest
             .check()
             .map_err(|e| bad(format!("malformed forest: {e}")))?;
+        if let Some(l) = &m.linear {
+            l.check(names.len())
+                .map_err(|e| bad(format!("malformed linear model: {e}")))?;
+        }
         Ok(m)
     }
 }

@@ -1,5 +1,5 @@
 //! A whole classifier study on a labelled dataset: cross-validation on the training and
-//! validation parts of the 8:1:1 split, and the held-out test part scored by a forest
+//! validation parts of the 8:1:1 split, and the held-out test part scored by a classifier
 //! trained on the rest.
 
 use std::collections::HashMap;
@@ -9,7 +9,7 @@ use crate::features::FeatureTable;
 use crate::io::Split;
 
 use super::cv::{cross_validate, score, CvOptions, CvResult, Scores};
-use super::forest::Forest;
+use super::ensemble::Ensemble;
 
 /// What a study produced.
 #[derive(Debug)]
@@ -22,7 +22,7 @@ pub struct Study {
     pub y: Vec<u8>,
     /// Cross-validation over them.
     pub cv: CvResult,
-    /// The test part scored by a forest trained on all the cross-validated images (`None`
+    /// The test part scored by a classifier trained on all the cross-validated images (`None`
     /// when the test part lacks a class).
     pub test: Option<Scores>,
     /// The settings.
@@ -53,7 +53,7 @@ pub fn study(
     let cv = cross_validate(&x, &y, opts)?;
     let yt: Vec<u8> = test_rows.iter().map(|r| r.label.unwrap_or(0)).collect();
     let test = if yt.contains(&0) && yt.contains(&1) {
-        let forest = Forest::train(&x, &y, &opts.forest)?;
+        let forest = Ensemble::train(&x, &y, &opts.forest, opts.linear.as_ref())?;
         let xt: Vec<Vec<f64>> = test_rows.iter().map(|r| r.values.clone()).collect();
         let p = forest.predict_proba(&xt)?;
         Some(score(&p, &yt, opts.threshold, opts.bootstrap, opts.seed)?)

@@ -245,7 +245,13 @@ impl Report {
 
     /// A table of per-site figures (one row each, the pooled row last).
     pub fn site_rows(&mut self, rows: &[&SiteScores], first: &str) {
-        let _ = write!(self.body, "<table class=\"rows\"><tr><th>{}</th><th>trained on</th><th>n (TB)</th><th>AUC [95 % CI]</th><th>operating point</th><th>sensitivity [95 % CI]</th><th>specificity [95 % CI]</th></tr>\n", esc(first));
+        let _ = writeln!(
+            self.body,
+            "<table class=\"rows\"><tr><th>{}</th><th>trained on</th><th>n (TB)</th>\
+             <th>AUC [95 % CI]</th><th>operating point</th><th>sensitivity [95 % CI]</th>\
+             <th>specificity [95 % CI]</th></tr>",
+            esc(first)
+        );
         for s in rows {
             let auc = match (s.auc, s.auc_ci) {
                 (Some(a), Some((lo, hi))) => format!("{a:.3} [{lo:.3}, {hi:.3}]"),

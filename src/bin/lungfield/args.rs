@@ -258,6 +258,10 @@ pub struct TrainArgs {
     /// Seed of the forest.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// The random forest alone, without its linear partner (lungfield 0.1's classifier;
+    /// it transfers worse to other sites).
+    #[arg(long)]
+    pub forest_only: bool,
     /// Standardise every feature site by site (median and interquartile range of the
     /// site's own images); the model then scores harmonised batches only.
     #[arg(long)]
@@ -321,6 +325,10 @@ pub struct CvArgs {
     /// Number of trees.
     #[arg(long, default_value_t = 200)]
     pub trees: usize,
+    /// The random forest alone, without its linear partner (lungfield 0.1's classifier;
+    /// it transfers worse to other sites).
+    #[arg(long)]
+    pub forest_only: bool,
     /// Hold out each site in turn (train on the others) instead of k-fold: per_site.csv.
     #[arg(long)]
     pub by_site: bool,

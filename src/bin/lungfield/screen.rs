@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use lungfield::classify::calibration::{choose, rates_ci, Target};
 use lungfield::classify::harmonise::{by_site, SiteScaler};
 use lungfield::classify::{
-    leave_one_site_out, per_site, study, CvOptions, ForestOptions, Model, SiteScores, SiteStudy,
-    TrainOptions, TrainingRows,
+    leave_one_site_out, per_site, study, CvOptions, ForestOptions, LinearOptions, Model,
+    SiteScores, SiteStudy, TrainOptions, TrainingRows,
 };
 use lungfield::features::{
     feature_table, jobs_from_dataset, jobs_from_files, FeatureJob, FeatureOptions, FeatureTable,
@@ -178,6 +178,7 @@ pub fn train(a: &TrainArgs, quiet: bool) -> Result<bool> {
             seed: a.seed,
             ..Default::default()
         },
+        linear: linear_of(a.forest_only),
         harmonise: a.harmonise,
         ..Default::default()
     };
@@ -201,14 +202,16 @@ pub fn train(a: &TrainArgs, quiet: bool) -> Result<bool> {
             "validation_auc": model.validation_auc,
             "operating_points": model.operating_points,
             "harmonised": model.harmonised,
+            "linear": model.linear.is_some(),
             "ms": ms,
             "failures": failures_json(&t),
         }));
         return Ok(ok);
     }
     println!(
-        "trained {} trees on {} images ({}) × {} features in {ms:.0} ms (with the out-of-fold forests); wrote {}",
+        "trained {} trees{} on {} images ({}) × {} features in {ms:.0} ms (with the out-of-fold models); wrote {}",
         a.trees,
+        if model.linear.is_some() { " and the linear model" } else { "" },
         y.len(),
         site_counts(sites, y),
         t.names.len(),
@@ -427,6 +430,7 @@ pub fn cv(a: &CvArgs, quiet: bool) -> Result<bool> {
         repeats: a.repeats,
         seed: a.seed,
         forest,
+        linear: linear_of(a.forest_only),
         ..Default::default()
     };
     let st = study(&t, &split, &opts)?;
@@ -482,11 +486,17 @@ pub fn cv(a: &CvArgs, quiet: bool) -> Result<bool> {
     Ok(ok)
 }
 
+/// The linear partner's settings, unless `--forest-only`.
+fn linear_of(forest_only: bool) -> Option<LinearOptions> {
+    (!forest_only).then(LinearOptions::default)
+}
+
 /// `cv --by-site`: leave-one-site-out, per_site.csv, oof.csv, summary.json, the report.
 fn by_site_study(a: &CvArgs, t: &FeatureTable, forest: ForestOptions, title: &str) -> Result<()> {
     let rows = TrainingRows::labelled(t)?;
     let opts = TrainOptions {
         forest,
+        linear: linear_of(a.forest_only),
         harmonise: a.harmonise,
         ..Default::default()
     };
