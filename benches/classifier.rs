@@ -1,6 +1,6 @@
 //! Classifier benchmarks: `cargo bench --bench classifier`. Feature extraction on a 1024² and
 //! a 3000² phantom, forest training on 600 × 150 synthetic features with 200 trees (the shape
-//! of the scikit-learn comparison in the README), and prediction; training on 300 images ×
+//! of the scikit-learn comparison in docs/CLASSIFIER.md), and prediction; training on 300 images ×
 //! the default feature set (the forest alone, its linear partner alone, and the whole model
 //! with its out-of-fold calibration).
 

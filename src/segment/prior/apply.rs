@@ -220,7 +220,7 @@ fn corrected(
 
 /// Pseudo-pixels of the plain pooled share (per cell and distance bin) added to each
 /// shade-resolved entry: a shade the neighbours rarely show there falls back on the plain
-/// correction. Chosen on jsrt-dev prior-CV 5 among 1, 3, 5 and 20 (see the README).
+/// correction. Chosen on jsrt-dev prior-CV 5 among 1, 3, 5 and 20 (see docs/PRIOR.md).
 const SHADE_PSEUDO: f32 = 1.0;
 
 /// The chosen pairs' shade-resolved corrections for `side` pooled, each entry shrunk towards
