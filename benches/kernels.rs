@@ -137,7 +137,7 @@ fn pipeline(c: &mut Criterion) {
     g.finish();
     // The default segmentation (the built-in prior) at 1024², and a 3000-px film from its
     // PNG bytes to its mask's PNG bytes (what `lungfield segment` does per file).
-    let prior = lungfield::segment::prior::ShapePrior::builtin().unwrap();
+    let prior = lungfield::prior::ShapePrior::builtin().unwrap();
     let mut g = c.benchmark_group("segment_builtin");
     g.sample_size(10);
     g.bench_function("1024", |b| {

@@ -21,7 +21,7 @@ struct Errors {
 fn errors(
     s: &io::Sample,
     opts: &SegmentOptions,
-    prior: Option<&segment::prior::ShapePrior>,
+    prior: Option<&prior::ShapePrior>,
 ) -> anyhow::Result<Errors> {
     let img = io::decode_file(&s.image)?;
     let mask = s.mask.as_ref().ok_or_else(|| anyhow::anyhow!("no mask"))?;
@@ -85,12 +85,12 @@ fn main() -> anyhow::Result<()> {
                 .step_by(2)
                 .filter_map(|s| {
                     let img = io::decode_file(&s.image).ok()?;
-                    segment::prior::PairShape::from_sample(&s.id, &img, s.mask.as_ref()?, &opts)
+                    prior::PairShape::from_sample(&s.id, &img, s.mask.as_ref()?, &opts)
                         .ok()
                         .flatten()
                 })
                 .collect();
-            Some(segment::prior::ShapePrior::from_shapes(shapes, Vec::new())?)
+            Some(prior::ShapePrior::from_shapes(shapes, Vec::new())?)
         } else {
             None
         };

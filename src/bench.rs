@@ -132,7 +132,7 @@ pub fn run(
     img: &GrayU8,
     runs: usize,
     only: &[String],
-    prior: Option<&crate::segment::prior::ShapePrior>,
+    prior: Option<&crate::prior::ShapePrior>,
     file: Option<&[u8]>,
 ) -> BTreeMap<String, f64> {
     let wanted = |k: &str| only.is_empty() || only.iter().any(|o| o == k);

@@ -33,7 +33,7 @@ impl Default for DemoOptions {
             sheet_count: 8,
             cv: crate::classify::CvOptions {
                 folds: 5,
-                forest: crate::classify::ForestOptions {
+                forest: crate::forest::ForestOptions {
                     trees: 100,
                     ..Default::default()
                 },

@@ -9,8 +9,8 @@ use crate::io::{decode_file, read_mask_for, Dataset, Sample, Subset};
 use crate::metrics::{percentile, score_masks, MaskScores};
 use crate::options::SegmentOptions;
 use crate::pipeline::segment_with_prior;
+use crate::prior::{PairShape, ShapePrior};
 use crate::progress::Progress;
-use crate::segment::prior::{PairShape, ShapePrior};
 
 /// Which shape prior an evaluation uses.
 #[derive(Clone, Copy, Debug)]

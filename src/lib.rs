@@ -6,10 +6,15 @@
 //! 2. [`enhance`]: area downscale to a working resolution, CLAHE;
 //! 3. [`simd`]: median and Gaussian filtering (`wide` kernels with scalar twins);
 //! 4. [`segment`]: Otsu seed, morphology and components, an active contour, then exactly two
-//!    lungs labelled right/left, optionally constrained and repaired by a learned shape prior
-//!    ([`segment::prior`]);
+//!    lungs labelled right/left, constrained and repaired by a learned shape prior ([`prior`],
+//!    built in);
 //! 5. back to the original size; [`metrics`] scores masks (Dice, Jaccard, HD95) and
-//!    [`evaluate`] runs a whole dataset.
+//!    [`evaluate`] runs a whole dataset;
+//! 6. [`features`] and [`classify`]: texture and shape features, a random forest ([`forest`])
+//!    beside a linear model, calibrated to a TB score.
+//!
+//! The modules are declared below in layer order: each imports only from those declared
+//! before it (`tests/layers.rs` checks), so the crate reads top-down.
 //!
 //! ```no_run
 //! use lungfield::{io, segment_radiograph, SegmentOptions};
@@ -24,28 +29,34 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-pub mod bench;
-pub mod classify;
-pub mod demo;
-pub mod enhance;
+// The layers, bottom up: each module imports only from modules declared above it
+// (`tests/layers.rs` checks), so the pipeline reads top-down.
 mod error;
-pub mod evaluate;
-pub mod features;
-mod image;
-pub mod io;
-pub mod metrics;
-mod options;
-pub mod overlay;
-pub mod phantom;
-mod pipeline;
+pub mod rng;
 pub mod progress;
-pub mod report;
-pub mod segment;
+mod image;
 pub mod simd;
+pub mod io;
+pub mod enhance;
+pub mod segment;
+pub mod forest;
+mod options;
+pub mod prior;
+mod pipeline;
+mod fit;
+pub mod features;
+pub mod metrics;
+pub mod classify;
+pub mod evaluate;
+pub mod phantom;
+pub mod overlay;
+pub mod report;
+pub mod demo;
+pub mod bench;
 
 pub use error::{Error, Result};
 pub use image::{GrayF32, GrayU16, GrayU8, Mask, Plane};
-pub use options::SegmentOptions;
+pub use options::{PriorOptions, SegmentOptions};
 pub use pipeline::{
     found_lungs, found_lungs_in, segment_radiograph, segment_with_prior, working_image,
     Segmentation, MIN_SIDE, PADDING_FLAG, SMALL_BODY,

@@ -1,7 +1,7 @@
-//! Pipeline options, with the defaults every published figure used.
+//! Pipeline options ([`SegmentOptions`], and [`PriorOptions`] for the shape prior it may
+//! apply), with the defaults every published figure used.
 
 use crate::enhance::ClaheOptions;
-use crate::segment::prior::PriorOptions;
 use crate::segment::ContourOptions;
 use crate::simd::Backend;
 
@@ -29,7 +29,7 @@ pub struct SegmentOptions {
     pub lung_close: usize,
     /// Which kernel implementations to use. Default: `Wide`.
     pub backend: Backend,
-    /// How a shape prior is applied, when one is given (see [`crate::segment::prior`]).
+    /// How a shape prior is applied, when one is given (see [`crate::prior`]).
     #[serde(default)]
     pub prior: PriorOptions,
     /// Find the exposed field first and segment inside it (see
@@ -82,5 +82,59 @@ impl SegmentOptions {
     /// A length given at 256 px, at the working resolution.
     pub(crate) fn px(&self, at256: usize) -> usize {
         ((at256 as f32 * self.scale()).round() as usize).max(usize::from(at256 > 0))
+    }
+}
+
+/// How a shape prior is applied.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PriorOptions {
+    /// Training pairs consulted per image (the most alike). Default: 20.
+    pub neighbours: usize,
+    /// Weight of the found mask against the averaged expert shapes where no correction is
+    /// available (a prior fitted on masks alone). Default: 0.3.
+    pub image_weight: f32,
+    /// Repair gross errors with the prior's point distribution model (see
+    /// [`crate::prior::ShapeModel`]). Default: on.
+    #[serde(default = "yes")]
+    pub shape_repair: bool,
+    /// How far (pixels at the 256-pixel reference resolution) a lung may reach outside the
+    /// fitted model's boundary before it is cut back. Default: 14.
+    #[serde(default = "default_keep")]
+    pub shape_keep: f32,
+    /// How far (same units) inside the fitted model's boundary the model fills in what the
+    /// lung misses. Default: 2.
+    #[serde(default = "default_fill")]
+    pub shape_fill: f32,
+    /// Resolve the corrections by the image's shade when both the prior (fitted with images)
+    /// and the caller ([`crate::prior::apply_in`]) give it: a boundary moves where the pixels look like
+    /// the lung's inside, not only where the experts habitually draw it. Default: on.
+    #[serde(default = "yes")]
+    pub shade: bool,
+    /// Let the prior's band classifier ([`crate::prior::Refiner`]) decide the pixels near the
+    /// boundary, when the prior has one and the caller gives the image ([`crate::prior::apply_in`]).
+    /// Default: on.
+    #[serde(default = "yes")]
+    pub refine: bool,
+}
+
+fn default_keep() -> f32 {
+    PriorOptions::default().shape_keep
+}
+
+fn default_fill() -> f32 {
+    PriorOptions::default().shape_fill
+}
+
+impl Default for PriorOptions {
+    fn default() -> Self {
+        PriorOptions {
+            neighbours: 20,
+            image_weight: 0.3,
+            shape_repair: true,
+            shape_keep: 14.0,
+            shape_fill: 2.0,
+            shade: true,
+            refine: true,
+        }
     }
 }

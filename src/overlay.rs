@@ -176,7 +176,7 @@ pub fn contact_sheet(tiles: &[SheetTile], tile: usize, cols: usize) -> (Vec<u8>,
 pub fn sample_sheet(
     samples: &[&crate::io::Sample],
     opts: &crate::SegmentOptions,
-    prior: Option<&crate::segment::prior::ShapePrior>,
+    prior: Option<&crate::prior::ShapePrior>,
     tile: usize,
     cols: usize,
 ) -> crate::Result<(Vec<u8>, usize, usize)> {

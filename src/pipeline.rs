@@ -7,8 +7,8 @@ use crate::error::{Error, Result};
 use crate::image::{GrayU16, GrayU8, Mask, Plane};
 use crate::io::Radiograph;
 use crate::options::SegmentOptions;
+use crate::prior::ShapePrior;
 use crate::segment::postprocess::{largest_piece, per_lung, pick_lungs, plausibility, Placement};
-use crate::segment::prior::ShapePrior;
 use crate::segment::provenance::COMPLETED_BELOW;
 use crate::segment::symmetry::clamp_to_mirror;
 use crate::segment::{
@@ -209,7 +209,7 @@ pub fn segment_radiograph(img: &Radiograph, opts: &SegmentOptions) -> Result<Seg
 }
 
 /// [`segment_radiograph`] constrained and repaired by a learned shape prior (when given):
-/// see [`crate::segment::prior`].
+/// see [`crate::prior`].
 ///
 /// # Errors
 /// As [`segment_radiograph`].
@@ -229,8 +229,7 @@ pub fn segment_with_prior(
     let (ww, wh) = (pair.labels.width(), pair.labels.height());
     let found = pair.labels.clone();
     if let Some(prior) = prior {
-        let labels =
-            crate::segment::prior::apply_images(prior, &pair.labels, &smooth, &work, &opts.prior);
+        let labels = crate::prior::apply_images(prior, &pair.labels, &smooth, &work, &opts.prior);
         pair = without(&labels, &outside);
         if pair.areas == [0, 0] {
             return Err(Error::NoLungs("the shape prior left no lung".into()));
@@ -282,7 +281,7 @@ pub fn segment_with_prior(
 
 /// The image-driven lungs at working resolution (label image: 1 right, 2 left): everything
 /// before the shape prior and the return to the original size. What a shape prior's
-/// corrections are measured against ([`crate::segment::prior::PairShape::with_found`]).
+/// corrections are measured against ([`crate::prior::PairShape::with_found`]).
 /// The working resolution covers the image's exposed field ([`crate::enhance::Field`]),
 /// which is the whole image unless it has padding.
 ///
@@ -527,7 +526,7 @@ mod tests {
             ww in 2usize..40, wh in 2usize..40, w in 1usize..130, h in 1usize..130,
             seed in proptest::prelude::any::<u64>(),
         ) {
-            let mut rng = crate::phantom::Rng::new(seed);
+            let mut rng = crate::rng::Rng::new(seed);
             let mut labels = Mask::new(ww, wh);
             for y in 0..wh {
                 if rng.chance(0.2) {

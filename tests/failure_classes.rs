@@ -7,7 +7,7 @@
 
 use lungfield::io::Radiograph;
 use lungfield::metrics::score_masks;
-use lungfield::segment::prior::ShapePrior;
+use lungfield::prior::ShapePrior;
 use lungfield::segment::Side;
 use lungfield::{phantom, segment_with_prior, GrayU8, Mask, SegmentOptions, Segmentation};
 

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use lungfield::classify::Model;
-use lungfield::segment::prior::{apply, PriorOptions, ShapePrior};
+use lungfield::prior::{apply, PriorOptions, ShapePrior};
 use lungfield::{features, io, segment_radiograph, Mask, SegmentOptions};
 
 fn files(target: &str) -> Vec<PathBuf> {

@@ -141,7 +141,7 @@ fn a_phantom_model_classifies_the_real_sample_and_names_what_fails() {
     write_set(dir.path(), &opts).unwrap();
     let ph = Dataset::open(dir.path()).unwrap();
     let (seg, feat) = (SegmentOptions::default(), FeatureOptions::default());
-    let prior = lungfield::segment::prior::ShapePrior::builtin().unwrap();
+    let prior = lungfield::prior::ShapePrior::builtin().unwrap();
     let t = feature_table(
         &jobs_from_dataset(&ph, Subset::All),
         MaskSource::Found,
@@ -300,7 +300,7 @@ fn jsrt_dev_prior_cross_validated_floor() {
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn a_jsrt_prior_helps_on_the_shenzhen_sample_and_fits_deterministically() {
     use lungfield::evaluate::{evaluate_with, PriorSource};
-    use lungfield::segment::prior::ShapePrior;
+    use lungfield::prior::ShapePrior;
     let opts = SegmentOptions::default();
     let jsrt = data("jsrt-dev");
     let fit = |n| {
@@ -357,7 +357,7 @@ fn a_jsrt_prior_helps_on_the_shenzhen_sample_and_fits_deterministically() {
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn every_real_frontal_radiograph_gets_two_lungs() {
-    use lungfield::segment::{prior::ShapePrior, Side};
+    use lungfield::{prior::ShapePrior, segment::Side};
     use rayon::prelude::*;
     let prior = ShapePrior::builtin().unwrap();
     let opts = SegmentOptions::default();
@@ -400,7 +400,7 @@ fn every_real_frontal_radiograph_gets_two_lungs() {
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn montgomery_with_the_builtin_prior_floor() {
     use lungfield::evaluate::{evaluate_with, PriorSource};
-    use lungfield::segment::prior::ShapePrior;
+    use lungfield::prior::ShapePrior;
     let prior = ShapePrior::builtin().unwrap();
     let d = data("montgomery");
     let opts = SegmentOptions::default();
@@ -445,7 +445,7 @@ fn montgomery_with_the_builtin_prior_floor() {
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn sz_cxr_sample_with_the_builtin_prior_floor() {
     use lungfield::evaluate::{evaluate_with, PriorSource};
-    use lungfield::segment::prior::ShapePrior;
+    use lungfield::prior::ShapePrior;
     let prior = ShapePrior::builtin().unwrap();
     let d = data("sz-cxr-sample");
     let ev = evaluate_with(
@@ -485,7 +485,7 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
     const LOSO_HARMONISED: (f64, f64) = (0.79, 0.74);
     use lungfield::classify::{leave_one_site_out, study, CvOptions, TrainOptions, TrainingRows};
     use lungfield::features::{feature_table, jobs_from_dataset, FeatureOptions, MaskSource};
-    let prior = lungfield::segment::prior::ShapePrior::builtin().unwrap();
+    let prior = lungfield::prior::ShapePrior::builtin().unwrap();
     let (seg, feat) = (SegmentOptions::default(), FeatureOptions::default());
     let sets = ["sz-tb-dev", "da-tb", "montgomery"].map(data);
     let jobs: Vec<_> = sets

@@ -8,7 +8,7 @@ use lungfield::features::{
     feature_names, feature_table, jobs_from_files, FeatureOptions, MaskSource,
 };
 use lungfield::phantom::{self, Rng};
-use lungfield::segment::prior::ShapePrior;
+use lungfield::prior::ShapePrior;
 use lungfield::SegmentOptions;
 
 #[test]

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use lungfield::classify::Model;
-use lungfield::segment::prior::{apply, PriorOptions, ShapePrior};
+use lungfield::prior::{apply, PriorOptions, ShapePrior};
 use lungfield::Mask;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,7 +4,7 @@
 //! intervals of the sensitivity and specificity at a threshold.
 
 use crate::metrics::{confusion, percentile};
-use crate::phantom::Rng;
+use crate::rng::Rng;
 
 /// A logistic map from the forest's probability `p` to a calibrated probability
 /// `1 / (1 + exp(-(a·p + b)))` (Platt scaling).

@@ -5,11 +5,11 @@
 
 use crate::error::{Error, Result};
 use crate::metrics::{auc, auc_ci, confusion, roc_points, Confusion};
-use crate::phantom::Rng;
+use crate::rng::Rng;
 
 use super::ensemble::Ensemble;
-use super::forest::ForestOptions;
 use super::linear::LinearOptions;
+use crate::forest::ForestOptions;
 
 /// Cross-validation settings.
 #[derive(Clone, Debug)]

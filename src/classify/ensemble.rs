@@ -3,8 +3,8 @@
 
 use crate::error::Result;
 
-use super::forest::{Forest, ForestOptions};
 use super::linear::{blend, Linear, LinearOptions};
+use crate::forest::{Forest, ForestOptions};
 
 /// A trained forest and linear model.
 #[derive(Debug)]

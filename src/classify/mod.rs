@@ -1,4 +1,4 @@
-//! The TB classifier: a random forest on the lung features ([`forest`]) blended with a
+//! The TB classifier: a random forest on the lung features ([`crate::forest`]) blended with a
 //! penalised linear model ([`linear`], [`ensemble`]), its versioned model
 //! file ([`model`]) with a calibrated 0–100 score and operating points ([`calibration`]),
 //! per-site harmonisation ([`harmonise`]), cross-validation with the scores a paper needs
@@ -8,18 +8,15 @@
 pub mod calibration;
 pub mod cv;
 pub mod ensemble;
-pub mod flat;
-pub mod forest;
 pub mod harmonise;
 pub mod linear;
 pub mod model;
 pub mod sites;
 pub mod study;
 
+pub use crate::forest::{FlatForest, Forest, ForestOptions};
 pub use cv::{cross_validate, score, CvOptions, CvResult, Scores};
 pub use ensemble::Ensemble;
-pub use flat::FlatForest;
-pub use forest::{Forest, ForestOptions};
 pub use linear::{Linear, LinearOptions};
 pub use model::{Model, TrainOptions, TrainingRows, TrainingSet, MODEL_FORMAT, MODEL_VERSION};
 pub use sites::{leave_one_site_out, per_site, SiteScores, SiteStudy};

@@ -15,8 +15,8 @@ use crate::options::SegmentOptions;
 use super::calibration::{choose, OperatingPoint, Platt, Target};
 use super::cv::out_of_fold;
 use super::ensemble::{predict, Ensemble};
-use super::forest::{Forest, ForestOptions};
 use super::linear::{Linear, LinearOptions};
+use crate::forest::{Forest, ForestOptions};
 
 /// Identifies a lungfield model file.
 pub const MODEL_FORMAT: &str = "lungfield-model";
@@ -53,7 +53,7 @@ pub struct Model {
     /// The sites trained on, sorted (empty in version 1 files).
     #[serde(default)]
     pub sites: Vec<String>,
-    /// The lung shape model the lungs were found with: [`crate::segment::prior::BUILTIN_NAME`]
+    /// The lung shape model the lungs were found with: [`crate::prior::BUILTIN_NAME`]
     /// or none (version 1 files).
     #[serde(default)]
     pub shape_prior: Option<String>,
@@ -116,7 +116,7 @@ impl Default for TrainOptions {
                 Target::Sensitivity(0.95),
                 Target::Youden,
             ],
-            shape_prior: Some(crate::segment::prior::BUILTIN_NAME.into()),
+            shape_prior: Some(crate::prior::BUILTIN_NAME.into()),
         }
     }
 }

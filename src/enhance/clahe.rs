@@ -461,7 +461,7 @@ mod proptests {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
         fn vector_mix_matches_scalar(w in 1usize..300, h in 1usize..40, tiles in 1usize..10, seed: u64) {
-            let mut r = crate::phantom::Rng::new(seed);
+            let mut r = crate::rng::Rng::new(seed);
             // Smooth-ish content with noise, so the tables are not all flat.
             let img = GrayU8::from_vec(w, h, (0..w * h).map(|i| ((i % w) as u64 * 3 + r.next_u64() % 40) as u8).collect()).unwrap();
             let opts = ClaheOptions { clip_limit: 2.0, tiles: (tiles, tiles.div_ceil(2)) };
@@ -478,7 +478,7 @@ mod proptests {
             n in 1usize..3000, many: bool, spread in 1u32..65536, clip in 0usize..40,
             scale in 0.01f32..80.0, seed: u64, bytes: bool, keep in 1u64..8,
         ) {
-            let mut r = crate::phantom::Rng::new(seed);
+            let mut r = crate::rng::Rng::new(seed);
             let n = if many { n + 66_000 } else { n };
             let base = r.range(0, 65535) as u32;
             let t = Table { clip, lut_scale: scale };
@@ -512,7 +512,7 @@ mod proptests {
             w in 1usize..90, h in 1usize..70, tiles in 1usize..9, clip in 0.0f32..6.0,
             spread in 1u64..65536, seed: u64,
         ) {
-            let mut r = crate::phantom::Rng::new(seed);
+            let mut r = crate::rng::Rng::new(seed);
             let base = r.next_u64() % 65536;
             let img = GrayU16::from_vec(w, h, (0..w * h).map(|i| ((base + (i % w) as u64 * 97 + r.next_u64() % spread) % 65536) as u16).collect()).unwrap();
             let opts = ClaheOptions { clip_limit: clip, tiles: (tiles, tiles.div_ceil(2)) };

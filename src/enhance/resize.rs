@@ -257,7 +257,7 @@ mod tests {
             w in 1usize..90, h in 1usize..14, ow in 1usize..40, seed in proptest::prelude::any::<u64>(),
             wide16: bool,
         ) {
-            let mut rng = crate::phantom::Rng::new(seed);
+            let mut rng = crate::rng::Rng::new(seed);
             let bits = |t: &GrayF32| t.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
             let check = |want: GrayF32, got: [GrayF32; 2]| {
                 for g in got {
@@ -293,7 +293,7 @@ mod tests {
             w in 1usize..24, h in 1usize..24, ow in 1usize..70, oh in 1usize..70,
             seed in proptest::prelude::any::<u64>(), threshold in 0u8..=255, noise: bool,
         ) {
-            let mut rng = crate::phantom::Rng::new(seed);
+            let mut rng = crate::rng::Rng::new(seed);
             let data: Vec<u8> = (0..w * h)
                 .map(|_| {
                     if noise {

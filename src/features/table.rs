@@ -11,7 +11,7 @@ use crate::image::Mask;
 use crate::io::{decode_file, read_mask_for, write_atomic};
 use crate::options::SegmentOptions;
 use crate::pipeline::segment_with_prior;
-use crate::segment::prior::ShapePrior;
+use crate::prior::ShapePrior;
 
 /// Where the lung masks come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Classification scores from probabilities and 0/1 labels.
 
-use crate::phantom::Rng;
+use crate::rng::Rng;
 
 /// Area under the ROC curve: the probability that a random positive scores above a random
 /// negative, ties counting half (Mann–Whitney). `None` without both classes.

@@ -1,8 +1,8 @@
 //! From attenuation to a radiograph: exposure and contrast, a smooth intensity gradient, the
 //! detector's blur, quantum and electronic noise, collimation and burnt-in marker letters.
 
-use super::rng::Rng;
 use crate::image::GrayF32;
+use crate::rng::Rng;
 use crate::simd::{gaussian::gaussian_f32, Backend};
 
 /// 5×7 bitmaps of the marker letters, one row per byte (bit 4 = leftmost column).

@@ -1,7 +1,7 @@
 //! A random patient: body, lung fields, heart and mediastinum, bones, all in normalised
 //! coordinates (`u` across, `v` down, both 0..1 over the image).
 
-use super::rng::Rng;
+use crate::rng::Rng;
 
 /// One lung field. `side` is −1 for the image's left (the patient's right lung) and +1 for
 /// the image's right; distances `d` are measured from the body midline towards the side.

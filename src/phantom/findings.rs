@@ -3,8 +3,8 @@
 
 use super::anatomy::{Anatomy, Lung};
 use super::draw::Canvas;
-use super::rng::Rng;
 use crate::image::{GrayF32, Mask};
+use crate::rng::Rng;
 
 /// A kind of finding, as listed in the phantom set's `MANIFEST.csv`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,11 +22,10 @@ mod anatomy;
 pub mod dataset;
 mod draw;
 mod findings;
-mod rng;
 
+pub use crate::rng::Rng;
 pub use dataset::{write_set, PhantomSetOptions, SetReport};
 pub use findings::Finding;
-pub use rng::Rng;
 
 use crate::image::{GrayF32, GrayU16, GrayU8, Mask};
 use anatomy::Anatomy;

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::evaluate::Evaluation;
 use crate::io::{write_atomic, Dataset};
 use crate::options::SegmentOptions;
-use crate::segment::prior::ShapePrior;
+use crate::prior::ShapePrior;
 
 /// Escapes text for HTML.
 fn esc(s: &str) -> String {

@@ -225,7 +225,7 @@ mod tests {
         // imageproc 0.27 panics on a 1×1 foreground image, so the reference starts at 2×2.
         fn labels_match_imageproc(w in 2usize..40, h in 2usize..30, seed: u64, density in 0.1f64..0.9) {
             use imageproc::region_labelling::{connected_components, Connectivity};
-            let mut r = crate::phantom::Rng::new(seed);
+            let mut r = crate::rng::Rng::new(seed);
             let m = Mask::from_vec(w, h, (0..w * h).map(|_| u8::from(r.uniform(0.0, 1.0) < density)).collect()).unwrap();
             let ours = components(&m);
             let g = image::GrayImage::from_raw(w as u32, h as u32, m.as_slice().to_vec()).unwrap();
@@ -290,7 +290,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn scanline_fill_matches_pixelwise(w in 1usize..40, h in 1usize..30, seed: u64, density in 0.2f64..0.9) {
-            let mut r = crate::phantom::Rng::new(seed);
+            let mut r = crate::rng::Rng::new(seed);
             let m = Mask::from_vec(w, h, (0..w * h).map(|_| u8::from(r.uniform(0.0, 1.0) < density)).collect()).unwrap();
             proptest::prop_assert_eq!(fill_holes(&m), fill_holes_pixelwise(&m));
         }

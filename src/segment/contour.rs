@@ -584,7 +584,7 @@ mod proptests {
             w in 1usize..70, h in 1usize..60, seed in any::<u64>(), coarse in 1usize..6,
             beta in 0.2f32..0.8, noise in 0usize..60,
         ) {
-            let mut rng = crate::phantom::Rng::new(seed);
+            let mut rng = crate::rng::Rng::new(seed);
             let (cx, cy) = (rng.range(0, w - 1), rng.range(0, h - 1));
             let (rx, ry) = (rng.range(2, 20), rng.range(2, 20));
             let img = GrayF32::from_vec(w, h, (0..w * h).map(|i| {

@@ -7,7 +7,7 @@ pub mod distance;
 pub mod morphology;
 pub mod outside;
 pub mod postprocess;
-pub mod prior;
+
 pub mod provenance;
 pub mod symmetry;
 pub mod threshold;

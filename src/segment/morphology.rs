@@ -254,7 +254,7 @@ mod tests {
             w in 1usize..40, h in 1usize..40, r in 1usize..20,
             target: bool, outside: bool, seed: u64, density in 0.0f64..1.0,
         ) {
-            let mut rng = crate::phantom::Rng::new(seed);
+            let mut rng = crate::rng::Rng::new(seed);
             let mut m = Mask::new(w, h);
             for v in m.as_mut_slice() {
                 *v = u8::from(rng.uniform(0.0, 1.0) < density);

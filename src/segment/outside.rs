@@ -179,7 +179,7 @@ mod tests {
         fn fill_level_matches_relaxation(
             w in 1usize..24, h in 1usize..24, seed in proptest::prelude::any::<u64>(),
         ) {
-            let mut rng = crate::phantom::Rng::new(seed);
+            let mut rng = crate::rng::Rng::new(seed);
             let img = GrayU8::from_rows(w, h, |_, row| {
                 for v in row.iter_mut() {
                     *v = rng.range(0, 255) as u8;

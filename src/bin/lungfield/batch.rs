@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{bail, Result};
 use rayon::prelude::*;
 
-use lungfield::segment::prior::ShapePrior;
+use lungfield::prior::ShapePrior;
 use lungfield::{io, overlay, segment_with_prior, SegmentOptions};
 
 /// Set by Ctrl-C (SIGINT) or SIGTERM: files not yet started are left for `--resume`.

@@ -16,7 +16,7 @@ use clap::Parser;
 
 use args::{Cli, Command, DatasetCommand, PriorCommand};
 use lungfield::evaluate::PriorSource;
-use lungfield::segment::prior::ShapePrior;
+use lungfield::prior::ShapePrior;
 
 /// A batch stopped by Ctrl-C or SIGTERM (exit code 130).
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +44,7 @@ fn load_prior(a: &args::PipelineArgs, cross_validated: bool) -> Result<Option<Sh
         Some(path) => (ShapePrior::load(path)?, path.clone()),
         None => (
             ShapePrior::builtin()?,
-            lungfield::segment::prior::BUILTIN_NAME.into(),
+            lungfield::prior::BUILTIN_NAME.into(),
         ),
     };
     let opts: lungfield::SegmentOptions = a.into();
@@ -400,7 +400,7 @@ fn run(cli: Cli) -> Result<bool> {
                 ),
                 None => println!(
                     "no band classifier (it needs at least {} masks fitted with their images)",
-                    lungfield::segment::prior::MIN_SCENES
+                    lungfield::prior::MIN_SCENES
                 ),
             }
             Ok(true)

@@ -16,7 +16,7 @@ use lungfield::features::{
     MaskSource,
 };
 use lungfield::io::{find_images, Dataset, Split};
-use lungfield::segment::prior::{ShapePrior, BUILTIN_NAME};
+use lungfield::prior::{ShapePrior, BUILTIN_NAME};
 use lungfield::SegmentOptions;
 
 use crate::args::{CalibrateArgs, ClassifyArgs, CvArgs, DataArgs, FeaturesArgs, TrainArgs};

@@ -155,7 +155,7 @@ mod proptests {
 
         #[test]
         fn the_blur_is_the_direct_sum_of_taps(w in 1usize..1500, h in 1usize..40, sigma in 1.5f32..3.0, seed: u64) {
-            let mut r = crate::phantom::Rng::new(seed);
+            let mut r = crate::rng::Rng::new(seed);
             let img = GrayU8::from_vec(w, h, (0..w * h).map(|_| r.next_u64() as u8).collect()).unwrap();
             let k = kernel(sigma);
             let rad = k.len() / 2;

@@ -177,7 +177,7 @@ mod proptests {
     /// at every level, on noise: the same bytes as the scalar twin.
     #[test]
     fn median3_u8_vector_edges_match_scalar() {
-        let mut rng = crate::phantom::Rng::new(3);
+        let mut rng = crate::rng::Rng::new(3);
         for w in [
             16, 17, 18, 19, 32, 33, 34, 35, 64, 65, 66, 67, 100, 129, 130, 131,
         ] {

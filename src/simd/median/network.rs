@@ -136,7 +136,7 @@ mod tests {
     #[test]
     fn batcher_sorts_everything() {
         let c = batcher(32);
-        let mut r = crate::phantom::Rng::new(1);
+        let mut r = crate::rng::Rng::new(1);
         for _ in 0..200 {
             let mut v: Vec<u64> = (0..32).map(|_| r.next_u64() % 50).collect();
             for &(i, j) in &c {

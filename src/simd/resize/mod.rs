@@ -41,7 +41,7 @@ mod proptests {
     proptest! {
         #[test]
         fn half_matches_scalar_and_definition(w in 1usize..400, h in 1usize..8, seed: u64) {
-            let mut r = crate::phantom::Rng::new(seed);
+            let mut r = crate::rng::Rng::new(seed);
             let img = GrayU8::from_vec(w, h, (0..w * h).map(|_| r.next_u64() as u8).collect()).unwrap();
             let s = half_u8(&img, Backend::Scalar);
             prop_assert_eq!(&s, &half_u8(&img, Backend::Wide));

@@ -81,7 +81,7 @@ mod proptests {
 
     impl Case {
         fn new(w: usize, seed: u64) -> Case {
-            let mut r = crate::phantom::Rng::new(seed);
+            let mut r = crate::rng::Rng::new(seed);
             let src = (0..w).map(|_| r.next_u64() as u8).collect();
             let mut spans = Vec::new();
             let mut x = 0;

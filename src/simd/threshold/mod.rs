@@ -66,8 +66,47 @@ pub fn binarize_u8(src: &GrayU8, level: u8, above: bool, backend: Backend) -> Gr
 /// Otsu's threshold and the binarised plane (255 above the level), as OpenCV's
 /// `threshold(…, THRESH_BINARY | THRESH_OTSU)` returns them.
 pub fn otsu_u8(src: &GrayU8, backend: Backend) -> (u8, GrayU8) {
-    let level = crate::segment::otsu_from_histogram(&histogram_u8(src));
+    let level = otsu_from_histogram(&histogram_u8(src));
     (level, binarize_u8(src, level, true, backend))
+}
+
+/// Otsu's level from a 256-bin histogram.
+pub fn otsu_from_histogram(hist: &[u64; 256]) -> u8 {
+    let total: u64 = hist.iter().sum();
+    if total == 0 {
+        return 0;
+    }
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * c as f64)
+        .sum();
+    let (mut w0, mut sum0) = (0u64, 0f64);
+    let (mut best, mut best_t) = (-1.0f64, 0u8);
+    for (t, &c) in hist.iter().enumerate() {
+        w0 += c;
+        sum0 += t as f64 * c as f64;
+        let w1 = total - w0;
+        if w0 == 0 {
+            continue;
+        }
+        if w1 == 0 {
+            break;
+        }
+        let m0 = sum0 / w0 as f64;
+        let m1 = (sum_all - sum0) / w1 as f64;
+        let between = w0 as f64 * w1 as f64 * (m0 - m1) * (m0 - m1);
+        if between > best {
+            best = between;
+            best_t = t as u8;
+        }
+    }
+    if best < 0.0 {
+        // One grey level only.
+        hist.iter().position(|&c| c > 0).unwrap_or(0) as u8
+    } else {
+        best_t
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! A small deterministic PRNG (splitmix64), so phantoms never depend on a crate's version.
+//! A small deterministic PRNG (splitmix64), so phantoms, forests, bootstraps and tests never
+//! depend on a crate's version.
 
 /// splitmix64: 64 random bits per step, the same on every machine.
 #[derive(Clone, Debug)]

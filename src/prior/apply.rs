@@ -23,66 +23,9 @@ use super::shape::{
     CORR_W, GRID_H, GRID_W,
 };
 use crate::image::{GrayF32, GrayU8, Mask};
+pub use crate::options::PriorOptions;
 use crate::segment::fill_holes;
 use crate::segment::postprocess::{largest_piece, per_lung};
-
-/// How a shape prior is applied.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct PriorOptions {
-    /// Training pairs consulted per image (the most alike). Default: 20.
-    pub neighbours: usize,
-    /// Weight of the found mask against the averaged expert shapes where no correction is
-    /// available (a prior fitted on masks alone). Default: 0.3.
-    pub image_weight: f32,
-    /// Repair gross errors with the prior's point distribution model (see
-    /// [`super::ShapeModel`]). Default: on.
-    #[serde(default = "yes")]
-    pub shape_repair: bool,
-    /// How far (pixels at the 256-pixel reference resolution) a lung may reach outside the
-    /// fitted model's boundary before it is cut back. Default: 14.
-    #[serde(default = "default_keep")]
-    pub shape_keep: f32,
-    /// How far (same units) inside the fitted model's boundary the model fills in what the
-    /// lung misses. Default: 2.
-    #[serde(default = "default_fill")]
-    pub shape_fill: f32,
-    /// Resolve the corrections by the image's shade when both the prior (fitted with images)
-    /// and the caller ([`apply_in`]) give it: a boundary moves where the pixels look like
-    /// the lung's inside, not only where the experts habitually draw it. Default: on.
-    #[serde(default = "yes")]
-    pub shade: bool,
-    /// Let the prior's band classifier ([`super::Refiner`]) decide the pixels near the
-    /// boundary, when the prior has one and the caller gives the image ([`apply_in`]).
-    /// Default: on.
-    #[serde(default = "yes")]
-    pub refine: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-fn default_keep() -> f32 {
-    PriorOptions::default().shape_keep
-}
-
-fn default_fill() -> f32 {
-    PriorOptions::default().shape_fill
-}
-
-impl Default for PriorOptions {
-    fn default() -> Self {
-        PriorOptions {
-            neighbours: 20,
-            image_weight: 0.3,
-            shape_repair: true,
-            shape_keep: 14.0,
-            shape_fill: 2.0,
-            shade: true,
-            refine: true,
-        }
-    }
-}
 
 /// Mean absolute difference of two coverage grids, 0..=255.
 fn grid_distance(a: &[u8], b: &[u8]) -> u32 {
@@ -324,7 +267,7 @@ pub(crate) fn probability(
 /// Without the image, the corrections cannot use its shade: see [`apply_in`].
 ///
 /// ```
-/// use lungfield::{segment::prior::{apply, PairShape, PriorOptions, ShapePrior}, Mask};
+/// use lungfield::{prior::{apply, PairShape, PriorOptions, ShapePrior}, Mask};
 /// // Three training masks of two rectangular lungs; a found pair missing its left lung.
 /// let mut m = Mask::new(40, 40);
 /// for y in 8..32 { for x in 4..16 { m.set(x, y, 1); m.set(x + 20, y, 1); } }
@@ -421,8 +364,8 @@ pub(super) fn tidy(labels: &Mask) -> Mask {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::segment::prior::testing::{dice, lungs};
-    use crate::segment::prior::PairShape;
+    use crate::prior::testing::{dice, lungs};
+    use crate::prior::PairShape;
 
     /// Training pairs where the "segmenter" always draws the lungs 3 pixels too small.
     fn biased_prior() -> ShapePrior {

@@ -122,7 +122,7 @@ pub(crate) fn shade_bins(
 mod tests {
     use super::*;
     use crate::image::Mask;
-    use crate::segment::prior::shape::{cell_of, corr_frame, distance_bins, frac_box, to_px};
+    use crate::prior::shape::{cell_of, corr_frame, distance_bins, frac_box, to_px};
 
     /// A `w × w` mask of a centred rectangle grown by `grow` pixels on each side.
     fn rect(w: usize, grow: i64) -> Mask {

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::{de::Error as _, Deserialize, Deserializer, Serialize, Serializer};
 
-use super::Forest;
+use super::grow::Forest;
 
 /// Rows walked through a tree together, so their memory loads overlap.
 const LANES: usize = 8;
@@ -255,8 +255,8 @@ impl FlatForest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::ForestOptions;
-    use crate::phantom::Rng;
+    use crate::forest::ForestOptions;
+    use crate::rng::Rng;
 
     fn data(n: usize, seed: u64) -> (Vec<Vec<f32>>, Vec<u8>) {
         let mut r = Rng::new(seed);

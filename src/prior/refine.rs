@@ -11,16 +11,16 @@
 //! Training ([`Refiner::fit`]) needs what the prior would draw on images it was not fitted
 //! on: the training images are split into [`INNER_FOLDS`] folds and each fold's prior
 //! output comes from a prior fitted on the other folds. Pixels are sampled from each
-//! image's band, and the forest ([`crate::classify::Forest`], deterministic at any thread
+//! image's band, and the forest ([`crate::forest::Forest`], deterministic at any thread
 //! count) is kept flat ([`FlatForest`]) for fast prediction.
 
 use rayon::prelude::*;
 
 use super::apply::{apply_in, tidy, PriorOptions};
 use super::model::ShapePrior;
-use crate::classify::{FlatForest, Forest, ForestOptions};
+use crate::forest::{FlatForest, Forest, ForestOptions};
 use crate::image::{GrayF32, GrayU8, Mask};
-use crate::phantom::Rng;
+use crate::rng::Rng;
 use crate::segment::distance::{squared_distance, squared_distance_capped};
 use crate::simd::gaussian::gaussian_f32;
 use crate::simd::Backend;
@@ -411,8 +411,8 @@ fn sample(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::segment::prior::testing::{dice, lungs};
-    use crate::segment::prior::PairShape;
+    use crate::prior::testing::{dice, lungs};
+    use crate::prior::PairShape;
 
     /// Dark lungs on a brighter body, with noise.
     fn image(truth: &Mask, seed: u64) -> GrayU8 {

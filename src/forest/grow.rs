@@ -14,7 +14,7 @@ use smartcore::ensemble::random_forest_regressor::{
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use crate::error::{Error, Result};
-use crate::phantom::Rng;
+use crate::rng::Rng;
 
 type Chunk = RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
 

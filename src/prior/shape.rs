@@ -508,7 +508,7 @@ mod correction_tests {
             w in 1usize..90, h in 1usize..70, seed in proptest::prelude::any::<u64>(),
             blobs in 0usize..4, noise in 0u32..3, label in 1u8..3, scale in 0.1f32..4.0,
         ) {
-            let mut rng = crate::phantom::Rng::new(seed);
+            let mut rng = crate::rng::Rng::new(seed);
             let mut m = Mask::new(w, h);
             for _ in 0..blobs {
                 let (x0, y0) = (rng.range(0, w - 1), rng.range(0, h - 1));

@@ -23,7 +23,7 @@ pub const PRIOR_VERSION: u32 = 1;
 pub const MAX_PRIOR_BYTES: u64 = 1 << 30;
 
 /// The shipped prior file, gzip-compressed JSON (see [`ShapePrior::builtin`]).
-const BUILTIN: &[u8] = include_bytes!("../../../models/jsrt-prior.lfp.gz");
+const BUILTIN: &[u8] = include_bytes!("../../models/jsrt-prior.lfp.gz");
 /// How errors name the built-in prior.
 pub const BUILTIN_NAME: &str = "<built-in prior models/jsrt-prior.lfp.gz>";
 
@@ -68,34 +68,6 @@ impl PairShape {
         } else {
             Some(self.lung(side))
         }
-    }
-
-    /// Both lungs of an expert mask and what the image-driven stages find in `img`.
-    ///
-    /// # Errors
-    /// An unreadable mask or one of another size than the image; `Ok(None)` when the mask
-    /// does not hold two lungs.
-    pub fn from_sample(
-        id: &str,
-        img: &crate::io::Radiograph,
-        mask_path: &Path,
-        opts: &crate::options::SegmentOptions,
-    ) -> Result<Option<PairShape>> {
-        let mask = crate::io::read_mask_for(mask_path, img)?;
-        Ok(match crate::pipeline::found_lungs_parts(img, opts) {
-            Ok(f) => {
-                // The expert mask in the frame the lungs were found in: the exposed field.
-                let (x, y, w, h) = (f.field.x, f.field.y, f.field.width, f.field.height);
-                let mask = if (w, h) == (mask.width(), mask.height()) {
-                    mask
-                } else {
-                    mask.crop(x, y, w, h)
-                };
-                PairShape::with_found_images(id, &mask, &f.pair.labels, Some((&f.smooth, &f.work)))
-            }
-            // Nothing found: the shapes still count, without a correction.
-            Err(_) => PairShape::from_mask(id, &mask),
-        })
     }
 
     /// Both lungs of the expert `mask` and the lungs found in the same image (`found`: a label
@@ -309,7 +281,7 @@ impl ShapePrior {
     }
 
     /// A prior from per-mask results, the masks without two lungs listed as skipped.
-    fn from_found(shapes: Vec<(String, Option<PairShape>)>) -> Result<Self> {
+    pub(crate) fn from_found(shapes: Vec<(String, Option<PairShape>)>) -> Result<Self> {
         let mut skipped = Vec::new();
         let mut ok = Vec::new();
         for (id, s) in shapes {
@@ -320,40 +292,6 @@ impl ShapePrior {
         }
         skipped.sort();
         Self::from_shapes(ok, skipped)
-    }
-
-    /// Fits a prior on a dataset's images and masks (degraded images left out): each expert
-    /// mask gives its lungs' shapes, and what lungfield's image-driven stages (with `opts`)
-    /// find in the image gives the correction that pulls found lungs towards expert ones.
-    /// Deterministic at any thread count. `progress` advances once per image.
-    ///
-    /// # Errors
-    /// The first unreadable image or mask (named), or too few usable masks.
-    pub fn fit_dataset(
-        data: &crate::io::Dataset,
-        opts: &crate::options::SegmentOptions,
-        progress: &dyn crate::progress::Progress,
-    ) -> Result<Self> {
-        let samples: Vec<&crate::io::Sample> = data
-            .samples
-            .iter()
-            .filter(|s| s.mask.is_some() && !s.degraded)
-            .collect();
-        let shapes: Vec<(String, Option<PairShape>)> = samples
-            .par_iter()
-            .map(|s| {
-                let Some(mask) = &s.mask else {
-                    return Ok((s.id.clone(), None));
-                };
-                let img = crate::io::decode_file(&s.image)?;
-                let shape = PairShape::from_sample(&s.id, &img, mask, opts)?;
-                progress.advance();
-                Ok((s.id.clone(), shape))
-            })
-            .collect::<Result<_>>()?;
-        let mut prior = Self::from_found(shapes)?;
-        prior.segment = Some(*opts);
-        Ok(prior)
     }
 
     /// Saves the prior as JSON, atomically; gzip-compressed when `path` ends in `.gz` (the
