@@ -119,9 +119,9 @@ fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result
         .map_err(|e| Error::InvalidOption(format!("CSV: {e}")))
 }
 
-/// The `summary.json` of a classifier study.
+/// The `summary.json` of a classifier study (and what `cv --json` and `demo --json` print).
 #[derive(serde::Serialize)]
-struct StudySummary<'a> {
+pub struct StudySummary<'a> {
     auc: f64,
     auc_ci_low: f64,
     auc_ci_high: f64,
@@ -151,21 +151,12 @@ pub fn ranked_importance(st: &crate::classify::Study) -> Vec<(&str, f64)> {
     r
 }
 
-/// Writes a classifier study into `dir`: `summary.json` (`auc`, `auc_ci_low`, `auc_ci_high`,
-/// `accuracy`, `sensitivity`, `specificity` of the cross-validation, the same and the
-/// confusion counts under `cv` and `test`), `roc.csv`, `oof.csv` (out-of-fold probability per
-/// image) and `importance.csv` (features ranked).
-///
-/// # Errors
-/// [`Error::Io`] naming the file that could not be written.
-pub fn write_study(dir: &Path, st: &crate::classify::Study) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+/// The summary of a classifier study: its AUC with CI, the rates, the settings and the
+/// 15 most important features.
+pub fn study_summary(st: &crate::classify::Study) -> StudySummary<'_> {
     let s = &st.cv.scores;
     let ranked = ranked_importance(st);
-    let summary = StudySummary {
+    StudySummary {
         auc: s.auc,
         auc_ci_low: s.auc_ci_low,
         auc_ci_high: s.auc_ci_high,
@@ -181,7 +172,23 @@ pub fn write_study(dir: &Path, st: &crate::classify::Study) -> Result<()> {
         threshold: st.options.threshold,
         n_features: st.names.len(),
         top_features: ranked.iter().take(15).copied().collect(),
-    };
+    }
+}
+
+/// Writes a classifier study into `dir`: `summary.json` (`auc`, `auc_ci_low`, `auc_ci_high`,
+/// `accuracy`, `sensitivity`, `specificity` of the cross-validation, the same and the
+/// confusion counts under `cv` and `test`), `roc.csv`, `oof.csv` (out-of-fold probability per
+/// image) and `importance.csv` (features ranked).
+///
+/// # Errors
+/// [`Error::Io`] naming the file that could not be written.
+pub fn write_study(dir: &Path, st: &crate::classify::Study) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let summary = study_summary(st);
+    let ranked = ranked_importance(st);
     let json = serde_json::to_vec_pretty(&summary)
         .map_err(|e| Error::InvalidOption(format!("JSON: {e}")))?;
     write_atomic(&dir.join("summary.json"), &json)?;
