@@ -4,6 +4,7 @@
 //! removed), collects every `crate::…` path (and `crate::{…}` group, and `super::` paths
 //! that climb out of a module) and fails on any that points up or sideways to a later
 //! module. Names that `lib.rs` re-exports at the root count as imports of their module.
+//! Inside each module folder, the files must not import each other in a cycle either.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -300,4 +301,120 @@ fn the_parser_sees_paths_and_skips_comments_strings_and_tests() {
         declared("mod error;\n#[doc(hidden)]\npub mod io;\npub use io::{read, Sample};");
     assert_eq!(order, ["error", "io"]);
     assert_eq!(names.get("Sample").map(String::as_str), Some("io"));
+}
+
+/// The sibling files (and folders) of one module folder that `code` names, by `super::x` or
+/// by `crate::path::x`.
+fn sibling_targets(code: &str, module_path: &str, siblings: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut prefixes = vec!["super::".to_string()];
+    prefixes.push(format!("crate::{module_path}::"));
+    for prefix in &prefixes {
+        for (at, _) in code.match_indices(prefix.as_str()) {
+            if at > 0 && code[..at].ends_with("::") {
+                continue; // `super::super::…` climbs further
+            }
+            let name = ident_at(&code[at + prefix.len()..]);
+            if siblings.iter().any(|s| s == name) {
+                out.push(name.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Every folder module of the library: (its path from `src`, its files' and folders' names).
+fn module_dirs(dir: &Path, rel: &str, out: &mut Vec<(PathBuf, String)>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() && p.file_name().is_some_and(|n| n != "bin") {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let r = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}::{name}")
+            };
+            out.push((p.clone(), r.clone()));
+            module_dirs(&p, &r, out);
+        }
+    }
+}
+
+#[test]
+fn no_two_files_of_a_module_import_each_other_even_through_others() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut dirs = Vec::new();
+    module_dirs(&src, "", &mut dirs);
+    assert!(dirs.len() >= 8, "only {} module folders found", dirs.len());
+    let mut cycles = Vec::new();
+    for (dir, module_path) in &dirs {
+        let files: Vec<PathBuf> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        let names: Vec<String> = files
+            .iter()
+            .map(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .trim_end_matches(".rs")
+                    .to_string()
+            })
+            .filter(|n| n != "mod")
+            .collect();
+        let mut edges: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for p in files.iter().filter(|p| p.is_file()) {
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            if name == "mod" || p.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let code = without_test_items(&code_only(&fs::read_to_string(p).unwrap()));
+            let mut t = sibling_targets(&code, module_path, &names);
+            t.retain(|x| *x != name);
+            t.sort();
+            t.dedup();
+            edges.insert(name, t);
+        }
+        // A depth-first search that reports each cycle it closes.
+        fn visit(
+            n: &str,
+            edges: &BTreeMap<String, Vec<String>>,
+            stack: &mut Vec<String>,
+            done: &mut Vec<String>,
+            cycles: &mut Vec<String>,
+        ) {
+            if let Some(k) = stack.iter().position(|s| s == n) {
+                cycles.push(format!("{} -> {n}", stack[k..].join(" -> ")));
+                return;
+            }
+            if done.iter().any(|d| d == n) {
+                return;
+            }
+            stack.push(n.to_string());
+            for t in edges.get(n).into_iter().flatten() {
+                visit(t, edges, stack, done, cycles);
+            }
+            stack.pop();
+            done.push(n.to_string());
+        }
+        let mut found = Vec::new();
+        let mut done = Vec::new();
+        for n in edges.keys() {
+            visit(n, &edges, &mut Vec::new(), &mut done, &mut found);
+        }
+        cycles.extend(found.into_iter().map(|c| format!("{module_path}: {c}")));
+    }
+    assert!(
+        cycles.is_empty(),
+        "files of one module that import each other:\n{}",
+        cycles.join("\n")
+    );
+}
+
+#[test]
+fn the_sibling_parser_sees_super_and_crate_paths() {
+    let names = vec!["apply".to_string(), "model".to_string()];
+    let code = "use super::model::X; use crate::prior::apply::f; use super::super::model::Y;";
+    assert_eq!(sibling_targets(code, "prior", &names), ["model", "apply"]);
 }

@@ -14,7 +14,7 @@ use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
 use dicom_object::{DefaultDicomObject, OpenFileOptions};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
-use super::decode::{decode_err, Radiograph, MAX_PIXELS};
+use super::radiograph::{decode_err, Radiograph, MAX_PIXELS};
 use crate::error::Result;
 use crate::image::{GrayU16, GrayU8};
 

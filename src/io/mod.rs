@@ -8,17 +8,18 @@ mod decode;
 mod dicom;
 mod encode;
 mod import;
+mod radiograph;
 
 pub use atomic::write_atomic;
 pub(crate) use atomic::{read_bounded, Unread};
 pub use check::{check_dataset, CheckReport, Expected};
 pub use dataset::{find_images, find_masks, split_for, Dataset, Sample, Shard, Split, Subset};
 pub use decode::{
-    decode_bytes, decode_file, decode_file_info, read_mask, read_mask_for, Radiograph,
-    MAX_FILE_BYTES, MAX_MASK_GREY, MAX_PIXELS,
+    decode_bytes, decode_file, decode_file_info, read_mask, read_mask_for, MAX_MASK_GREY,
 };
 pub use dicom::{decode_dicom, is_dicom, DicomInfo};
 pub use encode::{
     encode_png_gray16, encode_png_gray8, encode_png_rgb8, write_png_gray8, write_png_rgb8,
 };
 pub use import::{import_dataset, ImportReport, MAX_ENTRY_BYTES};
+pub use radiograph::{Radiograph, MAX_FILE_BYTES, MAX_PIXELS};

@@ -17,6 +17,7 @@
 //! more than [`PriorOptions::shape_fill`] inside ([`super::ShapeModel::repair`]).
 
 use super::model::ShapePrior;
+use super::refine::tidy;
 use super::shade::{shade_bins, shade_index, SHADE_BINS, SHADE_ENTRIES};
 use super::shape::{
     corr_frame, distance_bins, draw, to_px, Correction, Frac, LungShape, CORR_BINS, CORR_D, CORR_H,
@@ -24,8 +25,6 @@ use super::shape::{
 };
 use crate::image::{GrayF32, GrayU8, Mask};
 pub use crate::options::PriorOptions;
-use crate::segment::fill_holes;
-use crate::segment::postprocess::{largest_piece, per_lung};
 
 /// Mean absolute difference of two coverage grids, 0..=255.
 fn grid_distance(a: &[u8], b: &[u8]) -> u32 {
@@ -347,18 +346,6 @@ fn apply_both(
         }
         _ => out,
     }
-}
-
-/// Each lung reduced to its largest piece, holes filled (the probability maps can leave
-/// islands where a few training pairs had lung far from the found boundary).
-pub(super) fn tidy(labels: &Mask) -> Mask {
-    // On each lung's box grown by one pixel: the same pieces and holes, fewer pixels.
-    per_lung(
-        labels,
-        1,
-        |m| Some(fill_holes(&largest_piece(m)?)),
-        |label| label,
-    )
 }
 
 #[cfg(test)]

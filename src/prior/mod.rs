@@ -30,12 +30,14 @@
 
 mod apply;
 mod codec;
+mod grid;
 mod model;
 mod outline;
 mod pdm;
 mod refine;
 mod shade;
 mod shape;
+mod train;
 #[cfg(test)]
 mod testing;
 

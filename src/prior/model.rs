@@ -2,9 +2,7 @@
 //! found lungs and corrections when fitted with images), saved as a versioned JSON file
 //! (`.lfp`) whose loader checks every table before use.
 
-use std::path::{Path, PathBuf};
-
-use rayon::prelude::*;
+use std::path::Path;
 
 use super::outline::{radial, SHAPE_DIM};
 use super::pdm::ShapeModel;
@@ -205,21 +203,6 @@ pub struct ShapePrior {
 }
 
 impl ShapePrior {
-    /// A prior from shapes already reduced (sorted by id for determinism). With images
-    /// (exemplars made by [`PairShape::from_sample`] or [`PairShape::with_found_image`]), it
-    /// also trains the band classifier ([`super::Refiner::fit`]), then lets the images go.
-    ///
-    /// # Errors
-    /// [`Error::InvalidOption`] when fewer than 3 shapes are given.
-    pub fn from_shapes(exemplars: Vec<PairShape>, skipped: Vec<String>) -> Result<Self> {
-        let mut prior = Self::without_refiner(exemplars, skipped)?;
-        prior.refiner = Refiner::fit(&prior);
-        for e in &mut prior.exemplars {
-            e.scene = None;
-        }
-        Ok(prior)
-    }
-
     /// [`ShapePrior::from_shapes`] without the band classifier (the scenes are kept).
     pub(crate) fn without_refiner(
         mut exemplars: Vec<PairShape>,
@@ -258,40 +241,6 @@ impl ShapePrior {
                 ShapeModel::fit(&shapes)
             })
             .as_ref()
-    }
-
-    /// Fits a prior on mask files (read in parallel; the result does not depend on the
-    /// thread count or the order of `files`). Masks without two lungs are skipped and listed.
-    ///
-    /// # Errors
-    /// The first unreadable mask file (named), or too few usable masks.
-    pub fn fit_files(files: &[PathBuf]) -> Result<Self> {
-        let shapes: Vec<(String, Option<PairShape>)> = files
-            .par_iter()
-            .map(|p| {
-                let id = p
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let m = crate::io::read_mask(p)?;
-                Ok((id.clone(), PairShape::from_mask(&id, &m)))
-            })
-            .collect::<Result<_>>()?;
-        Self::from_found(shapes)
-    }
-
-    /// A prior from per-mask results, the masks without two lungs listed as skipped.
-    pub(crate) fn from_found(shapes: Vec<(String, Option<PairShape>)>) -> Result<Self> {
-        let mut skipped = Vec::new();
-        let mut ok = Vec::new();
-        for (id, s) in shapes {
-            match s {
-                Some(s) => ok.push(s),
-                None => skipped.push(format!("{id}: two lungs not found in the mask")),
-            }
-        }
-        skipped.sort();
-        Self::from_shapes(ok, skipped)
     }
 
     /// Saves the prior as JSON, atomically; gzip-compressed when `path` ends in `.gz` (the

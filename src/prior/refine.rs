@@ -14,14 +14,11 @@
 //! image's band, and the forest ([`crate::forest::Forest`], deterministic at any thread
 //! count) is kept flat ([`FlatForest`]) for fast prediction.
 
-use rayon::prelude::*;
-
-use super::apply::{apply_in, tidy, PriorOptions};
-use super::model::ShapePrior;
-use crate::forest::{FlatForest, Forest, ForestOptions};
+use crate::forest::FlatForest;
 use crate::image::{GrayF32, GrayU8, Mask};
-use crate::rng::Rng;
 use crate::segment::distance::{squared_distance, squared_distance_capped};
+use crate::segment::fill_holes;
+use crate::segment::postprocess::{largest_piece, per_lung};
 use crate::simd::gaussian::gaussian_f32;
 use crate::simd::Backend;
 
@@ -39,16 +36,16 @@ pub const INNER_FOLDS: usize = 5;
 /// Fewest training images with scenes for a classifier.
 pub const MIN_SCENES: usize = 10;
 /// Band pixels sampled per training image, at most.
-const PER_IMAGE: usize = 2000;
+pub(super) const PER_IMAGE: usize = 2000;
 /// Training rows in all, at most (fewer per image for large training sets).
-const MAX_ROWS: usize = 250_000;
+pub(super) const MAX_ROWS: usize = 250_000;
 /// Trees of the forest.
-const TREES: usize = 40;
+pub(super) const TREES: usize = 40;
 /// Deepest leaf: bounds the steps of every prediction (unbounded trees peel a few samples
 /// per split and grow hundreds of levels deep).
-const MAX_DEPTH: u16 = 16;
+pub(super) const MAX_DEPTH: u16 = 16;
 /// Smallest leaf.
-const MIN_LEAF: usize = 10;
+pub(super) const MIN_LEAF: usize = 10;
 /// Signed distances are clamped to this (reference pixels).
 const FAR: f32 = 32.0;
 /// The forest decides every `STEP`-th pixel of every `STEP`-th row.
@@ -117,7 +114,7 @@ fn bounds(m: &Mask, keep: impl Fn(u8) -> bool) -> Option<[f32; 4]> {
 /// Every pixel's features, plane by plane: first the signed distances (reference pixels) to
 /// the image-driven lungs, then to the prior's pair ([`SD_PAIR`]), right lung and left lung
 /// ([`SD_SIDE`]).
-struct Features {
+pub(super) struct Features {
     planes: Vec<Vec<f32>>,
 }
 
@@ -129,7 +126,7 @@ const SD_SIDE: [usize; 2] = [2, 3];
 impl Features {
     /// The features of the working image `image` given the image-driven lungs `found` and
     /// the prior's `labels` (same size); `None` when the prior drew no lung.
-    fn new(image: &GrayU8, found: &Mask, labels: &Mask) -> Option<Features> {
+    pub(super) fn new(image: &GrayU8, found: &Mask, labels: &Mask) -> Option<Features> {
         let (w, h) = (image.width(), image.height());
         let unit = w.max(h) as f32 / 256.0;
         let all = bounds(labels, |v| v != 0)?;
@@ -194,13 +191,13 @@ impl Features {
     }
 
     /// Indices of the band's pixels.
-    fn band(&self) -> Vec<usize> {
+    pub(super) fn band(&self) -> Vec<usize> {
         let sd = &self.planes[SD_PAIR];
         (0..sd.len()).filter(|&i| sd[i].abs() <= BAND).collect()
     }
 
     /// The features of pixel `i` (`out` holds [`N_FEATURES`]).
-    fn row(&self, i: usize, out: &mut [f32]) {
+    pub(super) fn row(&self, i: usize, out: &mut [f32]) {
         for (o, p) in out.iter_mut().zip(&self.planes) {
             *o = p[i];
         }
@@ -232,64 +229,6 @@ fn derivatives(g: &GrayF32, sigma: f32) -> [Vec<f32>; 3] {
 }
 
 impl Refiner {
-    /// Trains the classifier of `prior` on its exemplars' scenes; `None` when fewer than
-    /// [`MIN_SCENES`] exemplars have one (a prior fitted on masks alone) or the forest
-    /// cannot be grown. Deterministic at any thread count.
-    pub fn fit(prior: &ShapePrior) -> Option<Refiner> {
-        let ex = &prior.exemplars;
-        let with_scene = ex.iter().filter(|e| e.scene.is_some()).count();
-        if with_scene < MIN_SCENES {
-            return None;
-        }
-        let per_image = PER_IMAGE.min(MAX_ROWS / with_scene).max(1);
-        let opts = PriorOptions {
-            refine: false,
-            ..PriorOptions::default()
-        };
-        let mut rows: Vec<Vec<f64>> = Vec::new();
-        let mut labels: Vec<u8> = Vec::new();
-        for fold in 0..INNER_FOLDS {
-            let train: Vec<_> = ex
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % INNER_FOLDS != fold)
-                .map(|(_, e)| e.clone())
-                .collect();
-            let inner = ShapePrior::without_refiner(train, Vec::new()).ok()?;
-            let held: Vec<(usize, &Scene)> = ex
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % INNER_FOLDS == fold)
-                .filter_map(|(i, e)| Some((i, e.scene.as_deref()?)))
-                .collect();
-            let sampled: Vec<(Vec<Vec<f64>>, Vec<u8>)> = held
-                .par_iter()
-                .map(|&(i, scene)| sample(&inner, scene, &opts, per_image, i as u64))
-                .collect();
-            for (r, l) in sampled {
-                rows.extend(r);
-                labels.extend(l);
-            }
-        }
-        let forest = Forest::train(
-            &rows,
-            &labels,
-            &ForestOptions {
-                trees: TREES,
-                seed: 7,
-                mtry: Some(8),
-                min_samples_leaf: MIN_LEAF,
-                max_depth: Some(MAX_DEPTH),
-            },
-        )
-        .ok()?;
-        Some(Refiner {
-            forest: FlatForest::from_forest(&forest).ok()?,
-            rows: rows.len(),
-            images: with_scene,
-        })
-    }
-
     /// Checks a classifier read from a file.
     ///
     /// # Errors
@@ -380,39 +319,26 @@ impl Refiner {
     }
 }
 
-/// Training rows from one held-out scene: the band pixels of what `inner` draws there,
-/// every `k`-th from a seeded offset so that at most `per_image` are kept, each with its
-/// expert label.
-fn sample(
-    inner: &ShapePrior,
-    scene: &Scene,
-    opts: &PriorOptions,
-    per_image: usize,
-    seed: u64,
-) -> (Vec<Vec<f64>>, Vec<u8>) {
-    let labels = apply_in(inner, &scene.found, Some(&scene.smooth), opts);
-    let Some(f) = Features::new(&scene.image, &scene.found, &labels) else {
-        return (Vec::new(), Vec::new());
-    };
-    let band = f.band();
-    let step = band.len().div_ceil(per_image).max(1);
-    let start = (Rng::new(seed).next_u64() % step as u64) as usize;
-    let mut row = [0f32; N_FEATURES];
-    let mut rows = Vec::new();
-    let mut ys = Vec::new();
-    for &i in band.iter().skip(start).step_by(step) {
-        f.row(i, &mut row);
-        rows.push(row.iter().map(|&v| f64::from(v)).collect());
-        ys.push(u8::from(scene.truth.as_slice()[i] != 0));
-    }
-    (rows, ys)
+/// Each lung reduced to its largest piece, holes filled (the probability maps can leave
+/// islands where a few training pairs had lung far from the found boundary).
+pub(super) fn tidy(labels: &Mask) -> Mask {
+    // On each lung's box grown by one pixel: the same pieces and holes, fewer pixels.
+    per_lung(
+        labels,
+        1,
+        |m| Some(fill_holes(&largest_piece(m)?)),
+        |label| label,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::options::PriorOptions;
     use crate::prior::testing::{dice, lungs};
     use crate::prior::PairShape;
+    use crate::prior::{apply_in, ShapePrior};
+    use crate::rng::Rng;
 
     /// Dark lungs on a brighter body, with noise.
     fn image(truth: &Mask, seed: u64) -> GrayU8 {

@@ -5,7 +5,7 @@
 //! move towards where the image itself shows lung, not only where the experts habitually
 //! draw it.
 
-use super::shape::{CORR_BINS, CORR_D, CORR_H, CORR_W};
+use super::grid::{CORR_BINS, CORR_D, CORR_H, CORR_W};
 use crate::image::GrayU8;
 
 /// Shade bins: 0 looks like the lung's inside, `SHADE_BINS − 1` like its outside.
