@@ -13,7 +13,7 @@ milliseconds and the ratio lungfield / OpenCV of those best figures per binary.
     python3 benches/compare_opencv.py --image IMG target/release/lungfield@baseline \
         target/release/lungfield@avx2 target/release/lungfield
 
-`BINARY@LEVEL` runs the binary with LUNGFIELD_SIMD=LEVEL (baseline, avx2, avx512): the run-time
+`BINARY@LEVEL` runs the binary with LUNGFIELD_KERNELS=LEVEL (baseline, avx2, avx512): the run-time
 dispatch capped at that level.
 """
 import argparse
@@ -55,9 +55,9 @@ def main():
         for b, best in zip(a.binaries, lf):
             b, _, level = b.partition("@")
             if level:
-                os.environ["LUNGFIELD_SIMD"] = level
+                os.environ["LUNGFIELD_KERNELS"] = level
             else:
-                os.environ.pop("LUNGFIELD_SIMD", None)
+                os.environ.pop("LUNGFIELD_KERNELS", None)
             doc = run([b, "bench", "--image", a.image, "--scale", a.scale, "-q", "--json", f"{tmp}/lf.json"] + only,
                       f"{tmp}/lf.json", best)
             isa.append(doc.get("instruction_set", "?"))

@@ -1,10 +1,11 @@
 //! Kernel and pipeline benchmarks: `cargo bench --bench kernels`. Bench ids are
-//! `<kernel>/<backend>/<size>`, the kernel names the keys of `lungfield bench`.
+//! `<kernel>/<level>/<size>` for every [`Kernels`] level this CPU has, the kernel names the
+//! keys of `lungfield bench`.
 //! Uses `../shared/data/jsrt-dev/images/JPCNN010.png` when present (the image the OpenCV
 //! peer script is run on), else a 1024² phantom.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use lungfield::simd::{gaussian, median, minmax, resize, threshold, Backend};
+use lungfield::simd::{gaussian, median, minmax, resize, threshold, Kernels};
 use lungfield::{enhance, io, phantom, segment_radiograph, GrayU8, SegmentOptions};
 
 fn image() -> GrayU8 {
@@ -22,23 +23,23 @@ fn kernels(c: &mut Criterion) {
     let f = img.map(|&v| f32::from(v));
     eprintln!("instruction set: {}", lungfield::simd::instruction_set());
     let mut g = c.benchmark_group("gaussian_s2_u8");
-    for b in Backend::ALL {
+    for &b in Kernels::available() {
         g.bench_function(BenchmarkId::new(b.name(), &size), |bench| {
             bench.iter(|| gaussian::gaussian_u8(&img, 2.0, b))
         });
     }
     g.finish();
     let mut g = c.benchmark_group("gaussian_s2_f32");
-    for b in Backend::ALL {
+    for &b in Kernels::available() {
         g.bench_function(BenchmarkId::new(b.name(), &size), |bench| {
             bench.iter(|| gaussian::gaussian_f32(&f, 2.0, b))
         });
     }
     g.finish();
-    type Kernel<'a> = Box<dyn Fn(Backend) + 'a>;
-    let (_, bw) = threshold::otsu_u8(&img, Backend::Wide);
+    type Kernel<'a> = Box<dyn Fn(Kernels) + 'a>;
+    let (_, bw) = threshold::otsu_u8(&img, Kernels::active());
     let dark = bw.map(|&v| u8::from(v == 0));
-    let by_backend: Vec<(&str, Kernel)> = vec![
+    let by_level: Vec<(&str, Kernel)> = vec![
         (
             "median3_u8",
             Box::new(|b| drop(median::median3_u8(&img, b))),
@@ -77,9 +78,9 @@ fn kernels(c: &mut Criterion) {
             Box::new(|b| drop(resize::half_u8(&img, b))),
         ),
     ];
-    for (name, k) in &by_backend {
+    for (name, k) in &by_level {
         let mut g = c.benchmark_group(*name);
-        for b in Backend::ALL {
+        for &b in Kernels::available() {
             g.bench_function(BenchmarkId::new(b.name(), &size), |bench| {
                 bench.iter(|| k(b))
             });
@@ -90,7 +91,7 @@ fn kernels(c: &mut Criterion) {
     // does first.
     let (ww, wh) = enhance::working_size(img.width(), img.height(), 256);
     let mut g = c.benchmark_group("area_resize_u8");
-    for b in Backend::ALL {
+    for &b in Kernels::available() {
         g.bench_function(BenchmarkId::new(b.name(), &size), |bench| {
             bench.iter(|| enhance::area_resize_with(&img, ww, wh, b))
         });

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::enhance::{clahe_u8, ClaheOptions};
 use crate::image::GrayU8;
 use crate::io::Radiograph;
-use crate::simd::{gaussian, median, minmax, resize, threshold, Backend};
+use crate::simd::{gaussian, median, minmax, resize, threshold, Kernels};
 
 /// The keys, in the peer's order, then lungfield's own: the histogram medians of 7×7 and
 /// 15×15 (`median7_u8`, `median15_u8`: the same definition as OpenCV's `medianBlur` with
@@ -136,7 +136,7 @@ pub fn run(
     file: Option<&[u8]>,
 ) -> BTreeMap<String, f64> {
     let wanted = |k: &str| only.is_empty() || only.iter().any(|o| o == k);
-    let b = Backend::Wide;
+    let b = Kernels::active();
     let f = img.map(|&v| f32::from(v));
     let clahe = ClaheOptions::default();
     let (_, bw) = threshold::otsu_u8(img, b);

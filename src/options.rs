@@ -3,7 +3,6 @@
 
 use crate::enhance::ClaheOptions;
 use crate::segment::ContourOptions;
-use crate::simd::Backend;
 
 /// Options of [`crate::segment_radiograph`]. Lengths are given for a 256-pixel working
 /// resolution and scale with [`SegmentOptions::work_size`].
@@ -27,8 +26,6 @@ pub struct SegmentOptions {
     pub final_open: usize,
     /// Radius of the per-lung closing that fills concavities the contour missed. Default: 12.
     pub lung_close: usize,
-    /// Which kernel implementations to use. Default: `Wide`.
-    pub backend: Backend,
     /// How a shape prior is applied, when one is given (see [`crate::prior`]).
     #[serde(default)]
     pub prior: PriorOptions,
@@ -59,7 +56,6 @@ impl Default for SegmentOptions {
             contour: ContourOptions::default(),
             final_open: 4,
             lung_close: 12,
-            backend: Backend::Wide,
             prior: PriorOptions::default(),
             field: true,
             symmetry: true,
@@ -136,5 +132,29 @@ impl Default for PriorOptions {
             shade: true,
             refine: true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SegmentOptions;
+
+    /// Model and prior files written before the kernels became a run-time choice hold
+    /// `"backend": "Wide"` in their options: it is ignored, everything else is read.
+    #[test]
+    fn options_of_older_files_still_load() {
+        let mut v = serde_json::to_value(SegmentOptions::default()).unwrap();
+        assert!(v.get("backend").is_none(), "the kernels are not stored");
+        v["backend"] = serde_json::json!("Scalar");
+        v["work_size"] = serde_json::json!(320);
+        let old: SegmentOptions = serde_json::from_value(v).unwrap();
+        assert_eq!(old.work_size, 320);
+        assert_eq!(
+            SegmentOptions {
+                work_size: 256,
+                ..old
+            },
+            SegmentOptions::default()
+        );
     }
 }

@@ -15,7 +15,7 @@ use crate::segment::{
     air, close, complete_from_other, fill_holes, open, otsu_from_histogram, otsu_level, refine,
     threshold_below, Air, BetaField, LungPair, Provenance, Side,
 };
-use crate::simd::{gaussian::gaussian_u8, median::median3_u8};
+use crate::simd::{gaussian::gaussian_u8, median::median3_u8, Kernels};
 
 /// Smallest width or height accepted, in pixels.
 pub const MIN_SIDE: usize = 32;
@@ -261,7 +261,7 @@ pub fn segment_with_prior(
             flags.push("small_body".into());
         }
     }
-    let labels = to_original_size(&pair.labels, field.width, field.height, opts);
+    let labels = to_original_size(&pair.labels, field.width, field.height);
     let labels = if field.box_is_image() {
         labels
     } else {
@@ -318,9 +318,9 @@ pub(crate) struct Found {
 pub(crate) fn found_lungs_parts(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
     let (field, work) = working_field(img, opts)?;
     let smooth = gaussian_u8(
-        &median3_u8(&work, opts.backend),
+        &median3_u8(&work, Kernels::active()),
         opts.blur_sigma * opts.scale(),
-        opts.backend,
+        Kernels::active(),
     );
     let level = otsu_level(&smooth);
     let Air {
@@ -414,21 +414,21 @@ fn clean_lungs(labels: &Mask, opts: &SegmentOptions) -> crate::segment::LungPair
 
 /// The binary mask of `labels` (0/255) softened by a small Gaussian: what is interpolated back
 /// to the original size.
-fn soften(labels: &Mask, opts: &SegmentOptions) -> GrayU8 {
+fn soften(labels: &Mask) -> GrayU8 {
     gaussian_u8(
         &labels.map(|&v| if v != 0 { 255 } else { 0 }),
         0.7,
-        opts.backend,
+        Kernels::active(),
     )
 }
 
 /// Brings a working-resolution label image back to `w × h`: the binary mask is softened with a
 /// small Gaussian, interpolated bilinearly and cut at half height (smooth outlines, no
 /// staircase); each pixel then takes the side of the nearest working-resolution lung pixel.
-fn to_original_size(labels: &Mask, w: usize, h: usize, opts: &SegmentOptions) -> Mask {
+fn to_original_size(labels: &Mask, w: usize, h: usize) -> Mask {
     let (ww, wh) = (labels.width(), labels.height());
     // The kept pixels (1) become their labels in place.
-    let mut out = crate::enhance::upscale_threshold(&soften(labels, opts), w, h, 128);
+    let mut out = crate::enhance::upscale_threshold(&soften(labels), w, h, 128);
     let sx = ww as f64 / w as f64;
     let sy = wh as f64 / h as f64;
     let col: Vec<usize> = (0..w)
@@ -496,9 +496,9 @@ mod tests {
     /// [`to_original_size`] pixel by pixel: the full bilinear upscale of the same softened mask
     /// thresholded, then each
     /// kept pixel's label looked up one at a time.
-    fn reference(labels: &Mask, w: usize, h: usize, opts: &SegmentOptions) -> Mask {
+    fn reference(labels: &Mask, w: usize, h: usize) -> Mask {
         let (ww, wh) = (labels.width(), labels.height());
-        let up = crate::enhance::upscale_bilinear_u8(&soften(labels, opts), w, h);
+        let up = crate::enhance::upscale_bilinear_u8(&soften(labels), w, h);
         let mut out = Mask::new(w, h);
         for y in 0..h {
             let wy = (((y as f64 + 0.5) * (wh as f64 / h as f64)) as usize).min(wh - 1);
@@ -541,11 +541,7 @@ mod tests {
                     x += run;
                 }
             }
-            let opts = SegmentOptions::default();
-            proptest::prop_assert_eq!(
-                to_original_size(&labels, w, h, &opts),
-                reference(&labels, w, h, &opts)
-            );
+            proptest::prop_assert_eq!(to_original_size(&labels, w, h), reference(&labels, w, h));
         }
     }
 }

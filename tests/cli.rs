@@ -184,15 +184,15 @@ fn results_are_bit_identical_at_1_and_2_threads() {
     }
 }
 
-/// The vector kernels run at the CPU's widest instruction set (run-time dispatch); capping
-/// it with `LUNGFIELD_SIMD` must not change a bit of the masks or the features.
+/// The kernels run at the CPU's widest instruction set (run-time dispatch); choosing another
+/// level with `--kernels`, the scalar twins included, must not change a bit of the masks or
+/// the features.
 #[test]
 fn results_are_bit_identical_at_every_instruction_set_level() {
     let run = |level: &str| {
         let out = tempfile::tempdir().unwrap();
         let r = bin()
-            .env("LUNGFIELD_SIMD", level)
-            .args(["segment", "-j", "2"])
+            .args(["--kernels", level, "segment", "-j", "2"])
             .arg(fixture("phantoms/images"))
             .arg("-o")
             .arg(out.path().join("masks"))
@@ -200,8 +200,7 @@ fn results_are_bit_identical_at_every_instruction_set_level() {
             .unwrap();
         assert_exit(&r, 0);
         let r = bin()
-            .env("LUNGFIELD_SIMD", level)
-            .args(["features", "-j", "2"])
+            .args(["--kernels", level, "features", "-j", "2"])
             .arg(fixture("phantoms/images"))
             .arg("-o")
             .arg(out.path().join("features.csv"))
@@ -209,8 +208,16 @@ fn results_are_bit_identical_at_every_instruction_set_level() {
             .unwrap();
         assert_exit(&r, 0);
         let r = bin()
-            .env("LUNGFIELD_SIMD", level)
-            .args(["bench", "--runs", "1", "--only", "median3_u8", "--image"])
+            .args([
+                "--kernels",
+                level,
+                "bench",
+                "--runs",
+                "1",
+                "--only",
+                "median3_u8",
+                "--image",
+            ])
             .arg(fixture("phantom_gray.png"))
             .arg("--json")
             .arg(out.path().join("bench.json"))
@@ -219,18 +226,19 @@ fn results_are_bit_identical_at_every_instruction_set_level() {
         assert_exit(&r, 0);
         out
     };
-    let levels = ["baseline", "avx2", "avx512"];
+    let levels = ["scalar", "baseline", "avx2", "avx512"];
     let outs: Vec<_> = levels.iter().map(|l| run(l)).collect();
     let isa = |o: &tempfile::TempDir| -> String {
         let doc: serde_json::Value =
             serde_json::from_slice(&std::fs::read(o.path().join("bench.json")).unwrap()).unwrap();
         doc["instruction_set"].as_str().unwrap().to_string()
     };
+    assert_eq!(isa(&outs[0]), "scalar");
     // Capped at the baseline, the kernels run at the build's own instruction set.
-    assert_eq!(isa(&outs[0]), lungfield::simd::build_instruction_set());
+    assert_eq!(isa(&outs[1]), lungfield::simd::build_instruction_set());
     // An unknown level is ignored with one warning line naming the variable.
     let r = bin()
-        .env("LUNGFIELD_SIMD", "avx9000")
+        .env("LUNGFIELD_KERNELS", "avx9000")
         .args(["bench", "--runs", "1", "--only", "median3_u8", "--image"])
         .arg(fixture("phantom_gray.png"))
         .output()
@@ -239,7 +247,7 @@ fn results_are_bit_identical_at_every_instruction_set_level() {
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(
         err.lines()
-            .filter(|l| l.contains("LUNGFIELD_SIMD=avx9000"))
+            .filter(|l| l.contains("LUNGFIELD_KERNELS=avx9000"))
             .count(),
         1,
         "{err}"

@@ -8,7 +8,7 @@
 use crate::error::{Error, Result};
 use crate::image::{GrayU16, GrayU8, Plane};
 use crate::simd::table_mix::{interleave, mix_row, Columns, Span};
-use crate::simd::Backend;
+use crate::simd::Kernels;
 use crate::simd::{reflect101, round_even};
 
 /// CLAHE parameters.
@@ -44,7 +44,7 @@ trait Level: Copy + Default {
         luts: &[Self],
         levels: Option<&Levels>,
         g: &Grid,
-        backend: Backend,
+        kernels: Kernels,
     ) -> Plane<Self>;
 }
 
@@ -62,9 +62,9 @@ impl Level for u8 {
         luts: &[u8],
         _levels: Option<&Levels>,
         g: &Grid,
-        backend: Backend,
+        kernels: Kernels,
     ) -> GrayU8 {
-        mix_u8(src, luts, g, backend)
+        mix_u8(src, luts, g, kernels)
     }
 }
 
@@ -82,7 +82,7 @@ impl Level for u16 {
         luts: &[u16],
         levels: Option<&Levels>,
         g: &Grid,
-        _backend: Backend,
+        _kernels: Kernels,
     ) -> GrayU16 {
         mix_u16(src, luts, levels, g)
     }
@@ -100,17 +100,17 @@ impl Level for u16 {
 /// assert_eq!(out.as_slice(), &[64, 128, 191, 255]); // plain histogram equalisation
 /// ```
 pub fn clahe_u8(src: &GrayU8, opts: &ClaheOptions) -> Result<GrayU8> {
-    clahe(src, opts, Backend::Wide)
+    clahe(src, opts, Kernels::active())
 }
 
-/// [`clahe_u8`] with the bilinear mix on a chosen [`Backend`]: [`Backend::Scalar`] is the
-/// pixel-by-pixel reference, [`Backend::Wide`] (what [`clahe_u8`] runs) the vector kernel at
+/// [`clahe_u8`] with the bilinear mix on a chosen [`Kernels`]: [`Kernels::Scalar`] is the
+/// pixel-by-pixel reference, [`Kernels::active`] (what [`clahe_u8`] runs) the vector kernel at
 /// the run-time instruction set; the two give identical bytes.
 ///
 /// # Errors
 /// As [`clahe_u8`].
-pub fn clahe_u8_with(src: &GrayU8, opts: &ClaheOptions, backend: Backend) -> Result<GrayU8> {
-    clahe(src, opts, backend)
+pub fn clahe_u8_with(src: &GrayU8, opts: &ClaheOptions, kernels: Kernels) -> Result<GrayU8> {
+    clahe(src, opts, kernels)
 }
 
 /// CLAHE of a 16-bit plane (65536 bins, as OpenCV).
@@ -118,11 +118,11 @@ pub fn clahe_u8_with(src: &GrayU8, opts: &ClaheOptions, backend: Backend) -> Res
 /// # Errors
 /// As [`clahe_u8`].
 pub fn clahe_u16(src: &GrayU16, opts: &ClaheOptions) -> Result<GrayU16> {
-    clahe(src, opts, Backend::Scalar)
+    clahe(src, opts, Kernels::Scalar)
 }
 
-fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions, backend: Backend) -> Result<Plane<T>> {
-    clahe_tables(src, opts, backend, T::SUBS == 1)
+fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions, kernels: Kernels) -> Result<Plane<T>> {
+    clahe_tables(src, opts, kernels, T::SUBS == 1)
 }
 
 /// [`clahe`], each tile's table made from its sorted values (`sparse`, for 65536 bins) or
@@ -130,7 +130,7 @@ fn clahe<T: Level>(src: &Plane<T>, opts: &ClaheOptions, backend: Backend) -> Res
 fn clahe_tables<T: Level>(
     src: &Plane<T>,
     opts: &ClaheOptions,
-    backend: Backend,
+    kernels: Kernels,
     sparse: bool,
 ) -> Result<Plane<T>> {
     let (tx, ty) = opts.tiles;
@@ -190,7 +190,7 @@ fn clahe_tables<T: Level>(
         }
     }
     let grid = Grid::new(w, (tx, ty), (tw, th));
-    Ok(T::mix(src, &luts, levels.as_ref(), &grid, backend))
+    Ok(T::mix(src, &luts, levels.as_ref(), &grid, kernels))
 }
 
 /// One tile's histogram counted into `T::SUBS` interleaved sub-histograms (a grey level that
@@ -425,7 +425,7 @@ fn mix_u16(src: &GrayU16, luts: &[u16], levels: Option<&Levels>, g: &Grid) -> Gr
 /// The bilinear mix of 8-bit planes: per run of columns the four tables are interleaved into
 /// one `u32` table (rebuilt when a row enters a new band of tile rows) and the row goes to the
 /// table-mix kernel, vector or scalar.
-fn mix_u8(src: &GrayU8, luts: &[u8], g: &Grid, backend: Backend) -> GrayU8 {
+fn mix_u8(src: &GrayU8, luts: &[u8], g: &Grid, kernels: Kernels) -> GrayU8 {
     let xa: Vec<f32> = g.cols.iter().map(|c| c.2).collect();
     let xa1: Vec<f32> = xa.iter().map(|&a| 1.0 - a).collect();
     let spans: Vec<Span> = g.runs.iter().map(|r| Span { x0: r.0, x1: r.1 }).collect();
@@ -448,7 +448,7 @@ fn mix_u8(src: &GrayU8, luts: &[u8], g: &Grid, backend: Backend) -> GrayU8 {
             }
             band = Some((p1, p2));
         }
-        mix_row(out, src.row(y), &cols, &tables, ya, backend);
+        mix_row(out, src.row(y), &cols, &tables, ya, kernels);
     })
 }
 
@@ -465,8 +465,8 @@ mod proptests {
             // Smooth-ish content with noise, so the tables are not all flat.
             let img = GrayU8::from_vec(w, h, (0..w * h).map(|i| ((i % w) as u64 * 3 + r.next_u64() % 40) as u8).collect()).unwrap();
             let opts = ClaheOptions { clip_limit: 2.0, tiles: (tiles, tiles.div_ceil(2)) };
-            let s = clahe_u8_with(&img, &opts, Backend::Scalar).unwrap();
-            prop_assert_eq!(&s, &clahe_u8_with(&img, &opts, Backend::Wide).unwrap());
+            let s = clahe_u8_with(&img, &opts, Kernels::Scalar).unwrap();
+            prop_assert_eq!(&s, &clahe_u8_with(&img, &opts, Kernels::active()).unwrap());
         }
 
         /// A tile's table from its sorted values equals the one from its full histogram:
@@ -517,8 +517,8 @@ mod proptests {
             let img = GrayU16::from_vec(w, h, (0..w * h).map(|i| ((base + (i % w) as u64 * 97 + r.next_u64() % spread) % 65536) as u16).collect()).unwrap();
             let opts = ClaheOptions { clip_limit: clip, tiles: (tiles, tiles.div_ceil(2)) };
             prop_assert_eq!(
-                clahe_tables(&img, &opts, Backend::Scalar, true).unwrap(),
-                clahe_tables(&img, &opts, Backend::Scalar, false).unwrap()
+                clahe_tables(&img, &opts, Kernels::Scalar, true).unwrap(),
+                clahe_tables(&img, &opts, Kernels::Scalar, false).unwrap()
             );
         }
     }

@@ -3,7 +3,7 @@
 //! interpolation back up to the original size (`INTER_LINEAR` pixel-centre convention).
 
 use crate::image::{GrayF32, GrayU8, Plane};
-use crate::simd::{resize::area, Backend};
+use crate::simd::{area, Kernels};
 
 /// Working size for an image of `w × h` whose longer side becomes `target`, aspect kept.
 ///
@@ -53,23 +53,23 @@ fn area_taps(n_in: usize, n_out: usize) -> Vec<Vec<(usize, f32)>> {
 /// assert_eq!(area_resize(&img, 2, 1).as_slice(), &[5.0, 9.0]);
 /// ```
 pub fn area_resize<T: Copy + Into<f32>>(src: &Plane<T>, ow: usize, oh: usize) -> GrayF32 {
-    area_resize_with(src, ow, oh, Backend::Wide)
+    area_resize_with(src, ow, oh, Kernels::active())
 }
 
-/// [`area_resize`] with the horizontal pass on `backend`: [`Backend::Wide`] four rows at a
-/// time in vector lanes, [`Backend::Scalar`] row by row; the results are bit-identical.
+/// [`area_resize`] with the horizontal pass on `kernels`: four rows at a time in vector
+/// lanes, or row by row with [`Kernels::Scalar`]; the results are bit-identical.
 ///
 /// ```
-/// use lungfield::{enhance::area_resize_with, simd::Backend, GrayU8};
+/// use lungfield::{enhance::area_resize_with, simd::Kernels, GrayU8};
 /// let img = GrayU8::from_vec(3, 5, (0..15).collect()).unwrap();
-/// let (a, b) = (area_resize_with(&img, 2, 2, Backend::Scalar), area_resize_with(&img, 2, 2, Backend::Wide));
+/// let (a, b) = (area_resize_with(&img, 2, 2, Kernels::Scalar), area_resize_with(&img, 2, 2, Kernels::active()));
 /// assert_eq!(a, b);
 /// ```
 pub fn area_resize_with<T: Copy + Into<f32>>(
     src: &Plane<T>,
     ow: usize,
     oh: usize,
-    backend: Backend,
+    kernels: Kernels,
 ) -> GrayF32 {
     let (w, h) = (src.width(), src.height());
     if w == 0 || h == 0 || ow == 0 || oh == 0 {
@@ -79,10 +79,7 @@ pub fn area_resize_with<T: Copy + Into<f32>>(
     let yt = area_taps(h, oh);
     // Horizontal pass: every input row (`simd::resize::area`).
     let mut tmp = GrayF32::new(ow, h);
-    match backend {
-        Backend::Wide => area::rows_wide(src, &xt, &mut tmp),
-        Backend::Scalar => area::rows_scalar(src, &xt, &mut tmp, 0),
-    }
+    area::rows(src, &xt, &mut tmp, kernels);
     let mut dst = GrayF32::new(ow, oh);
     for (oy, taps) in yt.iter().enumerate() {
         let out = dst.row_mut(oy);
@@ -274,14 +271,14 @@ mod tests {
             if wide16 {
                 let img = Plane::<u16>::from_vec(w, h, (0..w * h).map(|_| rng.range(0, 65535) as u16).collect()).unwrap();
                 check(horizontal_reference(&img, ow), [
-                    run(&|t| area::rows_wide(&img, &xt, t)),
-                    run(&|t| area::rows_scalar(&img, &xt, t, 0)),
+                    run(&|t| area::rows(&img, &xt, t, Kernels::Baseline)),
+                    run(&|t| area::rows(&img, &xt, t, Kernels::Scalar)),
                 ])?;
             } else {
                 let img = GrayU8::from_vec(w, h, (0..w * h).map(|_| rng.range(0, 255) as u8).collect()).unwrap();
                 check(horizontal_reference(&img, ow), [
-                    run(&|t| area::rows_wide(&img, &xt, t)),
-                    run(&|t| area::rows_scalar(&img, &xt, t, 0)),
+                    run(&|t| area::rows(&img, &xt, t, Kernels::Baseline)),
+                    run(&|t| area::rows(&img, &xt, t, Kernels::Scalar)),
                 ])?;
             }
         }

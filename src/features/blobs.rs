@@ -3,7 +3,7 @@
 //! Opacities are local and bright; the normal anatomy's slow variations cancel out.
 
 use crate::image::GrayF32;
-use crate::simd::{gaussian::gaussian_f32, Backend};
+use crate::simd::{gaussian::gaussian_f32, Kernels};
 
 /// The scales `(σ inner, σ outer)` at 512 px and their names.
 pub const SCALES: [((f32, f32), &str); 3] = [
@@ -20,8 +20,8 @@ pub const BLOB_LEVEL: f32 = 0.04;
 
 /// `max(0, G(σ₁) ∗ img − G(σ₂) ∗ img)`, the σ given at 512 px and scaled by `scale`.
 pub fn dog(img: &GrayF32, (s1, s2): (f32, f32), scale: f32) -> GrayF32 {
-    let a = gaussian_f32(img, (s1 * scale).max(0.5), Backend::Wide);
-    let b = gaussian_f32(img, (s2 * scale).max(1.0), Backend::Wide);
+    let a = gaussian_f32(img, (s1 * scale).max(0.5), Kernels::active());
+    let b = gaussian_f32(img, (s2 * scale).max(1.0), Kernels::active());
     let data = a
         .as_slice()
         .iter()
@@ -62,7 +62,7 @@ pub const HESSIAN_SCALES: [(f32, &str); 2] = [(4.0, "h4"), (8.0, "h8")];
 /// (a ridge: one strong curvature, one weak) scores about 0; a round opacity scores high.
 pub fn hessian_blobs(img: &GrayF32, sigma: f32, scale: f32) -> GrayF32 {
     let s = (sigma * scale).max(1.0);
-    let g = gaussian_f32(img, s, Backend::Wide);
+    let g = gaussian_f32(img, s, Kernels::active());
     let (w, h) = (g.width(), g.height());
     let mut out = GrayF32::new(w, h);
     if w < 3 || h < 3 {

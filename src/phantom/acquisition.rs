@@ -3,7 +3,7 @@
 
 use crate::image::GrayF32;
 use crate::rng::Rng;
-use crate::simd::{gaussian::gaussian_f32, Backend};
+use crate::simd::{gaussian::gaussian_f32, Kernels};
 
 /// 5×7 bitmaps of the marker letters, one row per byte (bit 4 = leftmost column).
 const LETTERS: [(char, [u8; 7]); 2] = [
@@ -33,7 +33,7 @@ pub(crate) fn expose(rho: &GrayF32, r: &mut Rng, body_top: f64) -> GrayF32 {
     }
     // The detector's blur, scaled with the image (about 0.6 px at 512).
     let sigma = (0.6 * n as f64 / 512.0).max(0.35) as f32;
-    let mut film = gaussian_f32(&film, sigma, Backend::Scalar);
+    let mut film = gaussian_f32(&film, sigma, Kernels::Scalar);
     let quantum = r.uniform(0.008, 0.025);
     let electronic = r.uniform(0.002, 0.008);
     for p in film.as_mut_slice() {

@@ -20,7 +20,7 @@ use crate::segment::distance::{squared_distance, squared_distance_capped};
 use crate::segment::fill_holes;
 use crate::segment::postprocess::{largest_piece, per_lung};
 use crate::simd::gaussian::gaussian_f32;
-use crate::simd::Backend;
+use crate::simd::Kernels;
 
 /// Half-width of the band (pixels at the 256-pixel reference scale) around the prior's
 /// boundary in which the classifier decides.
@@ -174,7 +174,7 @@ impl Features {
         let norm = image.map(|&g| ((f64::from(g) - mean) / sd_grey) as f32);
         for (k, &sigma) in SIGMAS.iter().enumerate() {
             let sp = sigma * unit;
-            let g = gaussian_f32(&norm, sp, Backend::Wide);
+            let g = gaussian_f32(&norm, sp, Kernels::active());
             if k < DERIVED {
                 let [gx, gy, lap] = derivatives(&g, sp);
                 planes.extend([gx, gy, lap]);
@@ -297,7 +297,7 @@ impl Refiner {
         let Some(pm) = GrayF32::from_vec(w, h, p) else {
             return labels.clone();
         };
-        let p = gaussian_f32(&pm, unit, Backend::Wide);
+        let p = gaussian_f32(&pm, unit, Kernels::active());
         let mut out = Mask::new(w, h);
         for (i, (o, (&q, &l))) in out
             .as_mut_slice()

@@ -18,7 +18,7 @@
 
 use crate::image::{GrayF32, Mask};
 use crate::simd::band::{self, BandRow};
-use crate::simd::{gaussian::gaussian_f32, Backend};
+use crate::simd::{gaussian::gaussian_f32, Kernels};
 
 /// Active-contour parameters. Lengths are in working-resolution pixels.
 ///
@@ -405,8 +405,8 @@ fn refine_with(
     let sc = opts.sigma.max(0.5) / f as f32;
     let px = img.as_slice();
     let (all_v, all_n) = block_sums(px, None, w, h, f, (0, h));
-    let g_all = gaussian_f32(&all_v, sc, Backend::Wide);
-    let g_cnt = gaussian_f32(&all_n, sc, Backend::Wide);
+    let g_all = gaussian_f32(&all_v, sc, Kernels::active());
+    let g_cnt = gaussian_f32(&all_n, sc, Kernels::active());
     let mut s = seed.map(|&v| u8::from(v != 0));
     let band_r = opts.band.max(1);
     let eps = 1e-3f32;
@@ -439,8 +439,8 @@ fn refine_with(
                 (&fresh.0, &fresh.1)
             }
         };
-        let g_in = gaussian_f32(in_v, sc, Backend::Wide);
-        let g_n = gaussian_f32(in_n, sc, Backend::Wide);
+        let g_in = gaussian_f32(in_v, sc, Kernels::active());
+        let g_n = gaussian_f32(in_n, sc, Kernels::active());
         let mu_in = g_in
             .as_slice()
             .iter()
@@ -479,7 +479,7 @@ fn refine_with(
                 mu_out: taps.map(2),
                 band: band.row(cy),
             };
-            changed += band::update(&row, next.row_mut(cy), Backend::Wide);
+            changed += band::update(&row, next.row_mut(cy), Kernels::active());
         }
         // Curvature term: 3×3 majority vote.
         let smooth = majority3(&next);

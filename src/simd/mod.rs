@@ -1,18 +1,24 @@
-//! SIMD kernels (crate `wide`), each with a plain scalar twin that is its specification.
+//! SIMD kernels (crate `wide`, and `core::arch` for AVX2/AVX-512), each with a plain scalar
+//! twin that is its specification.
 //!
-//! Every kernel is one folder: `mod.rs` holds the safe public function that matches on a
-//! [`Backend`], `scalar.rs` the reference loops, `wide.rs` the vector body (tails handled by
-//! the scalar code), and a proptest that the two agree bit for bit on random sizes and data.
+//! Every kernel is one folder: `mod.rs` holds the safe public function, which takes a
+//! [`Kernels`] and runs either `scalar.rs` (the reference loops) or `vector.rs` (the vector
+//! body, generic over an [`isa`] and dispatched at run time to the level asked for; tails
+//! handled by the scalar code), and a proptest that every level this CPU has agrees with the
+//! scalar twin bit for bit on random sizes and data. `unsafe` code lives in `isa` and the
+//! `vector.rs` files only; the rest of the crate denies it.
 //!
 //! `wide` chooses its instruction set when the crate is compiled: SSE2 on a default x86-64
-//! build, AVX2 with `-C target-cpu=x86-64-v3` (or `native`), NEON on aarch64. The hot kernels
-//! (Gaussians, medians, the erosion/dilation row combine) are also dispatched at run time to
-//! AVX2 or AVX-512 when the CPU has them ([`isa`]); [`instruction_set`] says which one runs,
-//! so every benchmark figure can name it.
+//! build, AVX2 with `-C target-cpu=x86-64-v3` (or `native`), NEON on aarch64. That is the
+//! [`Kernels::Baseline`] level; [`Kernels::Avx2`] and [`Kernels::Avx512`] are compiled with
+//! `#[target_feature]` and chosen when the CPU has them. [`instruction_set`] says which one
+//! runs, so every benchmark figure can name it.
 
+pub(crate) mod area;
 pub(crate) mod band;
 pub mod gaussian;
-pub mod isa;
+pub(crate) mod isa;
+mod kernels;
 mod lanes;
 pub mod median;
 pub mod minmax;
@@ -22,31 +28,10 @@ pub(crate) mod table_mix;
 mod test_planes;
 pub mod threshold;
 
-/// Which implementation of a kernel to run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Backend {
-    /// Plain loops: the reference, on every platform.
-    Scalar,
-    /// `wide` vectors (the default).
-    #[default]
-    Wide,
-}
+pub use kernels::Kernels;
 
-impl Backend {
-    /// Both backends, for tests and benchmarks that compare them.
-    pub const ALL: [Backend; 2] = [Backend::Scalar, Backend::Wide];
-
-    /// Short name used in benchmark ids.
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Scalar => "scalar",
-            Backend::Wide => "wide",
-        }
-    }
-}
-
-/// The instruction set `wide` was compiled for in this build (e.g. `"sse2"`, `"avx2"`): the
-/// [`isa::Level::Baseline`] the kernels fall back to.
+/// The instruction set `wide` was compiled for in this build (e.g. `"sse2"`, `"avx2"`): what
+/// [`Kernels::Baseline`] runs.
 pub fn build_instruction_set() -> &'static str {
     if cfg!(target_feature = "avx512bw") {
         "avx512"
@@ -65,13 +50,14 @@ pub fn build_instruction_set() -> &'static str {
     }
 }
 
-/// The instruction set the vector kernels run at in this process: the run-time
-/// [`isa::level`] when it is above the build's own, e.g. `"avx512 (run-time; build sse2)"`,
-/// else the build's (`"sse2"`). Every benchmark figure names it.
+/// The instruction set the engine's kernels run at in this process ([`Kernels::active`]):
+/// the run-time level when it is above the build's own, e.g. `"avx512 (run-time; build
+/// sse2)"`, else the build's (`"sse2"`), or `"scalar"`. Every benchmark figure names it.
 pub fn instruction_set() -> String {
     let build = build_instruction_set();
-    match isa::level() {
-        isa::Level::Baseline => build.to_string(),
+    match Kernels::active() {
+        Kernels::Scalar => "scalar".to_string(),
+        Kernels::Baseline => build.to_string(),
         l if l.name() == build => build.to_string(),
         l => format!("{} (run-time; build {build})", l.name()),
     }

@@ -12,6 +12,11 @@ pub struct Cli {
     /// No progress bars (they are only drawn when stderr is a terminal anyway).
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
+    /// Which kernels run: scalar (the reference loops), baseline (the build's vectors), avx2
+    /// or avx512 (capped at what the CPU has); the default is the widest this CPU has, or
+    /// LUNGFIELD_KERNELS. Every level gives the same bytes; only the speed differs.
+    #[arg(long, global = true, value_name = "LEVEL", value_parser = parse_kernels)]
+    pub kernels: Option<lungfield::simd::Kernels>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -556,4 +561,9 @@ impl From<SubsetArg> for lungfield::io::Subset {
             SubsetArg::Test => Subset::Only(Split::Test),
         }
     }
+}
+
+fn parse_kernels(s: &str) -> Result<lungfield::simd::Kernels, String> {
+    lungfield::simd::Kernels::parse(s)
+        .ok_or_else(|| format!("'{s}' is not one of scalar, baseline, avx2, avx512"))
 }

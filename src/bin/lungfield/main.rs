@@ -3,6 +3,8 @@
 //! unreadable dataset, unwritable output, clashing output names), 130 interrupted (Ctrl-C or
 //! SIGTERM; finished outputs are complete, `--resume` does the rest).
 
+#![deny(unsafe_code)]
+
 mod args;
 mod bar;
 mod batch;
@@ -87,6 +89,7 @@ pub fn print_json<T: serde::Serialize + ?Sized>(v: &T) {
 
 /// Output piped into `head` and the like ends quietly, as Unix tools do, instead of failing
 /// to print.
+#[allow(unsafe_code)]
 fn quiet_broken_pipe() {
     #[cfg(unix)]
     // SAFETY: restoring the default SIGPIPE action before any thread is started; no handler
@@ -99,8 +102,24 @@ fn quiet_broken_pipe() {
 fn main() -> ExitCode {
     quiet_broken_pipe();
     let cli = Cli::parse();
-    if let Some(w) = lungfield::simd::isa::env_warning() {
-        eprintln!("lungfield: warning: {w}");
+    use lungfield::simd::Kernels;
+    match cli.kernels {
+        Some(k) => {
+            // Nothing has run yet, so the choice always takes; only the CPU can cap it.
+            let got = Kernels::choose(k).unwrap_or_else(|now| now);
+            if got != k {
+                eprintln!(
+                    "lungfield: warning: this CPU has no {} kernels: running {}",
+                    k.name(),
+                    got.name()
+                );
+            }
+        }
+        None => {
+            if let Some(w) = Kernels::env_warning() {
+                eprintln!("lungfield: warning: {w}");
+            }
+        }
     }
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,

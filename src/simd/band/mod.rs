@@ -3,14 +3,14 @@
 //! means ask for (see [`crate::segment::contour`]). The local maps (inside weight, inside
 //! and outside means) live on a coarse grid and are interpolated bilinearly; the caller
 //! expands the two coarse rows around the image row to the row's columns (the four taps of
-//! each map), so the kernel reads plain rows. The vector body (`wide::f32x8`, at the
+//! each map), so the kernel reads plain rows. The vector body (`vector::f32x8`, at the
 //! build's instruction set) computes the same `f32` operations in the same order per pixel
 //! as the scalar twin, so the labels are identical.
 
 mod scalar;
-mod wide;
+mod vector;
 
-use super::Backend;
+use super::Kernels;
 
 /// The inputs of one row of the band update, each slice one value per column (all the same
 /// length), the taps in the order top-left, top-right, bottom-left, bottom-right.
@@ -62,14 +62,15 @@ pub(crate) const MIN_INSIDE: f32 = 1e-2;
 
 /// Updates the labels `next` (0 or 1, the row's current labels on entry) where the band
 /// asks for it; returns how many changed. Panics if the slices' lengths differ.
-pub(crate) fn update(row: &BandRow, next: &mut [u8], backend: Backend) -> usize {
+pub(crate) fn update(row: &BandRow, next: &mut [u8], kernels: Kernels) -> usize {
     assert!(
         row.consistent() && next.len() == row.len(),
         "band row slices of one length"
     );
-    match backend {
-        Backend::Scalar => scalar::update(row, next, 0),
-        Backend::Wide => wide::update(row, next),
+    match kernels {
+        Kernels::Scalar => scalar::update(row, next, 0),
+        // One vector level: `wide` at the build's instruction set.
+        _ => vector::update(row, next),
     }
 }
 
@@ -120,8 +121,8 @@ mod proptests {
                 band: &band,
             };
             let (mut a, mut b) = (cur.clone(), cur.clone());
-            let ca = update(&row, &mut a, Backend::Scalar);
-            let cb = update(&row, &mut b, Backend::Wide);
+            let ca = update(&row, &mut a, Kernels::Scalar);
+            let cb = update(&row, &mut b, Kernels::active());
             prop_assert_eq!(&a, &b);
             prop_assert_eq!(ca, cb);
             prop_assert_eq!(ca, a.iter().zip(&cur).filter(|(x, y)| x != y).count());
@@ -153,7 +154,7 @@ mod proptests {
             mu_out: [&mo, &mo, &mo, &mo],
             band: &[1, 1, 0],
         };
-        for backend in Backend::ALL {
+        for &backend in Kernels::available() {
             let mut next = [0u8, 1, 0];
             assert_eq!(update(&row, &mut next, backend), 2, "{backend:?}");
             assert_eq!(next, [1, 0, 0], "{backend:?}");

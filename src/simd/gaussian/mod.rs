@@ -2,9 +2,9 @@
 //! `ceil(3σ)`, weights normalised to sum 1, border `REFLECT_101`.
 
 mod scalar;
-mod wide;
+mod vector;
 
-use super::Backend;
+use super::Kernels;
 use crate::image::{GrayF32, GrayU8};
 
 /// Normalised 1-D Gaussian weights of radius `ceil(3σ)` (at least 1). `sigma` is clamped to
@@ -36,19 +36,19 @@ pub fn kernel(sigma: f32) -> Vec<f32> {
 /// Gaussian blur of an `f32` plane.
 ///
 /// ```
-/// use lungfield::{simd::{gaussian::gaussian_f32, Backend}, GrayF32};
+/// use lungfield::{simd::{gaussian::gaussian_f32, Kernels}, GrayF32};
 /// let img = GrayF32::filled(5, 4, 2.5);
-/// let out = gaussian_f32(&img, 1.0, Backend::Wide);
+/// let out = gaussian_f32(&img, 1.0, Kernels::active());
 /// assert!(out.as_slice().iter().all(|&v| (v - 2.5).abs() < 1e-5));
 /// ```
-pub fn gaussian_f32(src: &GrayF32, sigma: f32, backend: Backend) -> GrayF32 {
+pub fn gaussian_f32(src: &GrayF32, sigma: f32, kernels: Kernels) -> GrayF32 {
     let k = kernel(sigma);
     if src.is_empty() {
         return src.clone();
     }
-    match backend {
-        Backend::Scalar => scalar::blur_f32(src, &k),
-        Backend::Wide => wide::blur_f32(src, &k),
+    match kernels {
+        Kernels::Scalar => scalar::blur_f32(src, &k),
+        level => vector::blur_f32(level, src, &k),
     }
 }
 
@@ -57,18 +57,18 @@ pub fn gaussian_f32(src: &GrayF32, sigma: f32, backend: Backend) -> GrayF32 {
 /// range for σ < 21.
 ///
 /// ```
-/// use lungfield::{simd::{gaussian::gaussian_u8, Backend}, GrayU8};
-/// let out = gaussian_u8(&GrayU8::filled(7, 3, 200), 2.0, Backend::Wide);
+/// use lungfield::{simd::{gaussian::gaussian_u8, Kernels}, GrayU8};
+/// let out = gaussian_u8(&GrayU8::filled(7, 3, 200), 2.0, Kernels::active());
 /// assert!(out.as_slice().iter().all(|&v| v == 200));
 /// ```
-pub fn gaussian_u8(src: &GrayU8, sigma: f32, backend: Backend) -> GrayU8 {
+pub fn gaussian_u8(src: &GrayU8, sigma: f32, kernels: Kernels) -> GrayU8 {
     if src.is_empty() {
         return src.clone();
     }
     let k = kernel(sigma);
-    match backend {
-        Backend::Scalar => scalar::blur_u8(src, &k),
-        Backend::Wide => wide::blur_u8(src, &k),
+    match kernels {
+        Kernels::Scalar => scalar::blur_u8(src, &k),
+        level => vector::blur_u8(level, src, &k),
     }
 }
 
@@ -81,21 +81,21 @@ mod proptests {
     proptest! {
         #[test]
         fn gaussian_f32_matches_scalar(img in plane_f32(200, 24), sigma in 0.1f32..6.0) {
-            let a = gaussian_f32(&img, sigma, Backend::Scalar);
-            let b = gaussian_f32(&img, sigma, Backend::Wide);
+            let a = gaussian_f32(&img, sigma, Kernels::Scalar);
+            let b = gaussian_f32(&img, sigma, Kernels::active());
             let bits = |p: &GrayF32| p.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
             prop_assert_eq!(bits(&a), bits(&b));
             // Every run-time level this CPU has (baseline `wide`, AVX2, AVX-512), bit for bit.
             let k = kernel(sigma);
-            for &level in crate::simd::isa::available() {
-                prop_assert_eq!(bits(&a), bits(&wide::blur_f32::at(level, &img, &k)), "{:?}", level);
+            for &level in crate::simd::Kernels::available() {
+                prop_assert_eq!(bits(&a), bits(&vector::blur_f32(level, &img, &k)), "{:?}", level);
             }
         }
 
         #[test]
         fn gaussian_u8_is_within_one_level_of_the_exact_blur(img in plane_u8(70, 40), sigma in 0.1f32..6.0) {
-            let exact = gaussian_f32(&img.map(|&v| f32::from(v)), sigma, Backend::Scalar);
-            let got = gaussian_u8(&img, sigma, Backend::Wide);
+            let exact = gaussian_f32(&img.map(|&v| f32::from(v)), sigma, Kernels::Scalar);
+            let got = gaussian_u8(&img, sigma, Kernels::active());
             for (&e, &g) in exact.as_slice().iter().zip(got.as_slice()) {
                 prop_assert!((e - f32::from(g)).abs() <= 1.0, "{} vs {}", e, g);
             }
@@ -103,21 +103,21 @@ mod proptests {
 
         #[test]
         fn gaussian_u8_matches_scalar(img in plane_u8(200, 24), sigma in 0.1f32..6.0) {
-            let a = gaussian_u8(&img, sigma, Backend::Scalar);
-            prop_assert_eq!(&a, &gaussian_u8(&img, sigma, Backend::Wide));
+            let a = gaussian_u8(&img, sigma, Kernels::Scalar);
+            prop_assert_eq!(&a, &gaussian_u8(&img, sigma, Kernels::active()));
             let k = kernel(sigma);
-            for &level in crate::simd::isa::available() {
-                prop_assert_eq!(&a, &wide::blur_u8::at(level, &img, &k), "{:?}", level);
+            for &level in crate::simd::Kernels::available() {
+                prop_assert_eq!(&a, &vector::blur_u8(level, &img, &k), "{:?}", level);
             }
         }
 
         #[test]
         fn gaussian_keeps_the_range(img in plane_u8(70, 40), sigma in 0.1f32..20.0) {
             let (lo, hi) = img.as_slice().iter().fold((255u8, 0u8), |(l, h), &v| (l.min(v), h.max(v)));
-            let out = gaussian_u8(&img, sigma, Backend::Wide);
+            let out = gaussian_u8(&img, sigma, Kernels::active());
             prop_assert!(out.as_slice().iter().all(|&v| v >= lo && v <= hi));
             // A flat image stays flat.
-            let flat = gaussian_u8(&GrayU8::filled(img.width(), img.height(), hi), sigma, Backend::Wide);
+            let flat = gaussian_u8(&GrayU8::filled(img.width(), img.height(), hi), sigma, Kernels::active());
             prop_assert!(flat.as_slice().iter().all(|&v| v == hi));
         }
     }
@@ -162,17 +162,17 @@ mod proptests {
             let q = scalar::kernel_q16(&k);
             let b = scalar::round_bias(&q);
             let want = direct(&img, rad, |v| u16::from(v) << 8, |at| scalar::tap_q16(&q, at), |v| scalar::round_q8(v, b));
-            prop_assert_eq!(&gaussian_u8(&img, sigma, Backend::Scalar), &want);
-            prop_assert_eq!(&gaussian_u8(&img, sigma, Backend::Wide), &want);
-            for &level in crate::simd::isa::available() {
-                prop_assert_eq!(&wide::blur_u8::at(level, &img, &k), &want, "{:?}", level);
+            prop_assert_eq!(&gaussian_u8(&img, sigma, Kernels::Scalar), &want);
+            prop_assert_eq!(&gaussian_u8(&img, sigma, Kernels::active()), &want);
+            for &level in crate::simd::Kernels::available() {
+                prop_assert_eq!(&vector::blur_u8(level, &img, &k), &want, "{:?}", level);
             }
             let f = img.map(|&v| f32::from(v));
             let want = direct(&f, rad, |v| v, |at| scalar::tap_f32(&k, at), |v| v);
-            prop_assert_eq!(&gaussian_f32(&f, sigma, Backend::Scalar), &want);
-            prop_assert_eq!(&gaussian_f32(&f, sigma, Backend::Wide), &want);
-            for &level in crate::simd::isa::available() {
-                prop_assert_eq!(&wide::blur_f32::at(level, &f, &k), &want, "{:?}", level);
+            prop_assert_eq!(&gaussian_f32(&f, sigma, Kernels::Scalar), &want);
+            prop_assert_eq!(&gaussian_f32(&f, sigma, Kernels::active()), &want);
+            for &level in crate::simd::Kernels::available() {
+                prop_assert_eq!(&vector::blur_f32(level, &f, &k), &want, "{:?}", level);
             }
         }
     }
@@ -182,7 +182,7 @@ mod proptests {
         let mut img = GrayF32::new(31, 31);
         img.set(15, 15, 1.0);
         let k = kernel(2.0);
-        let out = gaussian_f32(&img, 2.0, Backend::Wide);
+        let out = gaussian_f32(&img, 2.0, Kernels::active());
         for dy in 0..13 {
             for dx in 0..13 {
                 let want = k[dy] * k[dx];

@@ -1,5 +1,7 @@
 //! [`Baseline`]: `wide`'s types at the build's own instruction set ([`U8s`] bytes, `f32x16`
-//! in [`BLOCK`]s, `u16x32`), usable on every CPU the binary runs on.
+//! in [`BLOCK`]s, `u16x32`), usable on every CPU the binary runs on. The trait methods are
+//! `unsafe fn`s only because the traits' are: nothing here needs more than the build has.
+#![allow(unsafe_code)]
 
 use wide::{f32x16, i16x8, u16x32, u8x16};
 
@@ -19,39 +21,39 @@ impl Isa for Baseline {
 impl Bytes for U8s {
     const LANES: usize = U8_LANES;
     #[inline(always)]
-    fn zero() -> Self {
+    unsafe fn zero() -> Self {
         U8s::ZERO
     }
     #[inline(always)]
-    fn splat(v: u8) -> Self {
+    unsafe fn splat(v: u8) -> Self {
         U8s::splat(v)
     }
     #[inline(always)]
-    fn load(s: &[u8]) -> Self {
+    unsafe fn load(s: &[u8]) -> Self {
         crate::simd::lanes::load_u8(s)
     }
     #[inline(always)]
-    fn store(self, d: &mut [u8]) {
+    unsafe fn store(self, d: &mut [u8]) {
         crate::simd::lanes::store_u8(d, self)
     }
     #[inline(always)]
-    fn min(self, o: Self) -> Self {
+    unsafe fn min(self, o: Self) -> Self {
         U8s::min(self, o)
     }
     #[inline(always)]
-    fn max(self, o: Self) -> Self {
+    unsafe fn max(self, o: Self) -> Self {
         U8s::max(self, o)
     }
     #[inline(always)]
-    fn le_mask(self, t: Self) -> Self {
+    unsafe fn le_mask(self, t: Self) -> Self {
         !self.simd_gt(t)
     }
     #[inline(always)]
-    fn xor(self, o: Self) -> Self {
+    unsafe fn xor(self, o: Self) -> Self {
         self ^ o
     }
     #[inline(always)]
-    fn mean2x2(r0: &[u8], r1: &[u8]) -> Self {
+    unsafe fn mean2x2(r0: &[u8], r1: &[u8]) -> Self {
         // Each load read as `u16` lanes whose low and high bytes are a horizontal pair.
         let pair_sums = |s: &[u8]| -> U16s {
             let v: U16s = bytemuck::cast(Self::load(s));
@@ -78,27 +80,27 @@ pub(crate) struct F32Block([f32x16; BLOCK]);
 impl F32s for F32Block {
     const LANES: usize = 16 * BLOCK;
     #[inline(always)]
-    fn splat(v: f32) -> Self {
+    unsafe fn splat(v: f32) -> Self {
         F32Block([f32x16::splat(v); BLOCK])
     }
     #[inline(always)]
-    fn load(s: &[f32]) -> Self {
+    unsafe fn load(s: &[f32]) -> Self {
         F32Block(core::array::from_fn(|i| {
             bytemuck::pod_read_unaligned(bytemuck::cast_slice(&s[16 * i..16 * i + 16]))
         }))
     }
     #[inline(always)]
-    fn store(self, d: &mut [f32]) {
+    unsafe fn store(self, d: &mut [f32]) {
         for (i, v) in self.0.iter().enumerate() {
             d[16 * i..16 * i + 16].copy_from_slice(v.as_array());
         }
     }
     #[inline(always)]
-    fn add(self, o: Self) -> Self {
+    unsafe fn add(self, o: Self) -> Self {
         F32Block(core::array::from_fn(|i| self.0[i] + o.0[i]))
     }
     #[inline(always)]
-    fn mul(self, o: Self) -> Self {
+    unsafe fn mul(self, o: Self) -> Self {
         F32Block(core::array::from_fn(|i| self.0[i] * o.0[i]))
     }
 }
@@ -106,27 +108,27 @@ impl F32s for F32Block {
 impl U16v for u16x32 {
     const LANES: usize = 32;
     #[inline(always)]
-    fn splat(v: u16) -> Self {
+    unsafe fn splat(v: u16) -> Self {
         u16x32::splat(v)
     }
     #[inline(always)]
-    fn load(s: &[u16]) -> Self {
+    unsafe fn load(s: &[u16]) -> Self {
         bytemuck::pod_read_unaligned(bytemuck::cast_slice(&s[..32]))
     }
     #[inline(always)]
-    fn store(self, d: &mut [u16]) {
+    unsafe fn store(self, d: &mut [u16]) {
         d[..32].copy_from_slice(self.as_array());
     }
     #[inline(always)]
-    fn add(self, o: Self) -> Self {
+    unsafe fn add(self, o: Self) -> Self {
         self + o
     }
     #[inline(always)]
-    fn mulhi(self, o: Self) -> Self {
+    unsafe fn mulhi(self, o: Self) -> Self {
         mulhi_u16x32(self, o)
     }
     #[inline(always)]
-    fn store_q8(self, bias: Self, d: &mut [u8]) {
+    unsafe fn store_q8(self, bias: Self, d: &mut [u8]) {
         let v: u16x32 = (self + bias) >> 8_u32;
         // At most 255 after the shift, so the signed saturating narrowing is exact.
         let [q0, q1, q2, q3]: [i16x8; 4] = bytemuck::cast(v);
@@ -141,7 +143,15 @@ pub(crate) struct MixWide;
 impl TableMix for MixWide {
     const LANES: usize = 16;
     #[inline(always)]
-    fn mix(out: &mut [u8], src: &[u8], t: &[u32; 256], xa: &[f32], xa1: &[f32], ya: f32, ya1: f32) {
+    unsafe fn mix(
+        out: &mut [u8],
+        src: &[u8],
+        t: &[u32; 256],
+        xa: &[f32],
+        xa1: &[f32],
+        ya: f32,
+        ya1: f32,
+    ) {
         const BIG: f32 = 8_388_608.0;
         let src = &src[..16];
         let q: [u32; 16] = core::array::from_fn(|i| t[usize::from(src[i])]);

@@ -1,12 +1,15 @@
 //! [`Avx2`] and [`Avx512`]: the kernels' vector types on `core::arch` registers, for the
 //! x86-64 CPUs that have them while the build's baseline does not.
 //!
-//! Safety: every method executes an AVX2 (or AVX-512 F/BW) instruction, so these types are
-//! only ever created inside the `#[target_feature]` functions that
-//! [`dispatch!`](super::dispatch) runs after `is_x86_feature_detected!` said the CPU has the
-//! feature; the methods are `#[inline(always)]`, so they are compiled into those functions.
-//! Loads and stores slice first, so a short buffer panics instead of reading out of bounds.
+//! Safety: every method is an `unsafe fn` that executes an AVX2 (or AVX-512 F/BW)
+//! instruction; its contract, the [`Isa`]'s, is that the CPU has that instruction set. The
+//! callers are the kernel bodies that [`dispatch!`](super::dispatch) compiles inside
+//! `#[target_feature]` functions after it checked the CPU; the methods are
+//! `#[inline(always)]`, so they are compiled into those functions. Loads and stores slice
+//! first, so a short buffer panics instead of reading out of bounds.
 #![allow(unsafe_code)]
+// A build whose own instruction set reaches a level does not dispatch to it.
+#![cfg_attr(target_feature = "avx2", allow(dead_code))]
 
 use core::arch::x86_64::*;
 
@@ -39,49 +42,49 @@ pub(crate) struct B32(__m256i);
 impl Bytes for B32 {
     const LANES: usize = 32;
     #[inline(always)]
-    fn zero() -> Self {
-        // SAFETY: AVX2 is present (module doc); no memory is touched.
+    unsafe fn zero() -> Self {
+        // SAFETY: AVX2 is present (the method's contract); no memory is touched.
         B32(unsafe { _mm256_setzero_si256() })
     }
     #[inline(always)]
-    fn splat(v: u8) -> Self {
+    unsafe fn splat(v: u8) -> Self {
         // SAFETY: AVX is present.
         B32(unsafe { _mm256_set1_epi8(v as i8) })
     }
     #[inline(always)]
-    fn load(s: &[u8]) -> Self {
+    unsafe fn load(s: &[u8]) -> Self {
         let s = &s[..32];
         // SAFETY: AVX2 is present; `s` holds the 32 bytes read (unaligned load).
         B32(unsafe { _mm256_loadu_si256(s.as_ptr().cast()) })
     }
     #[inline(always)]
-    fn store(self, d: &mut [u8]) {
+    unsafe fn store(self, d: &mut [u8]) {
         let d = &mut d[..32];
         // SAFETY: AVX2 is present; `d` holds the 32 bytes written.
         unsafe { _mm256_storeu_si256(d.as_mut_ptr().cast(), self.0) }
     }
     #[inline(always)]
-    fn min(self, o: Self) -> Self {
+    unsafe fn min(self, o: Self) -> Self {
         // SAFETY: AVX2 is present.
         B32(unsafe { _mm256_min_epu8(self.0, o.0) })
     }
     #[inline(always)]
-    fn max(self, o: Self) -> Self {
+    unsafe fn max(self, o: Self) -> Self {
         // SAFETY: AVX2 is present.
         B32(unsafe { _mm256_max_epu8(self.0, o.0) })
     }
     #[inline(always)]
-    fn le_mask(self, t: Self) -> Self {
+    unsafe fn le_mask(self, t: Self) -> Self {
         // SAFETY: AVX2 is present. `v ≤ t` exactly when `min(v, t) = v`.
         B32(unsafe { _mm256_cmpeq_epi8(_mm256_min_epu8(self.0, t.0), self.0) })
     }
     #[inline(always)]
-    fn xor(self, o: Self) -> Self {
+    unsafe fn xor(self, o: Self) -> Self {
         // SAFETY: AVX2 is present.
         B32(unsafe { _mm256_xor_si256(self.0, o.0) })
     }
     #[inline(always)]
-    fn mean2x2(r0: &[u8], r1: &[u8]) -> Self {
+    unsafe fn mean2x2(r0: &[u8], r1: &[u8]) -> Self {
         let (r0, r1) = (&r0[..64], &r1[..64]);
         // SAFETY: AVX2 is present; each row holds the 64 bytes read. `maddubs` with ones
         // sums each horizontal pair into a `u16` lane (at most 510, no saturation); `packus`
@@ -106,49 +109,49 @@ pub(crate) struct B64(__m512i);
 impl Bytes for B64 {
     const LANES: usize = 64;
     #[inline(always)]
-    fn zero() -> Self {
-        // SAFETY: AVX-512 F is present (module doc).
+    unsafe fn zero() -> Self {
+        // SAFETY: AVX-512 F is present (the method's contract).
         B64(unsafe { _mm512_setzero_si512() })
     }
     #[inline(always)]
-    fn splat(v: u8) -> Self {
+    unsafe fn splat(v: u8) -> Self {
         // SAFETY: AVX-512 F is present.
         B64(unsafe { _mm512_set1_epi8(v as i8) })
     }
     #[inline(always)]
-    fn load(s: &[u8]) -> Self {
+    unsafe fn load(s: &[u8]) -> Self {
         let s = &s[..64];
         // SAFETY: AVX-512 F is present; `s` holds the 64 bytes read.
         B64(unsafe { _mm512_loadu_si512(s.as_ptr().cast()) })
     }
     #[inline(always)]
-    fn store(self, d: &mut [u8]) {
+    unsafe fn store(self, d: &mut [u8]) {
         let d = &mut d[..64];
         // SAFETY: AVX-512 F is present; `d` holds the 64 bytes written.
         unsafe { _mm512_storeu_si512(d.as_mut_ptr().cast(), self.0) }
     }
     #[inline(always)]
-    fn min(self, o: Self) -> Self {
+    unsafe fn min(self, o: Self) -> Self {
         // SAFETY: AVX-512 BW is present.
         B64(unsafe { _mm512_min_epu8(self.0, o.0) })
     }
     #[inline(always)]
-    fn max(self, o: Self) -> Self {
+    unsafe fn max(self, o: Self) -> Self {
         // SAFETY: AVX-512 BW is present.
         B64(unsafe { _mm512_max_epu8(self.0, o.0) })
     }
     #[inline(always)]
-    fn le_mask(self, t: Self) -> Self {
+    unsafe fn le_mask(self, t: Self) -> Self {
         // SAFETY: AVX-512 BW is present.
         B64(unsafe { _mm512_movm_epi8(_mm512_cmple_epu8_mask(self.0, t.0)) })
     }
     #[inline(always)]
-    fn xor(self, o: Self) -> Self {
+    unsafe fn xor(self, o: Self) -> Self {
         // SAFETY: AVX-512 F is present.
         B64(unsafe { _mm512_xor_si512(self.0, o.0) })
     }
     #[inline(always)]
-    fn mean2x2(r0: &[u8], r1: &[u8]) -> Self {
+    unsafe fn mean2x2(r0: &[u8], r1: &[u8]) -> Self {
         let (r0, r1) = (&r0[..128], &r1[..128]);
         // SAFETY: AVX-512 F/BW are present; each row holds the 128 bytes read. Pair sums as
         // in `B32::mean2x2`; each half is narrowed exactly (lanes at most 255) and the two
@@ -173,12 +176,12 @@ pub(crate) struct F32x32([__m256; 4]);
 impl F32s for F32x32 {
     const LANES: usize = 32;
     #[inline(always)]
-    fn splat(v: f32) -> Self {
+    unsafe fn splat(v: f32) -> Self {
         // SAFETY: AVX is present (implied by AVX2).
         F32x32([unsafe { _mm256_set1_ps(v) }; 4])
     }
     #[inline(always)]
-    fn load(s: &[f32]) -> Self {
+    unsafe fn load(s: &[f32]) -> Self {
         let s = &s[..32];
         // SAFETY: AVX is present; `s` holds the 32 values read.
         F32x32(core::array::from_fn(|i| unsafe {
@@ -186,7 +189,7 @@ impl F32s for F32x32 {
         }))
     }
     #[inline(always)]
-    fn store(self, d: &mut [f32]) {
+    unsafe fn store(self, d: &mut [f32]) {
         let d = &mut d[..32];
         for (i, v) in self.0.iter().enumerate() {
             // SAFETY: AVX is present; `d` holds the 32 values written.
@@ -194,14 +197,14 @@ impl F32s for F32x32 {
         }
     }
     #[inline(always)]
-    fn add(self, o: Self) -> Self {
+    unsafe fn add(self, o: Self) -> Self {
         // SAFETY: AVX is present.
         F32x32(core::array::from_fn(|i| unsafe {
             _mm256_add_ps(self.0[i], o.0[i])
         }))
     }
     #[inline(always)]
-    fn mul(self, o: Self) -> Self {
+    unsafe fn mul(self, o: Self) -> Self {
         // SAFETY: AVX is present.
         F32x32(core::array::from_fn(|i| unsafe {
             _mm256_mul_ps(self.0[i], o.0[i])
@@ -216,12 +219,12 @@ pub(crate) struct F32x64([__m512; 4]);
 impl F32s for F32x64 {
     const LANES: usize = 64;
     #[inline(always)]
-    fn splat(v: f32) -> Self {
+    unsafe fn splat(v: f32) -> Self {
         // SAFETY: AVX-512 F is present.
         F32x64([unsafe { _mm512_set1_ps(v) }; 4])
     }
     #[inline(always)]
-    fn load(s: &[f32]) -> Self {
+    unsafe fn load(s: &[f32]) -> Self {
         let s = &s[..64];
         // SAFETY: AVX-512 F is present; `s` holds the 64 values read.
         F32x64(core::array::from_fn(|i| unsafe {
@@ -229,7 +232,7 @@ impl F32s for F32x64 {
         }))
     }
     #[inline(always)]
-    fn store(self, d: &mut [f32]) {
+    unsafe fn store(self, d: &mut [f32]) {
         let d = &mut d[..64];
         for (i, v) in self.0.iter().enumerate() {
             // SAFETY: AVX-512 F is present; `d` holds the 64 values written.
@@ -237,14 +240,14 @@ impl F32s for F32x64 {
         }
     }
     #[inline(always)]
-    fn add(self, o: Self) -> Self {
+    unsafe fn add(self, o: Self) -> Self {
         // SAFETY: AVX-512 F is present.
         F32x64(core::array::from_fn(|i| unsafe {
             _mm512_add_ps(self.0[i], o.0[i])
         }))
     }
     #[inline(always)]
-    fn mul(self, o: Self) -> Self {
+    unsafe fn mul(self, o: Self) -> Self {
         // SAFETY: AVX-512 F is present.
         F32x64(core::array::from_fn(|i| unsafe {
             _mm512_mul_ps(self.0[i], o.0[i])
@@ -259,12 +262,12 @@ pub(crate) struct W32x2([__m256i; 2]);
 impl U16v for W32x2 {
     const LANES: usize = 32;
     #[inline(always)]
-    fn splat(v: u16) -> Self {
+    unsafe fn splat(v: u16) -> Self {
         // SAFETY: AVX is present.
         W32x2([unsafe { _mm256_set1_epi16(v as i16) }; 2])
     }
     #[inline(always)]
-    fn load(s: &[u16]) -> Self {
+    unsafe fn load(s: &[u16]) -> Self {
         let s = &s[..32];
         // SAFETY: AVX is present; `s` holds the 32 values read.
         W32x2(core::array::from_fn(|i| unsafe {
@@ -272,7 +275,7 @@ impl U16v for W32x2 {
         }))
     }
     #[inline(always)]
-    fn store(self, d: &mut [u16]) {
+    unsafe fn store(self, d: &mut [u16]) {
         let d = &mut d[..32];
         for (i, v) in self.0.iter().enumerate() {
             // SAFETY: AVX is present; `d` holds the 32 values written.
@@ -280,21 +283,21 @@ impl U16v for W32x2 {
         }
     }
     #[inline(always)]
-    fn add(self, o: Self) -> Self {
+    unsafe fn add(self, o: Self) -> Self {
         // SAFETY: AVX2 is present.
         W32x2(core::array::from_fn(|i| unsafe {
             _mm256_add_epi16(self.0[i], o.0[i])
         }))
     }
     #[inline(always)]
-    fn mulhi(self, o: Self) -> Self {
+    unsafe fn mulhi(self, o: Self) -> Self {
         // SAFETY: AVX2 is present.
         W32x2(core::array::from_fn(|i| unsafe {
             _mm256_mulhi_epu16(self.0[i], o.0[i])
         }))
     }
     #[inline(always)]
-    fn store_q8(self, bias: Self, d: &mut [u8]) {
+    unsafe fn store_q8(self, bias: Self, d: &mut [u8]) {
         let d = &mut d[..32];
         // SAFETY: AVX2 is present; `d` holds the 32 bytes written. `packus` interleaves
         // the two registers per 128-bit half; the permute puts the quarters back in order.
@@ -314,12 +317,12 @@ pub(crate) struct W64([__m512i; 2]);
 impl U16v for W64 {
     const LANES: usize = 64;
     #[inline(always)]
-    fn splat(v: u16) -> Self {
+    unsafe fn splat(v: u16) -> Self {
         // SAFETY: AVX-512 BW is present.
         W64([unsafe { _mm512_set1_epi16(v as i16) }; 2])
     }
     #[inline(always)]
-    fn load(s: &[u16]) -> Self {
+    unsafe fn load(s: &[u16]) -> Self {
         let s = &s[..64];
         // SAFETY: AVX-512 F is present; `s` holds the 64 values read.
         W64(core::array::from_fn(|i| unsafe {
@@ -327,7 +330,7 @@ impl U16v for W64 {
         }))
     }
     #[inline(always)]
-    fn store(self, d: &mut [u16]) {
+    unsafe fn store(self, d: &mut [u16]) {
         let d = &mut d[..64];
         for (i, v) in self.0.iter().enumerate() {
             // SAFETY: AVX-512 F is present; `d` holds the 64 values written.
@@ -335,21 +338,21 @@ impl U16v for W64 {
         }
     }
     #[inline(always)]
-    fn add(self, o: Self) -> Self {
+    unsafe fn add(self, o: Self) -> Self {
         // SAFETY: AVX-512 BW is present.
         W64(core::array::from_fn(|i| unsafe {
             _mm512_add_epi16(self.0[i], o.0[i])
         }))
     }
     #[inline(always)]
-    fn mulhi(self, o: Self) -> Self {
+    unsafe fn mulhi(self, o: Self) -> Self {
         // SAFETY: AVX-512 BW is present.
         W64(core::array::from_fn(|i| unsafe {
             _mm512_mulhi_epu16(self.0[i], o.0[i])
         }))
     }
     #[inline(always)]
-    fn store_q8(self, bias: Self, d: &mut [u8]) {
+    unsafe fn store_q8(self, bias: Self, d: &mut [u8]) {
         let d = &mut d[..64];
         for i in 0..2 {
             // SAFETY: AVX-512 BW is present; `d` holds the 64 bytes written. Each lane is at
@@ -398,9 +401,17 @@ unsafe fn mix8(
 impl TableMix for MixAvx2 {
     const LANES: usize = 16;
     #[inline(always)]
-    fn mix(out: &mut [u8], src: &[u8], t: &[u32; 256], xa: &[f32], xa1: &[f32], ya: f32, ya1: f32) {
+    unsafe fn mix(
+        out: &mut [u8],
+        src: &[u8],
+        t: &[u32; 256],
+        xa: &[f32],
+        xa1: &[f32],
+        ya: f32,
+        ya1: f32,
+    ) {
         let (out, src, xa, xa1) = (&mut out[..16], &src[..16], &xa[..16], &xa1[..16]);
-        // SAFETY: AVX2 is present (module doc); the slices hold what `mix8` reads and the 16
+        // SAFETY: AVX2 is present (the method's contract); the slices hold what `mix8` reads and the 16
         // bytes stored.
         unsafe {
             let (y, y1) = (_mm256_set1_ps(ya), _mm256_set1_ps(ya1));
@@ -420,9 +431,17 @@ pub(crate) struct MixAvx512;
 impl TableMix for MixAvx512 {
     const LANES: usize = 32;
     #[inline(always)]
-    fn mix(out: &mut [u8], src: &[u8], t: &[u32; 256], xa: &[f32], xa1: &[f32], ya: f32, ya1: f32) {
+    unsafe fn mix(
+        out: &mut [u8],
+        src: &[u8],
+        t: &[u32; 256],
+        xa: &[f32],
+        xa1: &[f32],
+        ya: f32,
+        ya1: f32,
+    ) {
         let (out, src, xa, xa1) = (&mut out[..32], &src[..32], &xa[..32], &xa1[..32]);
-        // SAFETY: AVX-512 F is present (module doc); every index is a byte and `t` has 256
+        // SAFETY: AVX-512 F is present (the method's contract); every index is a byte and `t` has 256
         // entries; the slices hold the 32 values read and the 32 bytes stored.
         unsafe {
             let m = _mm512_set1_epi32(255);

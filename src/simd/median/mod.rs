@@ -34,9 +34,9 @@ mod net_pair;
 #[cfg(test)]
 mod network;
 mod scalar;
-mod wide;
+mod vector;
 
-use super::Backend;
+use super::Kernels;
 use crate::image::GrayU8;
 use crate::{Error, Result};
 
@@ -45,36 +45,36 @@ pub use histogram::MAX_RADIUS;
 /// 3×3 median of a `u8` plane.
 ///
 /// ```
-/// use lungfield::{simd::{median::median3_u8, Backend}, GrayU8};
+/// use lungfield::{simd::{median::median3_u8, Kernels}, GrayU8};
 /// let mut img = GrayU8::filled(5, 5, 10);
 /// img.set(2, 2, 255); // a lone bright speck
-/// assert_eq!(median3_u8(&img, Backend::Wide).get(2, 2), 10);
+/// assert_eq!(median3_u8(&img, Kernels::active()).get(2, 2), 10);
 /// ```
-pub fn median3_u8(src: &GrayU8, backend: Backend) -> GrayU8 {
+pub fn median3_u8(src: &GrayU8, kernels: Kernels) -> GrayU8 {
     if src.is_empty() {
         return src.clone();
     }
-    match backend {
-        Backend::Scalar => scalar::median3(src),
-        Backend::Wide => wide::median3(src),
+    match kernels {
+        Kernels::Scalar => scalar::median3(src),
+        level => vector::median3(level, src),
     }
 }
 
 /// 5×5 median of a `u8` plane.
 ///
 /// ```
-/// use lungfield::{simd::{median::median5_u8, Backend}, GrayU8};
+/// use lungfield::{simd::{median::median5_u8, Kernels}, GrayU8};
 /// let mut img = GrayU8::filled(9, 9, 10);
 /// for x in 3..5 { img.set(x, 4, 255); } // a two-pixel speck
-/// assert_eq!(median5_u8(&img, Backend::Wide).get(4, 4), 10);
+/// assert_eq!(median5_u8(&img, Kernels::active()).get(4, 4), 10);
 /// ```
-pub fn median5_u8(src: &GrayU8, backend: Backend) -> GrayU8 {
+pub fn median5_u8(src: &GrayU8, kernels: Kernels) -> GrayU8 {
     if src.is_empty() {
         return src.clone();
     }
-    match backend {
-        Backend::Scalar => scalar::median5(src),
-        Backend::Wide => wide::median5(src),
+    match kernels {
+        Kernels::Scalar => scalar::median5(src),
+        level => vector::median5(level, src),
     }
 }
 
@@ -88,12 +88,12 @@ pub fn median5_u8(src: &GrayU8, backend: Backend) -> GrayU8 {
 /// overflow 16 bits).
 ///
 /// ```
-/// use lungfield::{simd::{median::median_u8, Backend}, GrayU8};
+/// use lungfield::{simd::{median::median_u8, Kernels}, GrayU8};
 /// let mut img = GrayU8::filled(15, 15, 10);
 /// for x in 4..11 { img.set(x, 7, 255); } // a seven-pixel line: under half of a 7×7 window
-/// assert_eq!(median_u8(&img, 3, Backend::Wide).unwrap().get(7, 7), 10);
+/// assert_eq!(median_u8(&img, 3, Kernels::active()).unwrap().get(7, 7), 10);
 /// ```
-pub fn median_u8(src: &GrayU8, r: usize, backend: Backend) -> Result<GrayU8> {
+pub fn median_u8(src: &GrayU8, r: usize, kernels: Kernels) -> Result<GrayU8> {
     if r > MAX_RADIUS {
         return Err(Error::InvalidOption(format!(
             "median radius {r} is larger than {MAX_RADIUS}"
@@ -102,9 +102,10 @@ pub fn median_u8(src: &GrayU8, r: usize, backend: Backend) -> Result<GrayU8> {
     if src.is_empty() || r == 0 {
         return Ok(src.clone());
     }
-    Ok(match backend {
-        Backend::Scalar => histogram::median::<histogram::Scalar>(src, r),
-        Backend::Wide => histogram::median::<histogram::Wide>(src, r),
+    Ok(match kernels {
+        Kernels::Scalar => histogram::median::<histogram::Scalar>(src, r),
+        // One vector level: `wide` at the build's instruction set.
+        _ => histogram::median::<histogram::Wide>(src, r),
     })
 }
 
@@ -184,10 +185,10 @@ mod proptests {
             for h in [1, 2, 3, 4] {
                 let data = (0..w * h).map(|_| rng.next_u64() as u8).collect();
                 let img = GrayU8::from_vec(w, h, data).expect("w × h bytes");
-                let s = median3_u8(&img, Backend::Scalar);
+                let s = median3_u8(&img, Kernels::Scalar);
                 assert_eq!(s, reference(&img, 1), "{w}×{h}");
-                for &level in crate::simd::isa::available() {
-                    assert_eq!(s, wide::median3::at(level, &img), "{w}×{h} {level:?}");
+                for &level in crate::simd::Kernels::available() {
+                    assert_eq!(s, vector::median3(level, &img), "{w}×{h} {level:?}");
                 }
             }
         }
@@ -230,7 +231,7 @@ mod proptests {
     #[test]
     fn median_u8_radius_limits() {
         let img = GrayU8::from_vec(3, 2, vec![1, 9, 3, 200, 0, 7]).expect("3 × 2 bytes");
-        for b in [Backend::Scalar, Backend::Wide] {
+        for &b in Kernels::available() {
             assert_eq!(median_u8(&img, 0, b).ok(), Some(img.clone()));
             assert!(matches!(
                 median_u8(&img, MAX_RADIUS + 1, b),
@@ -245,20 +246,20 @@ mod proptests {
     proptest! {
         #[test]
         fn median_u8_matches_sorting_reference(img in plane_levels(40, 30), r in 1usize..7) {
-            let s = median_u8(&img, r, Backend::Scalar).expect("radius in range");
+            let s = median_u8(&img, r, Kernels::Scalar).expect("radius in range");
             prop_assert_eq!(&s, &reference(&img, r));
-            prop_assert_eq!(&s, &median_u8(&img, r, Backend::Wide).expect("radius in range"));
+            prop_assert_eq!(&s, &median_u8(&img, r, Kernels::active()).expect("radius in range"));
         }
 
         #[test]
         fn median_u8_wide_matches_scalar(img in plane_levels(300, 40), r in 1usize..24) {
-            let s = median_u8(&img, r, Backend::Scalar).expect("radius in range");
-            prop_assert_eq!(&s, &median_u8(&img, r, Backend::Wide).expect("radius in range"));
+            let s = median_u8(&img, r, Kernels::Scalar).expect("radius in range");
+            prop_assert_eq!(&s, &median_u8(&img, r, Kernels::active()).expect("radius in range"));
         }
 
         #[test]
         fn median_u8_is_median3_and_median5(img in plane_levels(90, 20)) {
-            for b in [Backend::Scalar, Backend::Wide] {
+            for &b in Kernels::available() {
                 prop_assert_eq!(median_u8(&img, 1, b).expect("radius 1"), median3_u8(&img, b));
                 prop_assert_eq!(median_u8(&img, 2, b).expect("radius 2"), median5_u8(&img, b));
             }
@@ -266,25 +267,25 @@ mod proptests {
 
         #[test]
         fn median3_u8_matches_scalar(img in plane_u8(200, 12)) {
-            let s = median3_u8(&img, Backend::Scalar);
-            prop_assert_eq!(&s, &median3_u8(&img, Backend::Wide));
+            let s = median3_u8(&img, Kernels::Scalar);
+            prop_assert_eq!(&s, &median3_u8(&img, Kernels::active()));
             // Every run-time level this CPU has (baseline `wide`, AVX2, AVX-512).
-            for &level in crate::simd::isa::available() {
-                prop_assert_eq!(&s, &wide::median3::at(level, &img), "{:?}", level);
+            for &level in crate::simd::Kernels::available() {
+                prop_assert_eq!(&s, &vector::median3(level, &img), "{:?}", level);
             }
         }
 
         #[test]
         fn median3_u8_matches_sorting_reference(img in plane_u8(200, 12)) {
-            prop_assert_eq!(median3_u8(&img, Backend::Scalar), reference(&img, 1));
+            prop_assert_eq!(median3_u8(&img, Kernels::Scalar), reference(&img, 1));
         }
 
         #[test]
         fn median5_u8_matches_scalar_and_sorting_reference(img in plane_u8(200, 12)) {
-            let s = median5_u8(&img, Backend::Scalar);
-            prop_assert_eq!(&s, &median5_u8(&img, Backend::Wide));
-            for &level in crate::simd::isa::available() {
-                prop_assert_eq!(&s, &wide::median5::at(level, &img), "{:?}", level);
+            let s = median5_u8(&img, Kernels::Scalar);
+            prop_assert_eq!(&s, &median5_u8(&img, Kernels::active()));
+            for &level in crate::simd::Kernels::available() {
+                prop_assert_eq!(&s, &vector::median5(level, &img), "{:?}", level);
             }
             prop_assert_eq!(&s, &reference(&img, 2));
         }

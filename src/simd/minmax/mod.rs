@@ -4,8 +4,8 @@
 //! `MORPH_ELLIPSE` of size `2r+1` is the same set for the radii lungfield uses; see the tests).
 //!
 //! Every step is one element-wise operation on two rows, `out = min(a, b)` or `max(a, b)`
-//! ([`combine`]), the only place the backends differ: the vector one does 16, 32 or 64
-//! lanes at a time (the run-time level's, chosen once per image), the scalar twin one. A
+//! ([`combine`]), the only place the levels differ: the vector one does 16, 32 or 64
+//! lanes at a time (the whole filter is dispatched once per image), the scalar twin one. A
 //! window of length `L` along a row is the extreme of two overlapping windows of the
 //! largest power of two `p <= L`, and those come from doubling (`p` = 1, 2, 4, …), so a row
 //! costs `log₂ L + 1` passes whatever the radius. A rectangle does the same
@@ -13,60 +13,38 @@
 //! half-width `√(r² − dy²)` and combines the `2r + 1` rows.
 
 mod scalar;
-mod wide;
+mod vector;
 
-use super::Backend;
+use super::Kernels;
 use crate::image::{GrayU8, RowsBuilder};
 
 /// `out[i] = min(a[i], b[i])` (or `max` with `max = true`) over the common length.
 #[inline]
-pub fn combine(a: &[u8], b: &[u8], out: &mut [u8], max: bool, backend: Backend) {
-    Ops::new(backend).combine(a, b, out, max)
+pub fn combine(a: &[u8], b: &[u8], out: &mut [u8], max: bool, kernels: Kernels) {
+    match kernels {
+        Kernels::Scalar => scalar::combine(a, b, out, max),
+        level => vector::combine(level, a, b, out, max),
+    }
 }
 
 /// `acc[i] = min(acc[i], b[i])` (or `max`), in place.
 #[inline]
-pub fn combine_into(acc: &mut [u8], b: &[u8], max: bool, backend: Backend) {
-    Ops::new(backend).combine_into(acc, b, max)
+pub fn combine_into(acc: &mut [u8], b: &[u8], max: bool, kernels: Kernels) {
+    match kernels {
+        Kernels::Scalar => scalar::combine_into(acc, b, max),
+        level => vector::combine_into(level, acc, b, max),
+    }
 }
 
-/// The two row operations of a backend, chosen once per image: the scalar twin's, or the
-/// vector ones at the run-time [`level`](crate::simd::isa::level).
-#[derive(Clone, Copy)]
-struct Ops {
-    combine: wide::CombineFn,
-    combine_into: wide::CombineIntoFn,
-}
-
-impl Ops {
-    fn new(backend: Backend) -> Ops {
-        Ops::at(backend, crate::simd::isa::level())
-    }
-
-    /// `Wide` at a given run-time level (falling back to what the CPU has).
-    fn at(backend: Backend, level: crate::simd::isa::Level) -> Ops {
-        let (combine, combine_into): (wide::CombineFn, wide::CombineIntoFn) = match backend {
-            Backend::Scalar => (scalar::combine, scalar::combine_into),
-            Backend::Wide => wide::pick(level),
-        };
-        Ops {
-            combine,
-            combine_into,
-        }
-    }
-
-    #[inline]
-    fn combine(self, a: &[u8], b: &[u8], out: &mut [u8], max: bool) {
-        // SAFETY: the fields are only set by `Ops::at`, from `wide::pick`, which only returns
-        // functions for instruction sets the CPU has, or from the scalar twin.
-        unsafe { (self.combine)(a, b, out, max) }
-    }
-
-    #[inline]
-    fn combine_into(self, acc: &mut [u8], b: &[u8], max: bool) {
-        // SAFETY: as in `combine`.
-        unsafe { (self.combine_into)(acc, b, max) }
-    }
+/// The two row operations the filters below are written with: the scalar twin's
+/// ([`scalar::Rows`]) or a vector level's (`vector::Rows`). The filters are
+/// `#[inline(always)]`, so each vector level's copy is compiled inside its
+/// `#[target_feature]` function with the row operations inlined.
+pub(super) trait RowOps: Copy {
+    /// `out = min/max(a, b)` over the common length.
+    fn combine(self, a: &[u8], b: &[u8], out: &mut [u8], max: bool);
+    /// `acc = min/max(acc, b)` over the common length.
+    fn combine_into(self, acc: &mut [u8], b: &[u8], max: bool);
 }
 
 /// The value that does not change a min (255) or a max (0).
@@ -90,7 +68,8 @@ impl Levels {
     }
 
     /// Fills the levels of `row` for windows up to `max_len` long.
-    fn build(&mut self, row: &[u8], max_len: usize, max: bool, ops: Ops) {
+    #[inline(always)]
+    fn build<O: RowOps>(&mut self, row: &[u8], max_len: usize, max: bool, ops: O) {
         let mut k = 0;
         while (1usize << (k + 1)) <= max_len {
             k += 1;
@@ -109,7 +88,16 @@ impl Levels {
 
     /// `out[i]` = extreme of `row[start + i .. start + i + len]`, for `out.len()` values
     /// (`row` the one the levels were built from).
-    fn window(&self, row: &[u8], start: usize, len: usize, out: &mut [u8], max: bool, ops: Ops) {
+    #[inline(always)]
+    fn window<O: RowOps>(
+        &self,
+        row: &[u8],
+        start: usize,
+        len: usize,
+        out: &mut [u8],
+        max: bool,
+        ops: O,
+    ) {
         let mut k = 0;
         while (1usize << (k + 1)) <= len {
             k += 1;
@@ -140,7 +128,15 @@ impl RowFilter {
         }
     }
 
-    fn run(&mut self, row: &[u8], ks: &[usize], outs: &mut [&mut [u8]], max: bool, ops: Ops) {
+    #[inline(always)]
+    fn run<O: RowOps>(
+        &mut self,
+        row: &[u8],
+        ks: &[usize],
+        outs: &mut [&mut [u8]],
+        max: bool,
+        ops: O,
+    ) {
         let (w, r) = (row.len(), self.r);
         self.padded[r..r + w].copy_from_slice(row);
         self.levels.build(&self.padded, 2 * r + 1, max, ops);
@@ -151,48 +147,79 @@ impl RowFilter {
     }
 }
 
+/// The rows of a rectangle filter's source, padded by `ry` identity rows above and below,
+/// each filtered horizontally (no closures: the filters are written out so that each vector
+/// level's copy is compiled whole with its instruction set).
+struct PaddedRows<'a> {
+    src: &'a GrayU8,
+    filter: RowFilter,
+    rx: usize,
+    ry: usize,
+}
+
+impl PaddedRows<'_> {
+    /// Row `t` of the padded sequence: the horizontally filtered source row `t − ry`, or the
+    /// identity outside the image.
+    #[inline(always)]
+    fn row<O: RowOps>(&mut self, t: usize, out: &mut [u8], max: bool, ops: O) {
+        if t < self.ry || t - self.ry >= self.src.height() {
+            out.fill(identity(max));
+        } else {
+            let row = self.src.row(t - self.ry);
+            self.filter.run(row, &[self.rx], &mut [out], max, ops);
+        }
+    }
+}
+
+/// Block `b` of `len` padded rows `[b·len, (b+1)·len)`: `pre[i]` = extreme of rows
+/// `b·len..=b·len+i`, `suf[i]` = extreme of rows `b·len+i..(b+1)·len`.
+#[inline(always)]
+fn fill_block<O: RowOps>(
+    rows: &mut PaddedRows,
+    b: usize,
+    len: usize,
+    pre: &mut [u8],
+    suf: &mut [u8],
+    max: bool,
+    ops: O,
+) {
+    let w = rows.src.width();
+    for i in 0..len {
+        rows.row(b * len + i, &mut suf[i * w..(i + 1) * w], max, ops);
+    }
+    pre[..w].copy_from_slice(&suf[..w]);
+    for i in 1..len {
+        let (done, rest) = pre.split_at_mut(i * w);
+        ops.combine(
+            &done[(i - 1) * w..],
+            &suf[i * w..(i + 1) * w],
+            &mut rest[..w],
+            max,
+        );
+    }
+    for i in (0..len - 1).rev() {
+        let (head, tail) = suf.split_at_mut((i + 1) * w);
+        ops.combine_into(&mut head[i * w..], &tail[..w], max);
+    }
+}
+
 /// Rectangle `(2rx+1) × (2ry+1)`: rows by doubling, then columns by van Herk/Gil-Werman,
 /// streamed through two blocks of `2ry + 1` rows: prefix extremes of one block and suffix
 /// extremes of the one before, so each output row is one more operation whatever `ry`.
-fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, ops: Ops) -> GrayU8 {
+#[inline(always)]
+fn rect<O: RowOps>(src: &GrayU8, rx: usize, ry: usize, max: bool, ops: O) -> GrayU8 {
     if src.is_empty() {
         return src.clone();
     }
     let (w, h) = (src.width(), src.height());
     let id = identity(max);
     let len = 2 * ry + 1;
-    let mut filter = RowFilter::new(w, rx, max);
-    // Row `t` of the padded sequence: the horizontally filtered source row `t − ry`, or the
-    // identity outside the image.
-    let mut padded_row = |t: usize, out: &mut [u8]| {
-        if t < ry || t - ry >= h {
-            out.fill(id);
-        } else {
-            filter.run(src.row(t - ry), &[rx], &mut [out], max, ops);
-        }
+    let mut padded = PaddedRows {
+        src,
+        filter: RowFilter::new(w, rx, max),
+        rx,
+        ry,
     };
-    // Block b holds padded rows [b·len, (b+1)·len): `pre[i]` = extreme of rows b·len..=b·len+i,
-    // `suf[i]` = extreme of rows b·len+i..(b+1)·len.
-    let fill_block =
-        |b: usize, pre: &mut [u8], suf: &mut [u8], padded_row: &mut dyn FnMut(usize, &mut [u8])| {
-            for i in 0..len {
-                padded_row(b * len + i, &mut suf[i * w..(i + 1) * w]);
-            }
-            pre[..w].copy_from_slice(&suf[..w]);
-            for i in 1..len {
-                let (done, rest) = pre.split_at_mut(i * w);
-                ops.combine(
-                    &done[(i - 1) * w..],
-                    &suf[i * w..(i + 1) * w],
-                    &mut rest[..w],
-                    max,
-                );
-            }
-            for i in (0..len - 1).rev() {
-                let (head, tail) = suf.split_at_mut((i + 1) * w);
-                ops.combine_into(&mut head[i * w..], &tail[..w], max);
-            }
-        };
     let mut dst = RowsBuilder::new(w, h, id);
     let (mut pre_a, mut suf_a) = (vec![0u8; len * w], vec![0u8; len * w]);
     let (mut pre_b, mut suf_b) = (vec![0u8; len * w], vec![0u8; len * w]);
@@ -205,10 +232,10 @@ fn rect(src: &GrayU8, rx: usize, ry: usize, max: bool, ops: Ops) -> GrayU8 {
                 std::mem::swap(&mut pre_a, &mut pre_b);
                 std::mem::swap(&mut suf_a, &mut suf_b);
             } else {
-                fill_block(b, &mut pre_a, &mut suf_a, &mut padded_row);
+                fill_block(&mut padded, b, len, &mut pre_a, &mut suf_a, max, ops);
             }
             block_a = Some(b);
-            fill_block(b + 1, &mut pre_b, &mut suf_b, &mut padded_row);
+            fill_block(&mut padded, b + 1, len, &mut pre_b, &mut suf_b, max, ops);
         }
         let out = dst.next_row();
         if i == 0 {
@@ -243,7 +270,8 @@ fn ellipse_width(r: usize, dy: usize) -> usize {
     (((r * r - dy * dy) as f64).sqrt()).round() as usize
 }
 
-fn disk(src: &GrayU8, r: usize, max: bool, ops: Ops) -> GrayU8 {
+#[inline(always)]
+fn disk<O: RowOps>(src: &GrayU8, r: usize, max: bool, ops: O) -> GrayU8 {
     let widths: Vec<usize> = (0..=r).map(|dy| half_width(r, dy)).collect();
     symmetric(src, &widths, max, ops)
 }
@@ -251,7 +279,8 @@ fn disk(src: &GrayU8, r: usize, max: bool, ops: Ops) -> GrayU8 {
 /// The extreme over a shape symmetric about both axes, given by the half-width of each row
 /// offset `dy = 0..=r` (`widths[dy]`): each source row is filtered once for every distinct
 /// half-width into a ring of `2r + 1` rows, and each output row combines its `2r + 1` rows.
-fn symmetric(src: &GrayU8, widths: &[usize], max: bool, ops: Ops) -> GrayU8 {
+#[inline(always)]
+fn symmetric<O: RowOps>(src: &GrayU8, widths: &[usize], max: bool, ops: O) -> GrayU8 {
     let r = widths.len().saturating_sub(1);
     if src.is_empty() || r == 0 && widths.first().copied().unwrap_or(0) == 0 {
         return src.clone();
@@ -293,55 +322,85 @@ fn symmetric(src: &GrayU8, widths: &[usize], max: bool, ops: Ops) -> GrayU8 {
     dst.finish()
 }
 
+/// A structuring element.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Shape {
+    /// `(2rx+1) × (2ry+1)`.
+    Rect(usize, usize),
+    /// The offsets with `dx² + dy² <= r²`.
+    Disk(usize),
+    /// OpenCV's `MORPH_ELLIPSE` of size `(2r+1)²`.
+    Ellipse(usize),
+}
+
+/// Erosion (`max = false`) or dilation of `src` by `shape` with `ops`.
+#[inline(always)]
+pub(super) fn filter<O: RowOps>(src: &GrayU8, shape: Shape, max: bool, ops: O) -> GrayU8 {
+    match shape {
+        Shape::Rect(rx, ry) => rect(src, rx, ry, max, ops),
+        Shape::Disk(r) => disk(src, r, max, ops),
+        Shape::Ellipse(r) => {
+            let widths: Vec<usize> = (0..=r).map(|dy| ellipse_width(r, dy)).collect();
+            symmetric(src, &widths, max, ops)
+        }
+    }
+}
+
+/// [`filter`] with the scalar twin's row operations or a vector level's.
+fn morph(src: &GrayU8, shape: Shape, max: bool, kernels: Kernels) -> GrayU8 {
+    match kernels {
+        Kernels::Scalar => filter(src, shape, max, scalar::Rows),
+        level => vector::filter(level, src, shape, max),
+    }
+}
+
 /// Greyscale erosion by a `(2rx+1) × (2ry+1)` rectangle.
 ///
 /// ```
-/// use lungfield::{simd::{minmax::erode_rect_u8, Backend}, GrayU8};
+/// use lungfield::{simd::{minmax::erode_rect_u8, Kernels}, GrayU8};
 /// let mut img = GrayU8::filled(7, 7, 200);
 /// img.set(3, 3, 10);
-/// let out = erode_rect_u8(&img, 1, 1, Backend::Wide);
+/// let out = erode_rect_u8(&img, 1, 1, Kernels::active());
 /// assert_eq!((out.get(2, 2), out.get(4, 4), out.get(5, 5)), (10, 10, 200));
 /// ```
-pub fn erode_rect_u8(src: &GrayU8, rx: usize, ry: usize, backend: Backend) -> GrayU8 {
-    rect(src, rx, ry, false, Ops::new(backend))
+pub fn erode_rect_u8(src: &GrayU8, rx: usize, ry: usize, kernels: Kernels) -> GrayU8 {
+    morph(src, Shape::Rect(rx, ry), false, kernels)
 }
 
 /// Greyscale dilation by a `(2rx+1) × (2ry+1)` rectangle.
-pub fn dilate_rect_u8(src: &GrayU8, rx: usize, ry: usize, backend: Backend) -> GrayU8 {
-    rect(src, rx, ry, true, Ops::new(backend))
+pub fn dilate_rect_u8(src: &GrayU8, rx: usize, ry: usize, kernels: Kernels) -> GrayU8 {
+    morph(src, Shape::Rect(rx, ry), true, kernels)
 }
 
 /// Greyscale erosion by a disk of radius `r`.
 ///
 /// ```
-/// use lungfield::{simd::{minmax::erode_disk_u8, Backend}, GrayU8};
+/// use lungfield::{simd::{minmax::erode_disk_u8, Kernels}, GrayU8};
 /// let mut img = GrayU8::filled(9, 9, 200);
 /// img.set(4, 4, 10);
-/// let out = erode_disk_u8(&img, 2, Backend::Wide);
+/// let out = erode_disk_u8(&img, 2, Kernels::active());
 /// // Offsets with dx² + dy² <= 4: (2, 0) is in the disk, (2, 1) is not.
 /// assert_eq!((out.get(6, 4), out.get(6, 5)), (10, 200));
 /// ```
-pub fn erode_disk_u8(src: &GrayU8, r: usize, backend: Backend) -> GrayU8 {
-    disk(src, r, false, Ops::new(backend))
+pub fn erode_disk_u8(src: &GrayU8, r: usize, kernels: Kernels) -> GrayU8 {
+    morph(src, Shape::Disk(r), false, kernels)
 }
 
 /// Greyscale dilation by a disk of radius `r`.
-pub fn dilate_disk_u8(src: &GrayU8, r: usize, backend: Backend) -> GrayU8 {
-    disk(src, r, true, Ops::new(backend))
+pub fn dilate_disk_u8(src: &GrayU8, r: usize, kernels: Kernels) -> GrayU8 {
+    morph(src, Shape::Disk(r), true, kernels)
 }
 
 /// Greyscale erosion by OpenCV's `MORPH_ELLIPSE` of size `(2r+1) × (2r+1)` (row half-widths
 /// `round(√(r² − dy²))`, a little fuller than the Euclidean disk): what `cv2.erode` does with
 /// `getStructuringElement(MORPH_ELLIPSE, (2r+1, 2r+1))`.
-pub fn erode_ellipse_u8(src: &GrayU8, r: usize, backend: Backend) -> GrayU8 {
-    let widths: Vec<usize> = (0..=r).map(|dy| ellipse_width(r, dy)).collect();
-    symmetric(src, &widths, false, Ops::new(backend))
+pub fn erode_ellipse_u8(src: &GrayU8, r: usize, kernels: Kernels) -> GrayU8 {
+    morph(src, Shape::Ellipse(r), false, kernels)
 }
 
 /// Greyscale dilation by OpenCV's `MORPH_ELLIPSE` of size `(2r+1) × (2r+1)`.
-pub fn dilate_ellipse_u8(src: &GrayU8, r: usize, backend: Backend) -> GrayU8 {
-    let widths: Vec<usize> = (0..=r).map(|dy| ellipse_width(r, dy)).collect();
-    symmetric(src, &widths, true, Ops::new(backend))
+pub fn dilate_ellipse_u8(src: &GrayU8, r: usize, kernels: Kernels) -> GrayU8 {
+    morph(src, Shape::Ellipse(r), true, kernels)
 }
 
 #[cfg(test)]
@@ -380,11 +439,10 @@ mod proptests {
     proptest! {
         #[test]
         fn rect_matches_definition_and_backends_agree(img in plane_u8(160, 20), rx in 0usize..9, ry in 0usize..9, max: bool) {
-            let s = rect(&img, rx, ry, max, Ops::new(Backend::Scalar));
-            prop_assert_eq!(&s, &rect(&img, rx, ry, max, Ops::new(Backend::Wide)));
-            // Every run-time level this CPU has (baseline `wide`, AVX2, AVX-512).
-            for &level in crate::simd::isa::available() {
-                prop_assert_eq!(&s, &rect(&img, rx, ry, max, Ops::at(Backend::Wide, level)), "{:?}", level);
+            let s = morph(&img, Shape::Rect(rx, ry), max, Kernels::Scalar);
+            // Every level this CPU has (baseline `wide`, AVX2, AVX-512).
+            for &level in Kernels::available() {
+                prop_assert_eq!(&s, &morph(&img, Shape::Rect(rx, ry), max, level), "{:?}", level);
             }
             let (rxi, ryi) = (rx as isize, ry as isize);
             let r = rxi.max(ryi);
@@ -395,16 +453,17 @@ mod proptests {
         fn ellipse_matches_opencv_shape(img in plane_u8(50, 30), r in 1usize..8) {
             let ri = r as isize;
             let inside = |dx: isize, dy: isize| dx.unsigned_abs() <= ellipse_width(r, dy.unsigned_abs());
-            prop_assert_eq!(erode_ellipse_u8(&img, r, Backend::Wide), reference(&img, inside, ri, false));
-            prop_assert_eq!(erode_ellipse_u8(&img, r, Backend::Scalar), erode_ellipse_u8(&img, r, Backend::Wide));
+            prop_assert_eq!(erode_ellipse_u8(&img, r, Kernels::active()), reference(&img, inside, ri, false));
+            for &level in Kernels::available() {
+                prop_assert_eq!(erode_ellipse_u8(&img, r, Kernels::Scalar), erode_ellipse_u8(&img, r, level));
+            }
         }
 
         #[test]
         fn disk_matches_definition_and_backends_agree(img in plane_u8(160, 20), r in 0usize..9, max: bool) {
-            let s = disk(&img, r, max, Ops::new(Backend::Scalar));
-            prop_assert_eq!(&s, &disk(&img, r, max, Ops::new(Backend::Wide)));
-            for &level in crate::simd::isa::available() {
-                prop_assert_eq!(&s, &disk(&img, r, max, Ops::at(Backend::Wide, level)), "{:?}", level);
+            let s = morph(&img, Shape::Disk(r), max, Kernels::Scalar);
+            for &level in Kernels::available() {
+                prop_assert_eq!(&s, &morph(&img, Shape::Disk(r), max, level), "{:?}", level);
             }
             let ri = r as isize;
             prop_assert_eq!(s, reference(&img, |dx, dy| dx * dx + dy * dy <= ri * ri, ri, max));

@@ -23,3 +23,18 @@ pub(super) fn combine_into(acc: &mut [u8], b: &[u8], max: bool) {
         }
     }
 }
+
+/// The scalar twin's row operations.
+#[derive(Clone, Copy)]
+pub(super) struct Rows;
+
+impl super::RowOps for Rows {
+    #[inline]
+    fn combine(self, a: &[u8], b: &[u8], out: &mut [u8], max: bool) {
+        combine(a, b, out, max)
+    }
+    #[inline]
+    fn combine_into(self, acc: &mut [u8], b: &[u8], max: bool) {
+        combine_into(acc, b, max)
+    }
+}

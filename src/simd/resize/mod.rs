@@ -2,24 +2,23 @@
 //! block, `(a + b + c + d + 2) >> 2` (OpenCV's `INTER_AREA` at an exact factor of two); an odd
 //! last row or column is dropped, as OpenCV does.
 
-pub(crate) mod area;
 mod scalar;
-mod wide;
+mod vector;
 
-use super::Backend;
+use super::Kernels;
 use crate::image::GrayU8;
 
 /// The plane at half size (`⌊w/2⌋ × ⌊h/2⌋`).
 ///
 /// ```
-/// use lungfield::{simd::{resize::half_u8, Backend}, GrayU8};
+/// use lungfield::{simd::{resize::half_u8, Kernels}, GrayU8};
 /// let img = GrayU8::from_vec(2, 2, vec![0, 1, 1, 1]).unwrap();
-/// assert_eq!(half_u8(&img, Backend::Wide).as_slice(), &[1]); // (0+1+1+1+2)>>2
+/// assert_eq!(half_u8(&img, Kernels::active()).as_slice(), &[1]); // (0+1+1+1+2)>>2
 /// ```
-pub fn half_u8(src: &GrayU8, backend: Backend) -> GrayU8 {
-    match backend {
-        Backend::Scalar => halve_with(src, scalar::half_row),
-        Backend::Wide => wide::half(src),
+pub fn half_u8(src: &GrayU8, kernels: Kernels) -> GrayU8 {
+    match kernels {
+        Kernels::Scalar => halve_with(src, scalar::half_row),
+        level => vector::half(level, src),
     }
 }
 
@@ -43,11 +42,11 @@ mod proptests {
         fn half_matches_scalar_and_definition(w in 1usize..400, h in 1usize..8, seed: u64) {
             let mut r = crate::rng::Rng::new(seed);
             let img = GrayU8::from_vec(w, h, (0..w * h).map(|_| r.next_u64() as u8).collect()).unwrap();
-            let s = half_u8(&img, Backend::Scalar);
-            prop_assert_eq!(&s, &half_u8(&img, Backend::Wide));
+            let s = half_u8(&img, Kernels::Scalar);
+            prop_assert_eq!(&s, &half_u8(&img, Kernels::active()));
             // Every run-time level this CPU has (baseline `wide`, AVX2, AVX-512).
-            for &level in crate::simd::isa::available() {
-                prop_assert_eq!(&s, &wide::half::at(level, &img), "{:?}", level);
+            for &level in crate::simd::Kernels::available() {
+                prop_assert_eq!(&s, &vector::half(level, &img), "{:?}", level);
             }
             for y in 0..h / 2 {
                 for x in 0..w / 2 {

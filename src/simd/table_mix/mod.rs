@@ -6,9 +6,9 @@
 //! order per pixel as the scalar twin, so the results are bit-identical at every level.
 
 mod scalar;
-mod wide;
+mod vector;
 
-use super::Backend;
+use super::Kernels;
 
 /// Columns `x0..x1` of a row, which all mix the same two tile columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,12 +54,12 @@ pub(crate) fn mix_row(
     cols: &Columns,
     tables: &[[u32; 256]],
     ya: f32,
-    backend: Backend,
+    kernels: Kernels,
 ) {
     assert!(tables.len() >= cols.spans.len(), "one table per span");
-    match backend {
-        Backend::Scalar => scalar::mix_row(out, src, cols, tables, ya),
-        Backend::Wide => wide::mix_row(out, src, cols, tables, ya),
+    match kernels {
+        Kernels::Scalar => scalar::mix_row(out, src, cols, tables, ya),
+        level => vector::mix_row(level, out, src, cols, tables, ya),
     }
 }
 
@@ -127,14 +127,14 @@ mod proptests {
         fn vector_matches_scalar_and_definition(w in 1usize..700, seed: u64) {
             let c = Case::new(w, seed);
             let mut s = vec![0u8; w];
-            mix_row(&mut s, &c.src, &c.cols(), &c.tables, c.ya, Backend::Scalar);
+            mix_row(&mut s, &c.src, &c.cols(), &c.tables, c.ya, Kernels::Scalar);
             let mut v = vec![0u8; w];
-            mix_row(&mut v, &c.src, &c.cols(), &c.tables, c.ya, Backend::Wide);
+            mix_row(&mut v, &c.src, &c.cols(), &c.tables, c.ya, Kernels::active());
             prop_assert_eq!(&s, &v);
             // Every run-time level this CPU has (baseline `wide`, AVX2, AVX-512).
-            for &level in crate::simd::isa::available() {
+            for &level in crate::simd::Kernels::available() {
                 let mut l = vec![0u8; w];
-                wide::mix_row::at(level, &mut l, &c.src, &c.cols(), &c.tables, c.ya);
+                vector::mix_row(level, &mut l, &c.src, &c.cols(), &c.tables, c.ya);
                 prop_assert_eq!(&s, &l, "{:?}", level);
             }
             // The definition, in f64: within half a grey level plus rounding slack.
@@ -159,7 +159,7 @@ mod proptests {
             xa: &[0.5, 0.5],
             xa1: &[0.5, 0.5],
         };
-        for backend in Backend::ALL {
+        for &backend in Kernels::available() {
             let mut out = [9u8; 2];
             mix_row(&mut out, &[0, 1], &cols, &[t], 0.0, backend);
             assert_eq!(out, [2, 2], "{backend:?}");

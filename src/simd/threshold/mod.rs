@@ -3,9 +3,9 @@
 //! binarisation to 0/255 (a vector compare, at the run-time instruction set).
 
 mod scalar;
-mod wide;
+mod vector;
 
-use super::Backend;
+use super::Kernels;
 use crate::image::GrayU8;
 
 /// Histogram of a `u8` plane.
@@ -48,26 +48,26 @@ pub fn histogram_u8(src: &GrayU8) -> [u64; 256] {
 /// OpenCV's `THRESH_BINARY` (`THRESH_BINARY_INV`) with `maxval` 255.
 ///
 /// ```
-/// use lungfield::{simd::{threshold::binarize_u8, Backend}, GrayU8};
+/// use lungfield::{simd::{threshold::binarize_u8, Kernels}, GrayU8};
 /// let img = GrayU8::from_vec(3, 1, vec![9, 10, 11]).unwrap();
-/// assert_eq!(binarize_u8(&img, 10, true, Backend::Wide).as_slice(), &[0, 0, 255]);
+/// assert_eq!(binarize_u8(&img, 10, true, Kernels::active()).as_slice(), &[0, 0, 255]);
 /// ```
-pub fn binarize_u8(src: &GrayU8, level: u8, above: bool, backend: Backend) -> GrayU8 {
-    match backend {
-        Backend::Scalar => {
+pub fn binarize_u8(src: &GrayU8, level: u8, above: bool, kernels: Kernels) -> GrayU8 {
+    match kernels {
+        Kernels::Scalar => {
             let mut dst = GrayU8::new(src.width(), src.height());
             scalar::binarize(src.as_slice(), level, above, dst.as_mut_slice());
             dst
         }
-        Backend::Wide => wide::binarize(src, level, above),
+        _ => vector::binarize(kernels, src, level, above),
     }
 }
 
 /// Otsu's threshold and the binarised plane (255 above the level), as OpenCV's
 /// `threshold(…, THRESH_BINARY | THRESH_OTSU)` returns them.
-pub fn otsu_u8(src: &GrayU8, backend: Backend) -> (u8, GrayU8) {
+pub fn otsu_u8(src: &GrayU8, kernels: Kernels) -> (u8, GrayU8) {
     let level = otsu_from_histogram(&histogram_u8(src));
-    (level, binarize_u8(src, level, true, backend))
+    (level, binarize_u8(src, level, true, kernels))
 }
 
 /// Otsu's level from a 256-bin histogram.
@@ -117,11 +117,11 @@ mod proptests {
     proptest! {
         #[test]
         fn binarize_matches_scalar(img in crate::simd::test_planes::plane_u8(200, 4), level: u8, above: bool) {
-            let s = binarize_u8(&img, level, above, Backend::Scalar);
-            prop_assert_eq!(&s, &binarize_u8(&img, level, above, Backend::Wide));
+            let s = binarize_u8(&img, level, above, Kernels::Scalar);
+            prop_assert_eq!(&s, &binarize_u8(&img, level, above, Kernels::active()));
             // Every run-time level this CPU has (baseline `wide`, AVX2, AVX-512).
-            for &l in crate::simd::isa::available() {
-                prop_assert_eq!(&s, &wide::binarize::at(l, &img, level, above), "{:?}", l);
+            for &l in crate::simd::Kernels::available() {
+                prop_assert_eq!(&s, &vector::binarize(l, &img, level, above), "{:?}", l);
             }
             for (&v, &o) in img.as_slice().iter().zip(s.as_slice()) {
                 prop_assert_eq!(o == 255, (v > level) == above);

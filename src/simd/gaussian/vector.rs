@@ -5,6 +5,7 @@
 //! 8.8 fixed point on `u16` lanes. Same operations in the same order per output, so
 //! results are bit-identical at every level. A row's last vector ends at its end
 //! ([`for_each_vector`]); rows narrower than a vector are the scalar twin's.
+#![allow(unsafe_code)]
 
 use super::scalar;
 use crate::image::{GrayF32, GrayU8};
@@ -12,18 +13,21 @@ use crate::simd::isa::{dispatch, F32s, Isa, U16v};
 use crate::simd::lanes::for_each_vector;
 
 dispatch! {
-    /// `f32` blur with the normalised kernel `k` at the run-time level.
+    /// `f32` blur with the normalised kernel `k` at `kernels`.
     fn blur_f32(src: &GrayF32, k: &[f32]) -> GrayF32 = blur_f32_with
 }
 
 dispatch! {
-    /// `u8` blur with the normalised kernel `k` at the run-time level.
+    /// `u8` blur with the normalised kernel `k` at `kernels`.
     fn blur_u8(src: &GrayU8, k: &[f32]) -> GrayU8 = blur_u8_with
 }
 
 /// `k[r]·c + Σ_j k[j]·(l_j + r_j)`; `at(j)` loads tap `j`.
+///
+/// # Safety
+/// The CPU has `F`'s instruction set.
 #[inline(always)]
-fn taps_f32<F: F32s>(k: &[f32], at: impl Fn(usize) -> F) -> F {
+unsafe fn taps_f32<F: F32s>(k: &[f32], at: impl Fn(usize) -> F) -> F {
     let r = k.len() / 2;
     let mut a = F::splat(k[r]).mul(at(r));
     for (j, &kj) in k[..r].iter().enumerate() {
@@ -33,8 +37,11 @@ fn taps_f32<F: F32s>(k: &[f32], at: impl Fn(usize) -> F) -> F {
 }
 
 /// `Σ mulhi(tap, w)` on a vector of lanes, in the scalar twin's order.
+///
+/// # Safety
+/// The CPU has `U`'s instruction set.
 #[inline(always)]
-fn taps_q16<U: U16v>(w: &[u16], at: impl Fn(usize) -> U) -> U {
+unsafe fn taps_q16<U: U16v>(w: &[u16], at: impl Fn(usize) -> U) -> U {
     let r = w.len() / 2;
     let mut a = at(r).mulhi(U::splat(w[r]));
     for (j, &wj) in w[..r].iter().enumerate() {
@@ -44,8 +51,10 @@ fn taps_q16<U: U16v>(w: &[u16], at: impl Fn(usize) -> U) -> U {
     a
 }
 
+/// # Safety
+/// The CPU has `F`'s instruction set.
 #[inline(always)]
-fn hrow_f32<F: F32s>(out: &mut [f32], p: &[f32], k: &[f32]) {
+unsafe fn hrow_f32<F: F32s>(out: &mut [f32], p: &[f32], k: &[f32]) {
     let tail = for_each_vector(out.len(), F::LANES, |x| {
         taps_f32(k, |j| F::load(&p[x + j..])).store(&mut out[x..]);
     });
@@ -54,8 +63,11 @@ fn hrow_f32<F: F32s>(out: &mut [f32], p: &[f32], k: &[f32]) {
 
 /// The output rows in `out` (see [`scalar::blur_with`]), all of them per vector of columns:
 /// the ring rows they share are loaded from L2 once.
+///
+/// # Safety
+/// The CPU has `F`'s instruction set.
 #[inline(always)]
-fn vrow_f32<F: F32s>(out: &mut [f32], ring: &[f32], offs: &[usize], k: &[f32]) {
+unsafe fn vrow_f32<F: F32s>(out: &mut [f32], ring: &[f32], offs: &[usize], k: &[f32]) {
     let n = k.len();
     let (rows, w) = scalar::rows_and_width(out.len(), offs, n);
     let tail = for_each_vector(w, F::LANES, |x| {
@@ -68,8 +80,10 @@ fn vrow_f32<F: F32s>(out: &mut [f32], ring: &[f32], offs: &[usize], k: &[f32]) {
     }
 }
 
+/// # Safety
+/// The CPU has `U`'s instruction set.
 #[inline(always)]
-fn hrow_q16<U: U16v>(out: &mut [u16], p: &[u16], w: &[u16]) {
+unsafe fn hrow_q16<U: U16v>(out: &mut [u16], p: &[u16], w: &[u16]) {
     let tail = for_each_vector(out.len(), U::LANES, |x| {
         taps_q16(w, |j| U::load(&p[x + j..])).store(&mut out[x..]);
     });
@@ -77,8 +91,11 @@ fn hrow_q16<U: U16v>(out: &mut [u16], p: &[u16], w: &[u16]) {
 }
 
 /// As [`vrow_f32`], for `u8`.
+///
+/// # Safety
+/// The CPU has `U`'s instruction set.
 #[inline(always)]
-fn vrow_q16<U: U16v>(out: &mut [u8], ring: &[u16], offs: &[usize], w: &[u16]) {
+unsafe fn vrow_q16<U: U16v>(out: &mut [u8], ring: &[u16], offs: &[usize], w: &[u16]) {
     let bias = U::splat(128 + scalar::round_bias(w));
     let n = w.len();
     let (rows, width) = scalar::rows_and_width(out.len(), offs, n);
@@ -93,8 +110,10 @@ fn vrow_q16<U: U16v>(out: &mut [u8], ring: &[u16], offs: &[usize], w: &[u16]) {
     }
 }
 
+/// # Safety
+/// The CPU has `I`'s instruction set.
 #[inline(always)]
-fn blur_f32_with<I: Isa>(src: &GrayF32, k: &[f32]) -> GrayF32 {
+unsafe fn blur_f32_with<I: Isa>(src: &GrayF32, k: &[f32]) -> GrayF32 {
     scalar::blur_with(
         src,
         k.len() / 2,
@@ -104,8 +123,10 @@ fn blur_f32_with<I: Isa>(src: &GrayF32, k: &[f32]) -> GrayF32 {
     )
 }
 
+/// # Safety
+/// The CPU has `I`'s instruction set.
 #[inline(always)]
-fn blur_u8_with<I: Isa>(src: &GrayU8, k: &[f32]) -> GrayU8 {
+unsafe fn blur_u8_with<I: Isa>(src: &GrayU8, k: &[f32]) -> GrayU8 {
     let w = scalar::kernel_q16(k);
     scalar::blur_with(
         src,

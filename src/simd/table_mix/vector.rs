@@ -1,18 +1,21 @@
 //! The vector mix on the [`Isa`]'s [`TableMix`]: whole vectors of a span at a time (the last
 //! one ending at the span's end, [`for_each_vector`]), the scalar twin for spans narrower
 //! than a vector.
+#![allow(unsafe_code)]
 
 use super::{scalar, Columns};
 use crate::simd::isa::{dispatch, Isa, TableMix};
 use crate::simd::lanes::for_each_vector;
 
 dispatch! {
-    /// One row at the run-time level (see [`super::mix_row`]).
+    /// One row at `kernels` (see [`super::mix_row`]).
     fn mix_row(out: &mut [u8], src: &[u8], cols: &Columns, tables: &[[u32; 256]], ya: f32) -> () = mix_row_with
 }
 
+/// # Safety
+/// The CPU has `I`'s instruction set.
 #[inline(always)]
-fn mix_row_with<I: Isa>(
+unsafe fn mix_row_with<I: Isa>(
     out: &mut [u8],
     src: &[u8],
     cols: &Columns,

@@ -6,24 +6,28 @@
 //! column, recomputing a few columns, never a scalar tail (at 3000 columns and 64 lanes
 //! that tail had been 40 % of the 3×3's instructions); only rows narrower than a vector
 //! are the scalar twin's.
+#![allow(unsafe_code)]
 
 use crate::image::{GrayU8, RowsBuilder};
 use crate::simd::isa::{dispatch, Bytes, Isa};
 use crate::simd::lanes::scalar_from;
 
 dispatch! {
-    /// 3×3 median at the run-time [`level`](crate::simd::isa::level).
+    /// 3×3 median at `kernels`.
     fn median3(src: &GrayU8) -> GrayU8 = median3_with
 }
 
 dispatch! {
-    /// 5×5 median at the run-time [`level`](crate::simd::isa::level).
+    /// 5×5 median at `kernels`.
     fn median5(src: &GrayU8) -> GrayU8 = median5_with
 }
 
 /// `med3(p, q, r)` with four min/max operations.
+///
+/// # Safety
+/// The CPU has `V`'s instruction set.
 #[inline(always)]
-fn med3<V: Bytes>(p: V, q: V, r: V) -> V {
+unsafe fn med3<V: Bytes>(p: V, q: V, r: V) -> V {
     p.min(q).max(p.max(q).min(r))
 }
 
@@ -47,8 +51,11 @@ fn med3_u8(p: u8, q: u8, r: u8) -> u8 {
 /// Against sorting columns in a first pass and merging them in a second (the previous
 /// kernel): 1024² 0.26 → 0.25 ms at AVX-512, 0.44 → 0.31 at AVX2, 0.80 → 0.60 at SSE2;
 /// 3000² 3.3 → 2.8, 4.7 → 3.3, 7.7 → 5.5 ms (same machine, alternating, loaded).
+///
+/// # Safety
+/// The CPU has `I`'s instruction set.
 #[inline(always)]
-fn median3_with<I: Isa>(src: &GrayU8) -> GrayU8 {
+unsafe fn median3_with<I: Isa>(src: &GrayU8) -> GrayU8 {
     let load = <I::Bytes as Bytes>::load;
     let l = <I::Bytes as Bytes>::LANES;
     let (w, h) = (src.width(), src.height());
@@ -152,8 +159,11 @@ fn sort_triples_row(row: &[u8], v: &mut [u8], stride: usize) {
 /// No closures on this path: the row and vector loops are written out here, so that the
 /// whole body is compiled with the dispatched instruction set (the two networks make the
 /// body too large for the compiler to inline a closure holding it).
+///
+/// # Safety
+/// The CPU has `I`'s instruction set.
 #[inline(always)]
-fn median5_with<I: Isa>(src: &GrayU8) -> GrayU8 {
+unsafe fn median5_with<I: Isa>(src: &GrayU8) -> GrayU8 {
     use super::net_pair::{median_of_mid6_and_5, mid6_of_20, MEDIAN, MID6};
     let load = <I::Bytes as Bytes>::load;
     let lanes = <I::Bytes as Bytes>::LANES;
