@@ -26,7 +26,7 @@ pub enum Error {
     /// An image is too small, too large or otherwise unusable.
     #[error("{}: {reason}", path.display())]
     BadImage {
-        /// The file involved (empty when the image came from memory).
+        /// The file involved.
         path: PathBuf,
         /// Why it cannot be used.
         reason: String,
@@ -41,9 +41,27 @@ pub enum Error {
         /// Actual width and height.
         got: (u32, u32),
     },
-    /// No plausible pair of lungs was found in the image.
-    #[error("no plausible lungs found: {0}")]
-    NoLungs(String),
+    /// An image too small to be a chest radiograph.
+    #[error("{}image is {width}x{height}: too small for a chest radiograph (at least {min}x{min})", at(.path))]
+    TooSmall {
+        /// The file involved (`None` for an image in memory; see [`Error::in_file`]).
+        path: Option<PathBuf>,
+        /// Its width in pixels.
+        width: usize,
+        /// Its height in pixels.
+        height: usize,
+        /// The smallest side accepted.
+        min: usize,
+    },
+    /// No plausible pair of lungs was found in the image: it is not a frontal chest
+    /// radiograph (a diseased one still gets lungs, with flags).
+    #[error("{}no plausible lungs found: {reason}", at(.path))]
+    NoLungs {
+        /// The file involved (`None` for an image in memory; see [`Error::in_file`]).
+        path: Option<PathBuf>,
+        /// What was missing.
+        reason: String,
+    },
     /// A dataset folder does not have the expected layout.
     #[error("{}: {reason}", path.display())]
     Dataset {
@@ -68,20 +86,73 @@ pub enum Error {
 
 impl Error {
     /// Attaches a file name to errors that came from in-memory processing.
-    pub fn in_file(self, path: &std::path::Path) -> Error {
+    pub fn in_file(self, file: &std::path::Path) -> Error {
         match self {
-            Error::BadImage { path: p, reason } if p.as_os_str().is_empty() => Error::BadImage {
-                path: path.to_path_buf(),
-                reason,
+            Error::TooSmall {
+                path: None,
+                width,
+                height,
+                min,
+            } => Error::TooSmall {
+                path: Some(file.to_path_buf()),
+                width,
+                height,
+                min,
             },
-            Error::NoLungs(r) => Error::BadImage {
-                path: path.to_path_buf(),
-                reason: format!("no plausible lungs found: {r}"),
+            Error::NoLungs { path: None, reason } => Error::NoLungs {
+                path: Some(file.to_path_buf()),
+                reason,
             },
             other => other,
         }
     }
+
+    /// An image in memory without plausible lungs.
+    pub(crate) fn no_lungs(reason: impl Into<String>) -> Error {
+        Error::NoLungs {
+            path: None,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// `"<path>: "` for a file, nothing for an image in memory.
+fn at(path: &Option<PathBuf>) -> String {
+    path.as_ref()
+        .map(|p| format!("{}: ", p.display()))
+        .unwrap_or_default()
 }
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+    use std::path::Path;
+
+    #[test]
+    fn errors_from_memory_gain_the_file_name() {
+        let small = Error::TooSmall {
+            path: None,
+            width: 20,
+            height: 30,
+            min: 32,
+        };
+        assert_eq!(
+            small.to_string(),
+            "image is 20x30: too small for a chest radiograph (at least 32x32)"
+        );
+        assert_eq!(
+            small.in_file(Path::new("a/b.png")).to_string(),
+            "a/b.png: image is 20x30: too small for a chest radiograph (at least 32x32)"
+        );
+        let none = Error::no_lungs("nothing dark");
+        assert_eq!(none.to_string(), "no plausible lungs found: nothing dark");
+        let named = none.in_file(Path::new("x.png"));
+        assert_eq!(named.to_string(), "x.png: no plausible lungs found: nothing dark");
+        // A file already named keeps its name.
+        let again = named.in_file(Path::new("y.png"));
+        assert!(matches!(again, Error::NoLungs { path: Some(p), .. } if p == Path::new("x.png")));
+    }
+}

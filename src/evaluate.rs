@@ -119,7 +119,7 @@ fn score_one(
             seg.flags.join("; "),
             seg.provenance.from_image,
         ),
-        Err(Error::NoLungs(why)) => (
+        Err(Error::NoLungs { reason: why, .. }) => (
             crate::image::Mask::new(img.width(), img.height()),
             format!("no lungs: {why}"),
             [0.0; 2],

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::error::Result;
 use crate::io::{Dataset, Radiograph, Sample};
 use crate::options::SegmentOptions;
-use crate::pipeline::found_lungs_parts;
+use crate::pipeline::found_lungs;
 use crate::prior::{PairShape, ShapePrior};
 use crate::progress::Progress;
 
@@ -28,7 +28,7 @@ impl PairShape {
         opts: &SegmentOptions,
     ) -> Result<Option<PairShape>> {
         let mask = crate::io::read_mask_for(mask_path, img)?;
-        Ok(match found_lungs_parts(img, opts) {
+        Ok(match found_lungs(img, opts) {
             Ok(f) => {
                 // The expert mask in the frame the lungs were found in: the exposed field.
                 let (x, y, w, h) = (f.field.x, f.field.y, f.field.width, f.field.height);
@@ -37,7 +37,7 @@ impl PairShape {
                 } else {
                     mask.crop(x, y, w, h)
                 };
-                PairShape::with_found_images(id, &mask, &f.pair.labels, Some((&f.smooth, &f.work)))
+                PairShape::with_found(id, &mask, &f.pair.labels, Some(f.images()))
             }
             // Nothing found: the shapes still count, without a correction.
             Err(_) => PairShape::from_mask(id, &mask),

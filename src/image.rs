@@ -16,8 +16,12 @@ pub type GrayU8 = Plane<u8>;
 pub type GrayU16 = Plane<u16>;
 /// 32-bit float grey image.
 pub type GrayF32 = Plane<f32>;
-/// A binary mask: 0 = outside, 1 = inside (label images use more values).
+/// A binary mask: 0 = outside, non-zero = inside (0/1 in memory; 0/255 in mask files).
 pub type Mask = Plane<u8>;
+/// A lung label image: 0 = neither lung, 1 = the patient's right lung (image left), 2 = the
+/// left lung ([`crate::segment::Side::label`]). The same pixels as a [`Mask`]; the name says
+/// which values to expect.
+pub type Labels = Plane<u8>;
 
 impl<T: Copy + Default> Plane<T> {
     /// A `width × height` plane filled with `T::default()`.

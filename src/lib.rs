@@ -58,9 +58,9 @@ pub mod demo;
 pub mod bench;
 
 pub use error::{Error, Result};
-pub use image::{GrayF32, GrayU16, GrayU8, Mask, Plane};
+pub use image::{GrayF32, GrayU16, GrayU8, Labels, Mask, Plane};
 pub use options::{PriorOptions, SegmentOptions};
 pub use pipeline::{
-    found_lungs, found_lungs_in, segment_radiograph, segment_with_prior, working_image,
-    Segmentation, MIN_SIDE, PADDING_FLAG, SMALL_BODY,
+    found_lungs, segment_radiograph, segment_with_prior, working_image, Found, Segmentation,
+    MIN_SIDE, PADDING_FLAG, SMALL_BODY,
 };

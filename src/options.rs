@@ -102,12 +102,12 @@ pub struct PriorOptions {
     #[serde(default = "default_fill")]
     pub shape_fill: f32,
     /// Resolve the corrections by the image's shade when both the prior (fitted with images)
-    /// and the caller ([`crate::prior::apply_in`]) give it: a boundary moves where the pixels look like
+    /// and the caller ([`crate::prior::apply`] with the [`crate::prior::WorkingImages`]) give it: a boundary moves where the pixels look like
     /// the lung's inside, not only where the experts habitually draw it. Default: on.
     #[serde(default = "yes")]
     pub shade: bool,
     /// Let the prior's band classifier ([`crate::prior::Refiner`]) decide the pixels near the
-    /// boundary, when the prior has one and the caller gives the image ([`crate::prior::apply_in`]).
+    /// boundary, when the prior has one and the caller gives the image ([`crate::prior::apply`] with the [`crate::prior::WorkingImages`]).
     /// Default: on.
     #[serde(default = "yes")]
     pub refine: bool,

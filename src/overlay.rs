@@ -1,7 +1,7 @@
 //! Overlays for people to look at: the radiograph in grey with the right lung outlined in
 //! one colour and the left lung in another.
 
-use crate::image::{GrayU8, Mask};
+use crate::image::{GrayU8, Labels, Mask};
 
 /// Outline colour of the patient's right lung (image left): orange.
 pub const RIGHT_COLOUR: [u8; 3] = [255, 140, 0];
@@ -18,7 +18,7 @@ pub const LEFT_COLOUR: [u8; 3] = [0, 200, 255];
 /// let rgb = overlay_rgb(&GrayU8::new(6, 6), &labels, 1);
 /// assert_eq!(&rgb[(1 * 6 + 1) * 3..][..3], &[255, 140, 0]);
 /// ```
-pub fn overlay_rgb(grey: &GrayU8, labels: &Mask, thickness: usize) -> Vec<u8> {
+pub fn overlay_rgb(grey: &GrayU8, labels: &Labels, thickness: usize) -> Vec<u8> {
     let (w, h) = (grey.width(), grey.height());
     let mut rgb: Vec<u8> = grey.as_slice().iter().flat_map(|&v| [v, v, v]).collect();
     if labels.width() != w || labels.height() != h {
@@ -87,7 +87,7 @@ pub struct SheetTile<'a> {
     /// The radiograph.
     pub grey: &'a GrayU8,
     /// Lung labels (1 right, 2 left) at the radiograph's size.
-    pub labels: &'a Mask,
+    pub labels: &'a Labels,
     /// The expert mask (non-zero = lung) at the radiograph's size.
     pub truth: Option<&'a Mask>,
 }

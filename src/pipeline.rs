@@ -4,10 +4,10 @@
 
 use crate::enhance::{area_resize, clahe_u16, clahe_u8, exposed_field, working_size, Field};
 use crate::error::{Error, Result};
-use crate::image::{GrayU16, GrayU8, Mask, Plane};
+use crate::image::{GrayU16, GrayU8, Labels, Mask, Plane};
 use crate::io::Radiograph;
 use crate::options::SegmentOptions;
-use crate::prior::ShapePrior;
+use crate::prior::{ShapePrior, WorkingImages};
 use crate::segment::postprocess::{largest_piece, per_lung, pick_lungs, plausibility, Placement};
 use crate::segment::provenance::COMPLETED_BELOW;
 use crate::segment::symmetry::clamp_to_mirror;
@@ -24,7 +24,7 @@ pub const MIN_SIDE: usize = 32;
 #[derive(Clone, Debug)]
 pub struct Segmentation {
     /// Label image at the original size: 0 background, 1 right lung, 2 left lung.
-    pub labels: Mask,
+    pub labels: Labels,
     /// Flags for review, as stable snake_case codes (empty when nothing is remarkable):
     /// the plausibility flags ([`crate::segment::postprocess::plausibility`]), the lungs and
     /// zones completed from shape ([`Provenance::flags`]), `padding_removed` when padding
@@ -97,11 +97,11 @@ pub fn working_image(img: &Radiograph, opts: &SegmentOptions) -> Result<GrayU8> 
 pub(crate) fn working_field(img: &Radiograph, opts: &SegmentOptions) -> Result<(Field, GrayU8)> {
     let (w, h) = (img.width(), img.height());
     if w < MIN_SIDE || h < MIN_SIDE {
-        return Err(Error::BadImage {
-            path: Default::default(),
-            reason: format!(
-                "image is {w}x{h}: too small for a chest radiograph (at least {MIN_SIDE}x{MIN_SIDE})"
-            ),
+        return Err(Error::TooSmall {
+            path: None,
+            width: w,
+            height: h,
+            min: MIN_SIDE,
         });
     }
     if opts.work_size < MIN_SIDE {
@@ -170,8 +170,8 @@ fn seed(smooth: &GrayU8, level: u8, outside: &Mask, opts: &SegmentOptions) -> Ma
             break;
         }
         let alt = pick_lungs(&open(&bw, opts.px(r)), place);
-        for side in [Side::Right, Side::Left] {
-            let i = usize::from(side == Side::Left);
+        for side in Side::BOTH {
+            let i = side.index();
             if pair.areas[i] == 0 && alt.areas[i] > 0 {
                 let l = side.label();
                 for (o, &v) in pair
@@ -225,14 +225,18 @@ pub fn segment_with_prior(
         work,
         field,
         outside,
-    } = found_lungs_parts(img, opts)?;
+    } = found_lungs(img, opts)?;
     let (ww, wh) = (pair.labels.width(), pair.labels.height());
     let found = pair.labels.clone();
     if let Some(prior) = prior {
-        let labels = crate::prior::apply_images(prior, &pair.labels, &smooth, &work, &opts.prior);
+        let images = WorkingImages {
+            smooth: &smooth,
+            work: &work,
+        };
+        let labels = crate::prior::apply(prior, &pair.labels, Some(images), &opts.prior);
         pair = without(&labels, &outside);
         if pair.areas == [0, 0] {
-            return Err(Error::NoLungs("the shape prior left no lung".into()));
+            return Err(Error::no_lungs("the shape prior left no lung"));
         }
     }
     // A lung the shape model had to place is held to the hemithorax the other lung shows.
@@ -279,30 +283,10 @@ pub fn segment_with_prior(
     })
 }
 
-/// The image-driven lungs at working resolution (label image: 1 right, 2 left): everything
-/// before the shape prior and the return to the original size. What a shape prior's
-/// corrections are measured against ([`crate::prior::PairShape::with_found`]).
-/// The working resolution covers the image's exposed field ([`crate::enhance::Field`]),
-/// which is the whole image unless it has padding.
-///
-/// # Errors
-/// As [`segment_radiograph`].
-pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<LungPair> {
-    Ok(found_lungs_parts(img, opts)?.pair)
-}
-
-/// [`found_lungs`] and the smoothed working image they were found in (what a shape prior's
-/// shade-resolved corrections read).
-///
-/// # Errors
-/// As [`segment_radiograph`].
-pub fn found_lungs_in(img: &Radiograph, opts: &SegmentOptions) -> Result<(LungPair, GrayU8)> {
-    found_lungs_parts(img, opts).map(|f| (f.pair, f.smooth))
-}
-
-/// What the image-driven stages find, and what they found it in.
-pub(crate) struct Found {
-    /// The lungs at working resolution.
+/// What the image-driven stages find ([`found_lungs`]), and what they found it in.
+#[derive(Clone, Debug)]
+pub struct Found {
+    /// The lungs at working resolution (label image: 1 right, 2 left).
     pub pair: LungPair,
     /// The smoothed working image.
     pub smooth: GrayU8,
@@ -314,8 +298,25 @@ pub(crate) struct Found {
     pub outside: Mask,
 }
 
-/// [`found_lungs_in`], the working image itself and its field.
-pub(crate) fn found_lungs_parts(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
+impl Found {
+    /// The working images the lungs were found in, for a shape prior.
+    pub fn images(&self) -> WorkingImages<'_> {
+        WorkingImages {
+            smooth: &self.smooth,
+            work: &self.work,
+        }
+    }
+}
+
+/// The image-driven lungs at working resolution: everything before the shape prior and the
+/// return to the original size, and the images they were found in. What a shape prior's
+/// corrections are measured against ([`crate::prior::PairShape::with_found`]). The working
+/// resolution covers the image's exposed field ([`crate::enhance::Field`]), which is the
+/// whole image unless it has padding.
+///
+/// # Errors
+/// As [`segment_radiograph`].
+pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
     let (field, work) = working_field(img, opts)?;
     let smooth = gaussian_u8(
         &median3_u8(&work, Kernels::active()),
@@ -343,8 +344,8 @@ pub(crate) fn found_lungs_parts(img: &Radiograph, opts: &SegmentOptions) -> Resu
         }
     }
     if s.count() == 0 {
-        return Err(Error::NoLungs(
-            "no dark region of lung size and position after thresholding".into(),
+        return Err(Error::no_lungs(
+            "no dark region of lung size and position after thresholding",
         ));
     }
     let mut contour = opts.contour;
@@ -355,15 +356,11 @@ pub(crate) fn found_lungs_parts(img: &Radiograph, opts: &SegmentOptions) -> Resu
     let pair = pick_lungs(&refined, Placement::FINAL);
     let pair = clean_lungs(&pair.labels, opts);
     if pair.areas == [0, 0] {
-        return Err(Error::NoLungs(
-            "the lung fields vanished after clean-up".into(),
-        ));
+        return Err(Error::no_lungs("the lung fields vanished after clean-up"));
     }
     let pair = without(&pair.labels, &outside);
     if pair.areas == [0, 0] {
-        return Err(Error::NoLungs(
-            "the lung fields vanished after clean-up".into(),
-        ));
+        return Err(Error::no_lungs("the lung fields vanished after clean-up"));
     }
     Ok(Found {
         pair,
@@ -375,7 +372,7 @@ pub(crate) fn found_lungs_parts(img: &Radiograph, opts: &SegmentOptions) -> Resu
 }
 
 /// Each lung of `labels` less the pixels of `outside`, its largest piece kept.
-fn without(labels: &Mask, outside: &Mask) -> LungPair {
+fn without(labels: &Labels, outside: &Mask) -> LungPair {
     let mut cut = labels.clone();
     for (v, &o) in cut.as_mut_slice().iter_mut().zip(outside.as_slice()) {
         if o != 0 {
@@ -386,7 +383,7 @@ fn without(labels: &Mask, outside: &Mask) -> LungPair {
 }
 
 /// A label image (1 right, 2 left) with its lungs' areas.
-fn pair_of(labels: Mask) -> LungPair {
+fn pair_of(labels: Labels) -> LungPair {
     LungPair {
         areas: [1, 2].map(|l| labels.as_slice().iter().filter(|&&v| v == l).count()),
         labels,
@@ -397,7 +394,7 @@ fn pair_of(labels: Mask) -> LungPair {
 /// trachea, the stomach bubble below the diaphragm), the largest piece is kept, a closing
 /// fills concavities narrower than the disk (rib shadows the contour missed), and holes are
 /// filled. Treating the lungs separately keeps the closing from merging them.
-fn clean_lungs(labels: &Mask, opts: &SegmentOptions) -> crate::segment::LungPair {
+fn clean_lungs(labels: &Labels, opts: &SegmentOptions) -> crate::segment::LungPair {
     // The box grown by the closing radius holds all the closing can reach (the opening only
     // shrinks); placement is judged afterwards in the whole image.
     let out = per_lung(
@@ -414,7 +411,7 @@ fn clean_lungs(labels: &Mask, opts: &SegmentOptions) -> crate::segment::LungPair
 
 /// The binary mask of `labels` (0/255) softened by a small Gaussian: what is interpolated back
 /// to the original size.
-fn soften(labels: &Mask) -> GrayU8 {
+fn soften(labels: &Labels) -> GrayU8 {
     gaussian_u8(
         &labels.map(|&v| if v != 0 { 255 } else { 0 }),
         0.7,
@@ -425,7 +422,7 @@ fn soften(labels: &Mask) -> GrayU8 {
 /// Brings a working-resolution label image back to `w × h`: the binary mask is softened with a
 /// small Gaussian, interpolated bilinearly and cut at half height (smooth outlines, no
 /// staircase); each pixel then takes the side of the nearest working-resolution lung pixel.
-fn to_original_size(labels: &Mask, w: usize, h: usize) -> Mask {
+fn to_original_size(labels: &Labels, w: usize, h: usize) -> Labels {
     let (ww, wh) = (labels.width(), labels.height());
     // The kept pixels (1) become their labels in place.
     let mut out = crate::enhance::upscale_threshold(&soften(labels), w, h, 128);
@@ -496,7 +493,7 @@ mod tests {
     /// [`to_original_size`] pixel by pixel: the full bilinear upscale of the same softened mask
     /// thresholded, then each
     /// kept pixel's label looked up one at a time.
-    fn reference(labels: &Mask, w: usize, h: usize) -> Mask {
+    fn reference(labels: &Labels, w: usize, h: usize) -> Mask {
         let (ww, wh) = (labels.width(), labels.height());
         let up = crate::enhance::upscale_bilinear_u8(&soften(labels), w, h);
         let mut out = Mask::new(w, h);

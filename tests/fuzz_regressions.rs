@@ -73,7 +73,7 @@ fn the_model_and_prior_corpus_runs_without_panics() {
             let _ = m.predict_proba(&[vec![0.5; m.forest.n_features]]);
         }
         if let Ok(p) = ShapePrior::from_json(&bytes, f) {
-            let _ = apply(&p, &labels, &PriorOptions::default());
+            let _ = apply(&p, &labels, None, &PriorOptions::default());
         }
     }
     // The seeds themselves load: the corpus is not all rejects.

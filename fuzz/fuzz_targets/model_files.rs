@@ -21,12 +21,12 @@ fuzz_target!(|data: &[u8]| {
                 labels.set(x + 22, y, 2);
             }
         }
-        let _ = apply(&p, &labels, &PriorOptions::default());
+        let _ = apply(&p, &labels, None, &PriorOptions::default());
         labels.as_mut_slice().iter_mut().for_each(|v| {
             if *v == 2 {
                 *v = 0;
             }
         });
-        let _ = apply(&p, &labels, &PriorOptions::default());
+        let _ = apply(&p, &labels, None, &PriorOptions::default());
     }
 });

@@ -55,7 +55,7 @@ pub use table::{
 };
 
 use crate::error::Result;
-use crate::image::Mask;
+use crate::image::Labels;
 use crate::io::Radiograph;
 use crate::segment::Provenance;
 
@@ -247,7 +247,7 @@ fn base_names(opts: &FeatureOptions) -> Vec<String> {
 /// # Errors
 /// [`crate::Error::SizeMismatch`] when the labels do not match the image,
 /// [`crate::Error::NoLungs`] when a lung is (nearly) empty.
-pub fn extract(img: &Radiograph, labels: &Mask, opts: &FeatureOptions) -> Result<Vec<f64>> {
+pub fn extract(img: &Radiograph, labels: &Labels, opts: &FeatureOptions) -> Result<Vec<f64>> {
     let all_seen = Provenance {
         from_image: [1.0; 2],
         zones: [[1.0; 3]; 2],
@@ -264,7 +264,7 @@ pub fn extract(img: &Radiograph, labels: &Mask, opts: &FeatureOptions) -> Result
 /// As [`extract`].
 pub fn extract_with(
     img: &Radiograph,
-    labels: &Mask,
+    labels: &Labels,
     provenance: &Provenance,
     opts: &FeatureOptions,
 ) -> Result<Vec<f64>> {
@@ -446,7 +446,7 @@ mod tests {
         let p = crate::phantom::render(128, 4, false);
         let one = p.labels.map(|&v| if v == 2 { 0 } else { v });
         let e = extract(&Radiograph::U8(p.to_u8()), &one, &FeatureOptions::default());
-        assert!(matches!(e, Err(crate::Error::NoLungs(_))));
+        assert!(matches!(e, Err(crate::Error::NoLungs { .. })));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::enhance::area_resize;
 use crate::error::{Error, Result};
-use crate::image::{GrayF32, Mask};
+use crate::image::{GrayF32, Labels, Mask};
 use crate::io::Radiograph;
 
 /// Fewest pixels a lung must have at the feature resolution.
@@ -39,7 +39,7 @@ pub struct FeatureImage {
     /// Intensities, 0..1 between the 1st and 99th percentile of the lung pixels (clamped).
     pub img: GrayF32,
     /// Lung labels at the same size: 1 right (image left), 2 left.
-    pub labels: Mask,
+    pub labels: Labels,
     /// Zone of each lung pixel (0 upper, 1 middle, 2 lower; 255 outside the lungs).
     pub zones: Mask,
 }
@@ -54,7 +54,7 @@ impl FeatureImage {
     /// a lung has fewer than [`MIN_LUNG_PIXELS`] pixels at the feature resolution.
     pub fn new(
         img: &Radiograph,
-        labels: &Mask,
+        labels: &Labels,
         size: usize,
         lung_box: bool,
     ) -> Result<FeatureImage> {
@@ -97,7 +97,7 @@ impl FeatureImage {
         for l in [1u8, 2] {
             let n = lab.as_slice().iter().filter(|&&v| v == l).count();
             if n < MIN_LUNG_PIXELS {
-                return Err(Error::NoLungs(format!(
+                return Err(Error::no_lungs(format!(
                     "the {} lung has {n} pixels at the feature resolution (at least {MIN_LUNG_PIXELS} needed)",
                     if l == 1 { "right" } else { "left" }
                 )));

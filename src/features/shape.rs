@@ -1,6 +1,6 @@
 //! Lung shape: area, eccentricity, solidity, costophrenic-angle fill, and left/right symmetry.
 
-use crate::image::Mask;
+use crate::image::Labels;
 
 /// Shape measures of one lung (pixels where `labels == label`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -63,7 +63,7 @@ fn hull_area(pts: &mut Vec<(f64, f64)>) -> f64 {
 
 /// Shape of lung `label` in `labels`; `lateral_left` when the lung's lateral side is on the
 /// image's left (the patient's right lung).
-pub fn lung_shape(labels: &Mask, label: u8, lateral_left: bool) -> LungShape {
+pub fn lung_shape(labels: &Labels, label: u8, lateral_left: bool) -> LungShape {
     let (w, h) = (labels.width(), labels.height());
     let Some((x0, y0, x1, y1)) = labels.bounds(|v| v == label) else {
         return LungShape::default();
@@ -146,7 +146,7 @@ pub fn lung_shape(labels: &Mask, label: u8, lateral_left: bool) -> LungShape {
 
 /// Dice overlap of the left lung with the right lung mirrored about the vertical line half
 /// way between their centroids and shifted to the left lung's centroid row.
-pub fn symmetry(labels: &Mask, right: &LungShape, left: &LungShape) -> f64 {
+pub fn symmetry(labels: &Labels, right: &LungShape, left: &LungShape) -> f64 {
     let (w, h) = (labels.width() as isize, labels.height() as isize);
     let axis2 = right.centroid.0 + left.centroid.0;
     let dy = (left.centroid.1 - right.centroid.1).round() as isize;

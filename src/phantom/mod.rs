@@ -27,7 +27,7 @@ pub use crate::rng::Rng;
 pub use dataset::{write_set, PhantomSetOptions, SetReport};
 pub use findings::Finding;
 
-use crate::image::{GrayF32, GrayU16, GrayU8, Mask};
+use crate::image::{GrayF32, GrayU16, GrayU8, Labels, Mask};
 use anatomy::Anatomy;
 use draw::Canvas;
 
@@ -40,7 +40,7 @@ pub struct Rendered {
     /// The radiograph, 0..1, bright = dense.
     pub film: GrayF32,
     /// Lung labels: 0 background, 1 right lung (image left), 2 left lung.
-    pub labels: Mask,
+    pub labels: Labels,
     /// The TB-like findings drawn (empty for a normal phantom).
     pub findings: Vec<Finding>,
     /// Severity of the findings, 0..1 (0 for a normal phantom).

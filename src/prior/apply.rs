@@ -4,7 +4,7 @@
 //! - with corrections (a prior fitted with images): every pixel near the found lung takes the
 //!   pooled share of expert lung in its (cell, distance-to-boundary bin) over those pairs, so
 //!   a boundary the segmenter habitually draws too far in or out is moved where the experts
-//!   draw it, region by region; with the working image too ([`apply_in`]), the share is that
+//!   draw it, region by region; with the working images too ([`WorkingImages`]), the share is that
 //!   of the pixel's shade as well ([`super::shade`]), so within a region the boundary moves
 //!   further where the image shows more lung;
 //! - without (a prior fitted on masks alone, or a lung not found): the pairs' expert shapes,
@@ -16,6 +16,7 @@
 //! reaches more than [`PriorOptions::shape_keep`] outside its boundary and fills in what lies
 //! more than [`PriorOptions::shape_fill`] inside ([`super::ShapeModel::repair`]).
 
+use super::images::WorkingImages;
 use super::model::ShapePrior;
 use super::refine::tidy;
 use super::shade::{shade_bins, shade_index, SHADE_BINS, SHADE_ENTRIES};
@@ -23,8 +24,9 @@ use super::shape::{
     corr_frame, distance_bins, draw, to_px, Correction, Frac, LungShape, CORR_BINS, CORR_D, CORR_H,
     CORR_W, GRID_H, GRID_W,
 };
-use crate::image::{GrayF32, GrayU8, Mask};
+use crate::image::{GrayF32, GrayU8, Labels, Mask};
 pub use crate::options::PriorOptions;
+use crate::segment::Side;
 
 /// Mean absolute difference of two coverage grids, 0..=255.
 fn grid_distance(a: &[u8], b: &[u8]) -> u32 {
@@ -55,9 +57,9 @@ fn nearest(prior: &ShapePrior, cur: &[Option<LungShape>; 2], k: usize) -> Vec<us
         .enumerate()
         .filter_map(|(i, e)| {
             let mut d = 0;
-            for (s, c) in cur.iter().enumerate() {
+            for (side, c) in Side::BOTH.into_iter().zip(cur) {
                 if let Some(c) = c {
-                    d += grid_distance(&c.grid, &e.found(s)?.grid);
+                    d += grid_distance(&c.grid, &e.found(side)?.grid);
                 }
             }
             Some((d, i))
@@ -94,15 +96,17 @@ fn pool<'a>(
 fn corrected(
     prior: &ShapePrior,
     chosen: &[usize],
-    side: usize,
-    labels: &Mask,
+    side: Side,
+    labels: &Labels,
     img: Option<&GrayU8>,
     opts: &PriorOptions,
     frac: &Frac,
 ) -> Option<GrayF32> {
     let n = CORR_W * CORR_H * CORR_BINS;
     let (tot, hit) = pool(
-        chosen.iter().map(|&i| &prior.exemplars[i].correction[side]),
+        chosen
+            .iter()
+            .map(|&i| &prior.exemplars[i].correction[side.index()]),
         n,
     )?;
     // One pseudo-pixel of the plain answer (inside = lung) keeps empty bins defined.
@@ -122,7 +126,7 @@ fn corrected(
     let cw = x1 - x0;
     let bins = distance_bins(
         &labels.crop(x0, y0, cw, y1 - y0),
-        side as u8 + 1,
+        side.label(),
         256.0 / w.max(h) as f32,
     );
     // Bilinear weights between cell centres (clamped to the grid), per column and per row.
@@ -170,11 +174,13 @@ const SHADE_PSEUDO: f32 = 1.0;
 fn shaded_table(
     prior: &ShapePrior,
     chosen: &[usize],
-    side: usize,
+    side: Side,
     plain: &[f32],
 ) -> Option<Vec<f32>> {
     let (tot, mut hit) = pool(
-        chosen.iter().map(|&i| &prior.exemplars[i].shaded[side]),
+        chosen
+            .iter()
+            .map(|&i| &prior.exemplars[i].shaded[side.index()]),
         SHADE_ENTRIES,
     )?;
     for ((h, t), &q) in hit
@@ -194,8 +200,8 @@ fn shaded_table(
 fn shape_map(
     prior: &ShapePrior,
     chosen: &[usize],
-    side: usize,
-    src: usize,
+    side: Side,
+    src: Side,
     found: &LungShape,
     w: usize,
     h: usize,
@@ -228,7 +234,7 @@ fn shape_map(
 /// (1 right, 2 left), at their resolution.
 pub(crate) fn probability(
     prior: &ShapePrior,
-    labels: &Mask,
+    labels: &Labels,
     img: Option<&GrayU8>,
     opts: &PriorOptions,
 ) -> [GrayF32; 2] {
@@ -239,9 +245,9 @@ pub(crate) fn probability(
     ];
     let chosen = nearest(prior, &cur, opts.neighbours);
     let a = opts.image_weight.clamp(0.0, 1.0);
-    [0usize, 1].map(|side| {
-        let label = side as u8 + 1;
-        match &cur[side] {
+    Side::BOTH.map(|side| {
+        let label = side.label();
+        match &cur[side.index()] {
             Some(c) => {
                 corrected(prior, &chosen, side, labels, img, opts, &c.frac).unwrap_or_else(|| {
                     let mut m = shape_map(prior, &chosen, side, side, c, w, h);
@@ -251,8 +257,8 @@ pub(crate) fn probability(
                     m
                 })
             }
-            None => match &cur[1 - side] {
-                Some(o) => shape_map(prior, &chosen, side, 1 - side, o, w, h),
+            None => match &cur[side.other().index()] {
+                Some(o) => shape_map(prior, &chosen, side, side.other(), o, w, h),
                 None => GrayF32::new(w, h),
             },
         }
@@ -263,7 +269,10 @@ pub(crate) fn probability(
 /// pixel joins the lung with the higher probability when it is at least one half; each lung
 /// is then its largest piece with holes filled, and gross errors are repaired with the
 /// prior's point distribution model (unless [`PriorOptions::shape_repair`] is off).
-/// Without the image, the corrections cannot use its shade: see [`apply_in`].
+/// With the [`WorkingImages`] the lungs were found in (the size of `labels`), the prior's
+/// shade-resolved corrections follow the image and its band classifier
+/// ([`super::Refiner`], unless [`PriorOptions::refine`] is off) reads it; without them the
+/// corrections cannot use the image's shade.
 ///
 /// ```
 /// use lungfield::{prior::{apply, PairShape, PriorOptions, ShapePrior}, Mask};
@@ -274,45 +283,17 @@ pub(crate) fn probability(
 /// let prior = ShapePrior::from_shapes(shapes, vec![]).unwrap();
 /// let mut found = Mask::new(40, 40);
 /// for y in 8..32 { for x in 4..16 { found.set(x, y, 1); } }
-/// let out = apply(&prior, &found, &PriorOptions::default());
+/// let out = apply(&prior, &found, None, &PriorOptions::default());
 /// assert_eq!(out.get(10, 20), 1);
 /// assert_eq!(out.get(30, 20), 2); // the missing lung, placed from the other
 /// ```
-pub fn apply(prior: &ShapePrior, labels: &Mask, opts: &PriorOptions) -> Mask {
-    apply_in(prior, labels, None, opts)
-}
-
-/// [`apply`] with the smoothed working image the lungs were found in (the size of `labels`),
-/// so that the prior's shade-resolved corrections can follow the image, and its band
-/// classifier ([`super::Refiner`], unless [`PriorOptions::refine`] is off) reads that image
-/// too (the pipeline gives it the unsmoothed working image: [`apply_images`]).
-pub fn apply_in(
+pub fn apply(
     prior: &ShapePrior,
-    labels: &Mask,
-    img: Option<&GrayU8>,
+    labels: &Labels,
+    images: Option<WorkingImages>,
     opts: &PriorOptions,
-) -> Mask {
-    apply_both(prior, labels, img.map(|i| (i, i)), opts)
-}
-
-/// [`apply_in`] given the smoothed working image `smooth` (for the corrections) and the
-/// working image `work` itself (for the band classifier), both the size of `labels`.
-pub fn apply_images(
-    prior: &ShapePrior,
-    labels: &Mask,
-    smooth: &GrayU8,
-    work: &GrayU8,
-    opts: &PriorOptions,
-) -> Mask {
-    apply_both(prior, labels, Some((smooth, work)), opts)
-}
-
-fn apply_both(
-    prior: &ShapePrior,
-    labels: &Mask,
-    imgs: Option<(&GrayU8, &GrayU8)>,
-    opts: &PriorOptions,
-) -> Mask {
+) -> Labels {
+    let imgs = images.map(|i| (i.smooth, i.work));
     let img = imgs.map(|i| i.0);
     let [pr, pl] = probability(prior, labels, img, opts);
     let mut out = Mask::new(labels.width(), labels.height());
@@ -362,7 +343,7 @@ mod tests {
                 let (dx, dy) = ((i % 3) as f64 - 1.0, (i % 4) as f64 - 1.5);
                 let truth = lungs(128, k, dx, dy, 0.0);
                 let found = lungs(128, k, dx, dy, -3.0);
-                PairShape::with_found(&format!("t{i:02}"), &truth, &found).unwrap()
+                PairShape::with_found(&format!("t{i:02}"), &truth, &found, None).unwrap()
             })
             .collect();
         ShapePrior::from_shapes(shapes, Vec::new()).unwrap()
@@ -373,7 +354,7 @@ mod tests {
         let prior = biased_prior();
         let truth = lungs(128, 1.01, 0.5, -0.5, 0.0);
         let found = lungs(128, 1.01, 0.5, -0.5, -3.0);
-        let fixed = apply(&prior, &found, &PriorOptions::default());
+        let fixed = apply(&prior, &found, None, &PriorOptions::default());
         let (before, after) = (dice(&found, &truth), dice(&fixed, &truth));
         assert!(before < 0.95, "{before}");
         assert!(after > 0.98, "{before} -> {after}");
@@ -395,8 +376,13 @@ mod tests {
                 let truth = lungs(128, k, 0.0, 0.0, 0.0);
                 let found = lungs(128, k, 0.0, 0.0, short);
                 let img = image(&truth);
-                PairShape::with_found_image(&format!("t{i:02}"), &truth, &found, Some(&img))
-                    .unwrap()
+                PairShape::with_found(
+                    &format!("t{i:02}"),
+                    &truth,
+                    &found,
+                    Some(WorkingImages::same(&img)),
+                )
+                .unwrap()
             })
             .collect();
         let prior = ShapePrior::from_shapes(shapes, Vec::new()).unwrap();
@@ -409,11 +395,11 @@ mod tests {
                 refine: false,
                 ..Default::default()
             };
-            let shaded = apply_in(&prior, &found, Some(&img), &opts);
-            let plain = apply_in(
+            let shaded = apply(&prior, &found, Some(WorkingImages::same(&img)), &opts);
+            let plain = apply(
                 &prior,
                 &found,
-                Some(&img),
+                Some(WorkingImages::same(&img)),
                 &PriorOptions {
                     shade: false,
                     ..opts
@@ -421,7 +407,7 @@ mod tests {
             );
             assert_eq!(
                 plain,
-                apply(&prior, &found, &opts),
+                apply(&prior, &found, None, &opts),
                 "no shade without the image"
             );
             // A prior written before the shade (no shade tables) works as without it.
@@ -431,7 +417,10 @@ mod tests {
             }
             let old =
                 ShapePrior::from_json(old.to_string().as_bytes(), "old.lfp".as_ref()).unwrap();
-            assert_eq!(plain, apply_in(&old, &found, Some(&img), &opts));
+            assert_eq!(
+                plain,
+                apply(&old, &found, Some(WorkingImages::same(&img)), &opts)
+            );
             let (a, b) = (dice(&shaded, &truth), dice(&plain, &truth));
             // Half the pairs have expert lung 2–4 pixels out: the plain share stays under
             // one half there, right for the 1-pixel case and wrong for the 4-pixel one.
@@ -452,7 +441,7 @@ mod tests {
                 *v = 0
             }
         });
-        let fixed = apply(&prior, &found, &PriorOptions::default());
+        let fixed = apply(&prior, &found, None, &PriorOptions::default());
         let left = |m: &Mask| m.map(|&v| u8::from(v == 2));
         assert!(dice(&left(&fixed), &left(&truth)) > 0.9);
     }
@@ -460,7 +449,7 @@ mod tests {
     #[test]
     fn nothing_found_stays_nothing() {
         let prior = biased_prior();
-        let out = apply(&prior, &Mask::new(64, 64), &PriorOptions::default());
+        let out = apply(&prior, &Mask::new(64, 64), None, &PriorOptions::default());
         assert_eq!(out.count(), 0);
     }
 

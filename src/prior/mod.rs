@@ -31,6 +31,7 @@
 mod apply;
 mod codec;
 mod grid;
+mod images;
 mod model;
 mod outline;
 mod pdm;
@@ -41,7 +42,8 @@ mod train;
 #[cfg(test)]
 mod testing;
 
-pub use apply::{apply, apply_images, apply_in, PriorOptions};
+pub use apply::{apply, PriorOptions};
+pub use images::WorkingImages;
 pub use model::{
     PairShape, ShapePrior, BUILTIN_NAME, MAX_PRIOR_BYTES, PRIOR_FORMAT, PRIOR_VERSION,
 };

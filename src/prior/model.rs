@@ -4,13 +4,14 @@
 
 use std::path::Path;
 
+use super::images::WorkingImages;
 use super::outline::{radial, SHAPE_DIM};
 use super::pdm::ShapeModel;
 use super::refine::{Refiner, Scene};
 use super::shape::{Correction, LungShape, GRID_H, GRID_W};
 use crate::error::{Error, Result};
-use crate::image::Mask;
-use crate::segment::two_lungs;
+use crate::image::{Labels, Mask};
+use crate::segment::{two_lungs, Side};
 
 /// Identifies a lungfield prior file.
 pub const PRIOR_FORMAT: &str = "lungfield-prior";
@@ -58,11 +59,11 @@ pub struct PairShape {
 }
 
 impl PairShape {
-    /// The found lung on `side` (0 right, 1 left): the image-driven one when known, else the
+    /// The found lung on `side`: the image-driven one when known, else the
     /// expert's (a prior fitted on masks alone assumes the segmenter is unbiased).
-    pub fn found(&self, side: usize) -> Option<&LungShape> {
+    pub fn found(&self, side: Side) -> Option<&LungShape> {
         if self.found.iter().any(Option::is_some) {
-            self.found[side].as_ref()
+            self.found[side.index()].as_ref()
         } else {
             Some(self.lung(side))
         }
@@ -71,30 +72,15 @@ impl PairShape {
     /// Both lungs of the expert `mask` and the lungs found in the same image (`found`: a label
     /// image, 1 right, 2 left, at the working resolution of a 256-pixel reference scale or
     /// any other), with the corrections that relate them; `None` when the mask does not hold
-    /// two lungs.
-    pub fn with_found(id: &str, mask: &Mask, found: &Mask) -> Option<PairShape> {
-        Self::with_found_image(id, mask, found, None)
-    }
-
-    /// [`PairShape::with_found`] with the smoothed working image the lungs were found in,
-    /// which adds the shade-resolved corrections.
-    pub fn with_found_image(
+    /// two lungs. With the working images the lungs were found in, the corrections are also
+    /// resolved by shade and the band classifier gets its training pixels.
+    pub fn with_found(
         id: &str,
         mask: &Mask,
-        found: &Mask,
-        img: Option<&crate::image::GrayU8>,
+        found: &Labels,
+        images: Option<WorkingImages>,
     ) -> Option<PairShape> {
-        Self::with_found_images(id, mask, found, img.map(|i| (i, i)))
-    }
-
-    /// [`PairShape::with_found_image`] with the smoothed working image and the working image
-    /// itself (which the band classifier reads).
-    pub(crate) fn with_found_images(
-        id: &str,
-        mask: &Mask,
-        found: &Mask,
-        imgs: Option<(&crate::image::GrayU8, &crate::image::GrayU8)>,
-    ) -> Option<PairShape> {
+        let imgs = images.map(|i| (i.smooth, i.work));
         let img = imgs.map(|i| i.0);
         let truth = two_lungs(&mask.map(|&v| u8::from(v != 0))).labels;
         let scale = 256.0 / found.width().max(found.height()).max(1) as f32;
@@ -120,9 +106,9 @@ impl PairShape {
         })
     }
 
-    /// The lung on `side` (0 right, 1 left).
-    pub fn lung(&self, side: usize) -> &LungShape {
-        if side == 0 {
+    /// The expert's lung on `side`.
+    pub fn lung(&self, side: Side) -> &LungShape {
+        if side == Side::Right {
             &self.right
         } else {
             &self.left
@@ -151,7 +137,7 @@ impl PairShape {
 /// the area is).
 fn scene(
     mask: &Mask,
-    found: &Mask,
+    found: &Labels,
     smooth: &crate::image::GrayU8,
     work: &crate::image::GrayU8,
 ) -> Scene {
@@ -167,7 +153,7 @@ fn scene(
 
 /// Both lungs of a label image (1 right, 2 left) as one shape vector of the point
 /// distribution model; `None` when a lung is missing.
-fn shape_vector(labels: &Mask) -> Option<Vec<f32>> {
+fn shape_vector(labels: &Labels) -> Option<Vec<f32>> {
     let mut v = radial(labels, 1)?.to_vec();
     v.extend(radial(labels, 2)?);
     Some(v)

@@ -2,7 +2,7 @@
 //! with: its centroid and its extent along [`RAYS`] fixed directions from it, in fractions of
 //! the image; and the rasterisation of such outlines back into masks.
 
-use crate::image::Mask;
+use crate::image::Labels;
 
 /// Directions sampled per lung, evenly spaced from the +x axis, clockwise in image
 /// coordinates (y down).
@@ -20,7 +20,7 @@ pub(super) fn ray(k: usize) -> (f64, f64) {
 /// The shape vector values of the pixels labelled `label` in `labels`: their centroid and,
 /// along each ray from it, the distance to the furthest labelled pixel (to its far edge);
 /// `None` when no pixel has the label.
-pub fn radial(labels: &Mask, label: u8) -> Option<[f32; PER_LUNG]> {
+pub fn radial(labels: &Labels, label: u8) -> Option<[f32; PER_LUNG]> {
     let side = usize::from(label.checked_sub(1)?);
     let st = (*lung_stats(labels).get(side)?)?;
     let mut out = [0f32; PER_LUNG];
@@ -37,7 +37,7 @@ pub fn radial(labels: &Mask, label: u8) -> Option<[f32; PER_LUNG]> {
 /// the labelled pixels' box (`x0, y0, x1, y1`, inclusive): the ray is walked inwards from
 /// where it leaves it, so the first labelled pixel met is the furthest.
 pub(super) fn extent(
-    labels: &Mask,
+    labels: &Labels,
     label: u8,
     bounds: (usize, usize, usize, usize),
     c: (f64, f64),
@@ -92,7 +92,7 @@ pub(super) struct Stats {
 }
 
 /// The [`Stats`] of labels 1 and 2 in one pass.
-pub(super) fn lung_stats(labels: &Mask) -> [Option<Stats>; 2] {
+pub(super) fn lung_stats(labels: &Labels) -> [Option<Stats>; 2] {
     let (w, h) = (labels.width(), labels.height());
     let mut acc = [(0f64, 0f64, 0usize, (usize::MAX, usize::MAX, 0usize, 0usize)); 2];
     for y in 0..h {
@@ -160,7 +160,7 @@ mod tests {
 
     #[test]
     fn radial_extents_of_a_disk_are_its_radius() {
-        let mut m = Mask::new(100, 100);
+        let mut m = Labels::new(100, 100);
         for y in 0..100 {
             for x in 0..100 {
                 let (dx, dy) = (x as f64 + 0.5 - 50.0, y as f64 + 0.5 - 50.0);

@@ -15,7 +15,8 @@
 //! resolution applies at any other.
 
 use super::outline::{extent, fill_polygon, lung_stats, ray, Stats, PER_LUNG, RAYS, SHAPE_DIM};
-use crate::image::Mask;
+use crate::image::{Labels, Mask};
+use crate::segment::Side;
 use smartcore::linalg::basic::arrays::Array;
 use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linalg::traits::evd::EVDDecomposable;
@@ -49,10 +50,11 @@ pub struct ShapeModel {
 pub struct Fitted(pub Vec<f64>);
 
 impl Fitted {
-    /// The outline of lung `side` (0 right, 1 left) in pixels of a `w × h` image, each
-    /// landmark moved `grow` (fraction units, negative inwards) along its ray.
-    fn polygon(&self, side: usize, grow: f64, w: usize, h: usize) -> [(f64, f64); RAYS] {
-        let v = &self.0[side * PER_LUNG..(side + 1) * PER_LUNG];
+    /// The outline of lung `side` in pixels of a `w × h` image, each landmark moved `grow`
+    /// (fraction units, negative inwards) along its ray.
+    fn polygon(&self, side: Side, grow: f64, w: usize, h: usize) -> [(f64, f64); RAYS] {
+        let i = side.index();
+        let v = &self.0[i * PER_LUNG..(i + 1) * PER_LUNG];
         std::array::from_fn(|k| {
             let (cx, cy) = ray(k);
             let r = (v[2 + k] + grow).max(0.0);
@@ -62,11 +64,11 @@ impl Fitted {
 
     /// The model's mask at `w × h`: pixels whose centre lies inside a lung's outline (1
     /// right, 2 left; the right lung where both claim one).
-    pub fn mask(&self, w: usize, h: usize) -> Mask {
+    pub fn mask(&self, w: usize, h: usize) -> Labels {
         let mut m = Mask::new(w, h);
-        for side in [1usize, 0] {
+        for side in [Side::Left, Side::Right] {
             fill_polygon(&self.polygon(side, 0.0, w, h), w, h, |y, x0, x1| {
-                m.row_mut(y)[x0..x1].fill(side as u8 + 1);
+                m.row_mut(y)[x0..x1].fill(side.label());
             });
         }
         m
@@ -166,12 +168,12 @@ impl ShapeModel {
     /// regularised least squares on the boundary points along each ray, with Tukey's
     /// biweight so that boundaries far from any plausible shape stop counting. `None` when
     /// neither lung is present.
-    pub fn fit_to(&self, labels: &Mask) -> Option<Fitted> {
+    pub fn fit_to(&self, labels: &Labels) -> Option<Fitted> {
         self.fit_with(labels, &lung_stats(labels))
     }
 
     /// [`ShapeModel::fit_to`] with the lungs' [`Stats`] already measured.
-    fn fit_with(&self, labels: &Mask, stats: &[Option<Stats>; 2]) -> Option<Fitted> {
+    fn fit_with(&self, labels: &Labels, stats: &[Option<Stats>; 2]) -> Option<Fitted> {
         let found = stats.map(|s| s.map(|s| s.bounds));
         if found.iter().all(Option::is_none) {
             return None;
@@ -285,7 +287,7 @@ impl ShapeModel {
     /// from the model lung's centroid) outside the model's boundary; a pixel more than `fill`
     /// inside the model's boundary joins that lung (any pixel inside it, for a lung not found
     /// at all). Unchanged when the fit fails.
-    pub fn repair(&self, labels: &Mask, keep: f64, fill: f64) -> Mask {
+    pub fn repair(&self, labels: &Labels, keep: f64, fill: f64) -> Labels {
         let stats = lung_stats(labels);
         let Some(fit) = self.fit_with(labels, &stats) else {
             return labels.clone();
@@ -297,9 +299,14 @@ impl ShapeModel {
         for (side, st) in stats.iter().enumerate() {
             let inner = if st.is_some() { fill } else { 0.0 };
             for (grow, bit) in [(keep, 1u8 << side), (-inner, 4u8 << side)] {
-                fill_polygon(&fit.polygon(side, grow, w, h), w, h, |y, x0, x1| {
-                    zone.row_mut(y)[x0..x1].iter_mut().for_each(|z| *z |= bit);
-                });
+                fill_polygon(
+                    &fit.polygon(Side::BOTH[side], grow, w, h),
+                    w,
+                    h,
+                    |y, x0, x1| {
+                        zone.row_mut(y)[x0..x1].iter_mut().for_each(|z| *z |= bit);
+                    },
+                );
             }
         }
         let mut out = Mask::new(w, h);

@@ -15,7 +15,7 @@
 //! count) is kept flat ([`FlatForest`]) for fast prediction.
 
 use crate::forest::FlatForest;
-use crate::image::{GrayF32, GrayU8, Mask};
+use crate::image::{GrayF32, GrayU8, Labels, Mask};
 use crate::segment::distance::{squared_distance, squared_distance_capped};
 use crate::segment::fill_holes;
 use crate::segment::postprocess::{largest_piece, per_lung};
@@ -126,7 +126,7 @@ const SD_SIDE: [usize; 2] = [2, 3];
 impl Features {
     /// The features of the working image `image` given the image-driven lungs `found` and
     /// the prior's `labels` (same size); `None` when the prior drew no lung.
-    pub(super) fn new(image: &GrayU8, found: &Mask, labels: &Mask) -> Option<Features> {
+    pub(super) fn new(image: &GrayU8, found: &Labels, labels: &Labels) -> Option<Features> {
         let (w, h) = (image.width(), image.height());
         let unit = w.max(h) as f32 / 256.0;
         let all = bounds(labels, |v| v != 0)?;
@@ -247,7 +247,7 @@ impl Refiner {
     /// decided by the classifier, given the image-driven lungs `found` and the working image
     /// `image` (unsmoothed; all the same size). Each lung is then its largest piece with
     /// holes filled.
-    pub fn apply(&self, image: &GrayU8, found: &Mask, labels: &Mask) -> Mask {
+    pub fn apply(&self, image: &GrayU8, found: &Labels, labels: &Labels) -> Labels {
         let Some(f) = Features::new(image, found, labels) else {
             return labels.clone();
         };
@@ -321,7 +321,7 @@ impl Refiner {
 
 /// Each lung reduced to its largest piece, holes filled (the probability maps can leave
 /// islands where a few training pairs had lung far from the found boundary).
-pub(super) fn tidy(labels: &Mask) -> Mask {
+pub(super) fn tidy(labels: &Labels) -> Labels {
     // On each lung's box grown by one pixel: the same pieces and holes, fewer pixels.
     per_lung(
         labels,
@@ -337,7 +337,7 @@ mod tests {
     use crate::options::PriorOptions;
     use crate::prior::testing::{dice, lungs};
     use crate::prior::PairShape;
-    use crate::prior::{apply_in, ShapePrior};
+    use crate::prior::{apply, ShapePrior, WorkingImages};
     use crate::rng::Rng;
 
     /// Dark lungs on a brighter body, with noise.
@@ -362,8 +362,13 @@ mod tests {
                 let truth = lungs(256, k, 0.0, 0.0, 0.0);
                 let found = lungs(256, k, 0.0, 0.0, short);
                 let img = image(&truth, i as u64);
-                PairShape::with_found_image(&format!("t{i:02}"), &truth, &found, Some(&img))
-                    .unwrap()
+                PairShape::with_found(
+                    &format!("t{i:02}"),
+                    &truth,
+                    &found,
+                    Some(WorkingImages::same(&img)),
+                )
+                .unwrap()
             })
             .collect()
     }
@@ -386,8 +391,8 @@ mod tests {
             let truth = lungs(256, 1.0, 0.0, 0.0, 0.0);
             let found = lungs(256, 1.0, 0.0, 0.0, short);
             let img = image(&truth, seed);
-            let refined = apply_in(&prior, &found, Some(&img), &on);
-            let plain = apply_in(&prior, &found, Some(&img), &off);
+            let refined = apply(&prior, &found, Some(WorkingImages::same(&img)), &on);
+            let plain = apply(&prior, &found, Some(WorkingImages::same(&img)), &off);
             let (a, b) = (dice(&refined, &truth), dice(&plain, &truth));
             assert!(
                 a > 0.985 && a > b,
@@ -395,8 +400,8 @@ mod tests {
             );
             // Without the image there is nothing to classify.
             assert_eq!(
-                apply_in(&prior, &found, None, &on),
-                apply_in(&prior, &found, None, &off)
+                apply(&prior, &found, None, &on),
+                apply(&prior, &found, None, &off)
             );
         }
     }

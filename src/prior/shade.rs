@@ -138,7 +138,7 @@ mod tests {
         m
     }
 
-    fn bins_for(img: &GrayU8, found: &Mask) -> Vec<u8> {
+    fn bins_for(img: &GrayU8, found: &crate::image::Labels) -> Vec<u8> {
         let w = found.width();
         let px = to_px(&corr_frame(&frac_box(found, 1).unwrap()), w, w);
         let d = distance_bins(found, 1, 1.0);

@@ -2,7 +2,7 @@
 //! fraction of each cell of a fixed grid laid over that box that is lung.
 
 use super::shade::{shade_bins, shade_index, SHADE_BINS, SHADE_ENTRIES};
-use crate::image::{GrayF32, GrayU8, Mask};
+use crate::image::{GrayF32, GrayU8, Labels, Mask};
 use crate::segment::distance::{squared_distance, squared_distance_capped};
 
 /// Grid columns over a lung's bounding box.
@@ -27,7 +27,7 @@ pub struct LungShape {
 }
 
 /// The pixel bounding box of the pixels labelled `label`, as a [`Frac`].
-pub fn frac_box(labels: &Mask, label: u8) -> Option<Frac> {
+pub fn frac_box(labels: &Labels, label: u8) -> Option<Frac> {
     let (x0, y0, x1, y1) = labels.bounds(|v| v == label)?;
     let (w, h) = (labels.width() as f64, labels.height() as f64);
     Some([
@@ -40,7 +40,7 @@ pub fn frac_box(labels: &Mask, label: u8) -> Option<Frac> {
 
 impl LungShape {
     /// The shape of the pixels labelled `label` in `labels`; `None` when there are none.
-    pub fn from_labels(labels: &Mask, label: u8) -> Option<LungShape> {
+    pub fn from_labels(labels: &Labels, label: u8) -> Option<LungShape> {
         let frac = frac_box(labels, label)?;
         Some(LungShape {
             frac,
@@ -70,7 +70,7 @@ impl LungShape {
 }
 
 /// Reduces the pixels labelled `label` inside `frac` to grid coverages.
-pub(crate) fn reduce(labels: &Mask, label: u8, frac: Frac) -> Vec<u8> {
+pub(crate) fn reduce(labels: &Labels, label: u8, frac: Frac) -> Vec<u8> {
     let (w, h) = (labels.width() as f64, labels.height() as f64);
     let (bx, by) = (frac[0] * w, frac[1] * h);
     let (bw, bh) = ((frac[2] - frac[0]) * w, (frac[3] - frac[1]) * h);
@@ -189,7 +189,7 @@ pub fn corr_frame(frac: &Frac) -> Frac {
 /// Distances are only told apart up to where the last bin starts, so the transforms are
 /// capped just past it ([`squared_distance_capped`]: the same bins) and each squared
 /// distance is binned once, by table.
-pub(crate) fn distance_bins(labels: &Mask, label: u8, scale: f32) -> Vec<u8> {
+pub(crate) fn distance_bins(labels: &Labels, label: u8, scale: f32) -> Vec<u8> {
     let m = labels.map(|&v| u8::from(v == label));
     // From `SATURATED` reference pixels on (rounded), every distance is in the last bin.
     const SATURATED: f32 = (CORR_FINE + (CORR_D - CORR_FINE - 1) * CORR_STEP + 1) as f32;
@@ -265,7 +265,7 @@ impl Correction {
     /// 256 ÷ its longer side) by the expert lung `truth_label` in `truth` (any resolution,
     /// sampled at the centres of the working pixels).
     pub fn measure(
-        found: &Mask,
+        found: &Labels,
         label: u8,
         scale: f32,
         truth: &Mask,
@@ -279,7 +279,7 @@ impl Correction {
     /// working image the lungs were found in (the size of `found`). [`Correction::summed`]
     /// turns it into the plain one.
     pub fn measure_shaded(
-        found: &Mask,
+        found: &Labels,
         label: u8,
         scale: f32,
         truth: &Mask,
@@ -293,7 +293,7 @@ impl Correction {
     }
 
     fn measure_by(
-        found: &Mask,
+        found: &Labels,
         label: u8,
         scale: f32,
         truth: &Mask,

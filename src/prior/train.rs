@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use super::apply::apply_in;
+use super::apply::apply;
+use super::images::WorkingImages;
 use super::model::{PairShape, ShapePrior};
 use super::refine::{
     Features, Refiner, Scene, INNER_FOLDS, MAX_DEPTH, MAX_ROWS, MIN_LEAF, MIN_SCENES, N_FEATURES,
@@ -20,7 +21,7 @@ use crate::rng::Rng;
 
 impl ShapePrior {
     /// A prior from shapes already reduced (sorted by id for determinism). With images
-    /// (exemplars made by [`PairShape::from_sample`] or [`PairShape::with_found_image`]), it
+    /// (exemplars made by [`PairShape::from_sample`] or [`PairShape::with_found`]), it
     /// also trains the band classifier ([`super::Refiner::fit`]), then lets the images go.
     ///
     /// # Errors
@@ -139,7 +140,8 @@ fn sample(
     per_image: usize,
     seed: u64,
 ) -> (Vec<Vec<f64>>, Vec<u8>) {
-    let labels = apply_in(inner, &scene.found, Some(&scene.smooth), opts);
+    let images = WorkingImages::same(&scene.smooth);
+    let labels = apply(inner, &scene.found, Some(images), opts);
     let Some(f) = Features::new(&scene.image, &scene.found, &labels) else {
         return (Vec::new(), Vec::new());
     };

@@ -4,7 +4,7 @@
 //! components are judged by where they lie and how they are shaped.
 
 use super::components::{components, Component};
-use crate::image::Mask;
+use crate::image::{Labels, Mask};
 
 /// A lung's side, in the patient's frame. On a PA radiograph the patient's right lung is on the
 /// image's left.
@@ -18,6 +18,25 @@ pub enum Side {
 }
 
 impl Side {
+    /// Both lungs, right first (the order of every per-lung array: `[right, left]`).
+    pub const BOTH: [Side; 2] = [Side::Right, Side::Left];
+
+    /// The position of this lung in a per-lung array: 0 right, 1 left.
+    pub fn index(self) -> usize {
+        match self {
+            Side::Right => 0,
+            Side::Left => 1,
+        }
+    }
+
+    /// The other lung.
+    pub fn other(self) -> Side {
+        match self {
+            Side::Right => Side::Left,
+            Side::Left => Side::Right,
+        }
+    }
+
     /// The value of this lung in a label image.
     pub fn label(self) -> u8 {
         match self {
@@ -31,7 +50,7 @@ impl Side {
 #[derive(Clone, Debug)]
 pub struct LungPair {
     /// Label image.
-    pub labels: Mask,
+    pub labels: Labels,
     /// Area of the right and left lung in pixels (0 when missing).
     pub areas: [usize; 2],
 }
@@ -174,7 +193,7 @@ pub fn two_lungs(m: &Mask) -> LungPair {
 /// fraction of the pixels), and paints what `f` returns into a new label image with value
 /// `paint(label)`; pixels already painted keep their value.
 pub(crate) fn per_lung(
-    labels: &Mask,
+    labels: &Labels,
     pad: usize,
     f: impl Fn(&Mask) -> Option<Mask>,
     paint: impl Fn(u8) -> u8,

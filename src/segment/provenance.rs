@@ -5,7 +5,7 @@
 //! lower thirds of the lung's height) that came mostly from shape.
 
 use super::postprocess::Side;
-use crate::image::Mask;
+use crate::image::Labels;
 
 /// Below this share found in the image, a lung is flagged as completed from shape.
 pub const COMPLETED_BELOW: f32 = 0.6;
@@ -42,11 +42,11 @@ impl Provenance {
     /// assert_eq!(p.from_image, [1.0, 2.0 / 6.0]);
     /// assert_eq!(p.flags(), ["left_lung_completed_from_shape", "left_upper_from_shape", "left_middle_from_shape"]);
     /// ```
-    pub fn measure(labels: &Mask, found: &Mask) -> Provenance {
+    pub fn measure(labels: &Labels, found: &Labels) -> Provenance {
         let mut p = Provenance::default();
-        for side in [Side::Right, Side::Left] {
+        for side in Side::BOTH {
             let l = side.label();
-            let s = usize::from(side == Side::Left);
+            let s = side.index();
             let Some((_, y0, _, y1)) = labels.bounds(|v| v == l) else {
                 continue;
             };
@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn lungs_found_whole_raise_no_flag() {
-        let mut m = Mask::new(10, 10);
+        let mut m = Labels::new(10, 10);
         for y in 2..8 {
             m.set(2, y, 1);
             m.set(7, y, 2);
@@ -117,7 +117,7 @@ mod tests {
 
     #[test]
     fn a_lung_placed_from_shape_is_named() {
-        let mut m = Mask::new(10, 10);
+        let mut m = Labels::new(10, 10);
         for y in 2..8 {
             m.set(2, y, 1);
             m.set(7, y, 2);

@@ -6,7 +6,7 @@
 //! middle of the two lungs' outer edges), less the air outside the body and the other lung.
 
 use super::postprocess::{largest_piece, per_lung};
-use crate::image::Mask;
+use crate::image::{Labels, Mask};
 use crate::segment::fill_holes;
 
 /// A lung shorter than the other by more than this share of the other's height, at the base
@@ -24,7 +24,7 @@ pub const TALL: f64 = 3.0;
 /// height over its width.
 type Rows = (usize, usize, Vec<Option<(usize, usize)>>, f64);
 
-fn rows(labels: &Mask, label: u8) -> Option<Rows> {
+fn rows(labels: &Labels, label: u8) -> Option<Rows> {
     let (x0, y0, x1, y1) = labels.bounds(|v| v == label)?;
     let aspect = (y1 + 1 - y0) as f64 / (x1 + 1 - x0) as f64;
     let spans = (0..labels.height())
@@ -51,7 +51,7 @@ fn rows(labels: &Mask, label: u8) -> Option<Rows> {
 /// let out = complete_from_other(&m, &Mask::new(20, 20));
 /// assert_eq!((out.get(15, 15), out.get(4, 15)), (2, 1));
 /// ```
-pub fn complete_from_other(labels: &Mask, outside: &Mask) -> Mask {
+pub fn complete_from_other(labels: &Labels, outside: &Mask) -> Mask {
     let (Some(r), Some(l)) = (rows(labels, 1), rows(labels, 2)) else {
         return labels.clone();
     };
@@ -132,7 +132,7 @@ pub const HALF_GAP: f64 = 0.18;
 /// assert_eq!((out.get(20, 10), out.get(20, 27), out.get(4, 10)), (2, 0, 1));
 /// assert_eq!(out.get(27, 10), 0); // beyond the mirrored outer edge
 /// ```
-pub fn clamp_to_mirror(labels: &Mask, label: u8) -> Mask {
+pub fn clamp_to_mirror(labels: &Labels, label: u8) -> Mask {
     let other = 3 - label;
     let Some(ot) = labels.bounds(|v| v == other) else {
         return labels.clone();
