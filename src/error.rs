@@ -150,7 +150,10 @@ mod tests {
         let none = Error::no_lungs("nothing dark");
         assert_eq!(none.to_string(), "no plausible lungs found: nothing dark");
         let named = none.in_file(Path::new("x.png"));
-        assert_eq!(named.to_string(), "x.png: no plausible lungs found: nothing dark");
+        assert_eq!(
+            named.to_string(),
+            "x.png: no plausible lungs found: nothing dark"
+        );
         // A file already named keeps its name.
         let again = named.in_file(Path::new("y.png"));
         assert!(matches!(again, Error::NoLungs { path: Some(p), .. } if p == Path::new("x.png")));

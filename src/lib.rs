@@ -14,7 +14,7 @@
 //!    beside a linear model, calibrated to a TB score.
 //!
 //! The modules are declared below in layer order: each imports only from those declared
-//! before it (`tests/layers.rs` checks), so the crate reads top-down.
+//! before it (`tests/it/layers.rs` checks), so the crate reads top-down.
 //!
 //! ```no_run
 //! use lungfield::{io, segment_radiograph, SegmentOptions};
@@ -33,7 +33,7 @@
 )]
 
 // The layers, bottom up: each module imports only from modules declared above it
-// (`tests/layers.rs` checks), so the pipeline reads top-down.
+// (`tests/it/layers.rs` checks), so the pipeline reads top-down.
 mod error;
 pub mod rng;
 pub mod progress;

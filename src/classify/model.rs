@@ -11,6 +11,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::features::{feature_names, FeatureOptions};
 use crate::options::SegmentOptions;
+use crate::prior::{ShapePrior, BUILTIN_NAME};
 
 use super::calibration::{choose, OperatingPoint, Platt, Target};
 use super::cv::out_of_fold;
@@ -262,6 +263,24 @@ impl Model {
             operating_points,
             linear,
         })
+    }
+
+    /// The shape prior the model's lungs were found with, which scoring must use too: the
+    /// built-in one, or none (version 1 files).
+    ///
+    /// # Errors
+    /// [`Error::Model`] when the model names a prior this lungfield does not ship.
+    pub fn prior(&self) -> Result<Option<ShapePrior>> {
+        match self.shape_prior.as_deref() {
+            None => Ok(None),
+            Some(BUILTIN_NAME) => Ok(Some(ShapePrior::builtin()?)),
+            Some(n) => Err(Error::Model {
+                path: n.into(),
+                reason: "the model's lungs were found with this shape prior, which this \
+                         lungfield does not ship; retrain with `lungfield train`"
+                    .into(),
+            }),
+        }
     }
 
     /// The score 0–100 of a probability ([`Model::predict_proba`]).

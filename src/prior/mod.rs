@@ -27,6 +27,10 @@
 //! decides, pixel by pixel near the boundary the steps above drew, whether the pixel is lung,
 //! from its distances to that boundary, its place in the lungs' boxes and the image around it.
 //! The result follows the convention of the masks the prior was fitted on.
+//!
+//! The method write-up and its measurements follow (also in `docs/PRIOR.md`).
+//!
+#![doc = include_str!("../../docs/PRIOR.md")]
 
 mod apply;
 mod codec;

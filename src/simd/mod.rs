@@ -3,7 +3,7 @@
 //!
 //! Every kernel is one folder: `mod.rs` holds the safe public function, which takes a
 //! [`Kernels`] and runs either `scalar.rs` (the reference loops) or `vector.rs` (the vector
-//! body, generic over an [`isa`] and dispatched at run time to the level asked for; tails
+//! body, generic over an instruction set (`simd/isa`) and dispatched at run time to the level asked for; tails
 //! handled by the scalar code), and a proptest that every level this CPU has agrees with the
 //! scalar twin bit for bit on random sizes and data. `unsafe` code lives in `isa` and the
 //! `vector.rs` files only; the rest of the crate denies it.

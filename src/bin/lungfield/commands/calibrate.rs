@@ -23,7 +23,7 @@ pub fn run(a: &CalibrateArgs, quiet: bool) -> Result<bool> {
     if !(want > 0.0 && want <= 1.0) {
         anyhow::bail!("--sensitivity/--specificity must be in (0, 1], e.g. 0.9");
     }
-    let prior = super::tables::prior_named(model.shape_prior.as_deref())?;
+    let prior = model.prior()?;
     let data = super::tables::open(&a.data)?;
     let t = super::tables::table_for(
         &super::tables::jobs_of(&a.data, &data),

@@ -81,7 +81,7 @@ pub fn run(a: &ClassifyArgs, quiet: bool) -> Result<bool> {
                 })?
         }
     };
-    let prior = super::tables::prior_named(model.shape_prior.as_deref())?;
+    let prior = model.prior()?;
     let files = find_images(&a.inputs)?;
     if files.is_empty() {
         anyhow::bail!("no image files found in the given paths");

@@ -8,7 +8,7 @@ use lungfield::features::{
     feature_table, jobs_from_dataset, FeatureJob, FeatureOptions, FeatureTable, MaskSource,
 };
 use lungfield::io::Dataset;
-use lungfield::prior::{ShapePrior, BUILTIN_NAME};
+use lungfield::prior::ShapePrior;
 use lungfield::SegmentOptions;
 
 use crate::args::DataArgs;
@@ -57,17 +57,6 @@ pub fn report_failures(t: &FeatureTable) -> bool {
         eprintln!("{} image(s) failed and were left out", t.failures.len());
     }
     t.failures.is_empty()
-}
-
-/// The shape prior a model's lungs are found with.
-pub fn prior_named(name: Option<&str>) -> Result<Option<ShapePrior>> {
-    match name {
-        None => Ok(None),
-        Some(n) if n == BUILTIN_NAME => Ok(Some(ShapePrior::builtin()?)),
-        Some(n) => anyhow::bail!(
-            "the model's lungs were found with the shape prior `{n}`, which this lungfield does not ship; retrain with `lungfield train`"
-        ),
-    }
 }
 
 /// Features of `jobs` with the default settings (the built-in shape prior) and a progress bar.

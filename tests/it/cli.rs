@@ -1,8 +1,6 @@
 //! The `lungfield` binary: exit codes, one error line per bad file, outputs.
 
-mod common;
-
-use common::{bin, fixture};
+use crate::common::{bin, fixture};
 
 use std::path::{Path, PathBuf};
 
@@ -574,9 +572,9 @@ fn json_output_is_one_parseable_document_per_command() {
 fn dataset_check_names_every_problem() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    common::dataset_dirs(root);
+    crate::common::dataset_dirs(root);
     let ph = fixture("phantoms");
-    let ids = common::phantom_ids();
+    let ids = crate::common::phantom_ids();
     // Four good SZ-CXR-named pairs.
     for (i, id) in ids.iter().take(4).enumerate() {
         let name = format!("CHNCXR_{:04}_{}", i + 1, i % 2);
@@ -644,7 +642,7 @@ fn dataset_import_gathers_the_public_layouts_from_folders_and_zips() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("downloads");
     let ph = fixture("phantoms");
-    let ids = common::phantom_ids();
+    let ids = crate::common::phantom_ids();
     // NLM: images only; Kaggle "Chest Xray Masks and Labels": images and _mask masks;
     // shcxr-lung-mask: masks named like the images under mask/; plus clutter.
     let layout = [

@@ -2,9 +2,7 @@
 //! naming the file and the reason while the good files are still processed; outputs are
 //! complete or absent; `--resume` finishes an interrupted batch. All inputs are made here.
 
-mod common;
-
-use common::{bin, fixture};
+use crate::common::{bin, fixture};
 
 use std::path::Path;
 use std::process::Command;
@@ -303,9 +301,9 @@ fn clashing_output_names_and_unwritable_folders_stop_before_any_work() {
 fn bad_masks_are_named_and_the_rest_scored() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("set");
-    common::dataset_dirs(&data);
+    crate::common::dataset_dirs(&data);
     let src = fixture("phantoms");
-    let ids = common::phantom_ids();
+    let ids = crate::common::phantom_ids();
     for id in &ids {
         std::fs::copy(
             src.join("images").join(format!("{id}.png")),

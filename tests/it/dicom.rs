@@ -2,9 +2,7 @@
 //! as the PNG it came from; files without a window are windowed robustly; compressed pixel
 //! data is refused with the transfer syntax named.
 
-mod common;
-
-use common::{dice, fixture};
+use crate::common::{dice, fixture};
 
 use std::path::Path;
 
@@ -189,9 +187,9 @@ fn compressed_dicom_is_refused_naming_the_transfer_syntax() {
 fn a_dicom_dataset_reports_hd95_in_millimetres() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("set");
-    common::dataset_dirs(&root);
+    crate::common::dataset_dirs(&root);
     let ph = fixture("phantoms");
-    let ids = common::phantom_ids();
+    let ids = crate::common::phantom_ids();
     for id in ids.iter().take(3) {
         let g = decode_file(&ph.join(format!("images/{id}.png")))
             .unwrap()
