@@ -144,7 +144,7 @@ fn pipeline(c: &mut Criterion) {
     g.bench_function("1024", |b| {
         b.iter(|| lungfield::segment_with_prior(&img, &SegmentOptions::default(), Some(&prior)))
     });
-    let big = lungfield::bench::scale_cubic(&phantom::make(1024, 2, false).image, 2.9296875);
+    let big = lungfield::enhance::scale_cubic(&phantom::make(1024, 2, false).image, 2.9296875);
     let png = io::encode_png_gray8(&big).unwrap();
     g.bench_function("file_to_mask_3000", |b| {
         b.iter(|| {

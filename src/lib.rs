@@ -54,8 +54,6 @@ pub mod evaluate;
 pub mod phantom;
 pub mod overlay;
 pub mod report;
-pub mod demo;
-pub mod bench;
 
 pub use error::{Error, Result};
 pub use image::{GrayF32, GrayU16, GrayU8, Labels, Mask, Plane};

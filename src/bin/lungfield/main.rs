@@ -7,8 +7,10 @@
 
 mod args;
 mod bar;
+mod bench;
 mod batch;
 mod commands;
+mod demo;
 mod outputs;
 
 use std::process::ExitCode;

@@ -12,7 +12,7 @@ pub fn run(a: &crate::args::BenchArgs) -> anyhow::Result<bool> {
         if !(k > 0.0 && k <= 16.0) {
             anyhow::bail!("--scale {k} is outside (0, 16]");
         }
-        img = lungfield::bench::scale_cubic(&img, k);
+        img = lungfield::enhance::scale_cubic(&img, k);
     }
     let isa = lungfield::simd::instruction_set();
     println!(
@@ -32,9 +32,9 @@ pub fn run(a: &crate::args::BenchArgs) -> anyhow::Result<bool> {
         ),
         Some(_) => None,
     };
-    let ms = lungfield::bench::run(&img, a.runs, &a.only, Some(&prior), file.as_deref());
+    let ms = crate::bench::run(&img, a.runs, &a.only, Some(&prior), file.as_deref());
     let mpix = (img.width() * img.height()) as f64 / 1e6;
-    for key in lungfield::bench::KEYS {
+    for key in crate::bench::KEYS {
         if let Some(m) = ms.get(key) {
             println!(
                 "{key:<18} {:>4}x{:<4} {m:>10.3} ms {:>10.1} MPix/s",
@@ -45,7 +45,7 @@ pub fn run(a: &crate::args::BenchArgs) -> anyhow::Result<bool> {
         }
     }
     if let Some(path) = &a.json {
-        let report = lungfield::bench::BenchReport {
+        let report = crate::bench::BenchReport {
             image: a.image.display().to_string(),
             width: img.width(),
             height: img.height(),

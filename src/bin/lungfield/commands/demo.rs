@@ -2,13 +2,13 @@
 
 pub fn run(a: &crate::args::DemoArgs, _quiet: bool) -> anyhow::Result<bool> {
     crate::threads(a.threads)?;
-    let mut opts = lungfield::demo::DemoOptions::default();
+    let mut opts = crate::demo::DemoOptions::default();
     opts.phantoms.count = a.count;
     opts.phantoms.size = a.size;
     opts.phantoms.seed = a.seed;
     let t = std::time::Instant::now();
     crate::outputs::writable_dir(&a.out)?;
-    let r = lungfield::demo::run_demo(&a.out, &opts)?;
+    let r = crate::demo::run_demo(&a.out, &opts)?;
     if a.json {
         crate::print_json(&DemoJson {
             phantoms: &r.phantoms,

@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Result;
-use crate::evaluate::{evaluate, Evaluation};
-use crate::io::{write_png_rgb8, Dataset, Subset};
-use crate::options::SegmentOptions;
-use crate::phantom::{write_set, PhantomSetOptions};
+use lungfield::evaluate::{evaluate, Evaluation};
+use lungfield::io::{write_png_rgb8, Dataset, Subset};
+use lungfield::phantom::{write_set, PhantomSetOptions};
+use lungfield::Result;
+use lungfield::SegmentOptions;
 
 /// What the demo makes.
 #[derive(Clone, Debug)]
@@ -17,7 +17,7 @@ pub struct DemoOptions {
     /// Radiographs on the contact sheet.
     pub sheet_count: usize,
     /// Cross-validation of the classifier (default: 5 folds, 100 trees).
-    pub cv: crate::classify::CvOptions,
+    pub cv: lungfield::classify::CvOptions,
 }
 
 impl Default for DemoOptions {
@@ -31,9 +31,9 @@ impl Default for DemoOptions {
                 bits: 8,
             },
             sheet_count: 8,
-            cv: crate::classify::CvOptions {
+            cv: lungfield::classify::CvOptions {
                 folds: 5,
-                forest: crate::forest::ForestOptions {
+                forest: lungfield::forest::ForestOptions {
                     trees: 100,
                     ..Default::default()
                 },
@@ -57,44 +57,44 @@ pub struct DemoReport {
     pub contact_sheet: PathBuf,
     /// The classifier's cross-validation (also in `OUT/classifier/`); `None` when the set is
     /// too small for the folds.
-    pub study: Option<crate::classify::Study>,
+    pub study: Option<lungfield::classify::Study>,
 }
 
 /// Runs the demo into `out`.
 ///
 /// # Errors
-/// [`crate::Error::Io`] when `out` cannot be written, or an error from a stage.
+/// [`lungfield::Error::Io`] when `out` cannot be written, or an error from a stage.
 pub fn run_demo(out: &Path, opts: &DemoOptions) -> Result<DemoReport> {
     let phantoms = out.join("phantoms");
     write_set(&phantoms, &opts.phantoms)?;
     let data = Dataset::open(&phantoms)?;
     let seg = SegmentOptions::default();
     let evaluation = evaluate(&data, Subset::All, &seg);
-    crate::report::write_evaluation(out, &evaluation)?;
-    let prior_cv = crate::evaluate::evaluate_with(
+    lungfield::report::write_evaluation(out, &evaluation)?;
+    let prior_cv = lungfield::evaluate::evaluate_with(
         &data,
         Subset::All,
         &seg,
-        crate::evaluate::PriorSource::CrossValidated(5),
+        lungfield::evaluate::PriorSource::CrossValidated(5),
         &(),
     )
     .ok();
     if let Some(ev) = &prior_cv {
-        crate::report::write_evaluation(&out.join("prior-cv"), ev)?;
+        lungfield::report::write_evaluation(&out.join("prior-cv"), ev)?;
     }
     // The contact sheet: the first images, their lungs as found and the exact masks.
     let picked: Vec<_> = data.samples.iter().take(opts.sheet_count).collect();
-    let (rgb, w, h) = crate::overlay::sample_sheet(&picked, &seg, None, 256, 4)?;
+    let (rgb, w, h) = lungfield::overlay::sample_sheet(&picked, &seg, None, 256, 4)?;
     let contact_sheet = out.join("contact_sheet.png");
     write_png_rgb8(&contact_sheet, &rgb, w, h)?;
     // The classifier, cross-validated on the lungs lungfield found.
-    let jobs = crate::features::jobs_from_dataset(&data, Subset::All);
-    let table = crate::features::feature_table(
+    let jobs = lungfield::features::jobs_from_dataset(&data, Subset::All);
+    let table = lungfield::features::feature_table(
         &jobs,
-        crate::features::MaskSource::Found,
+        lungfield::features::MaskSource::Found,
         &seg,
         None,
-        &crate::features::FeatureOptions::default(),
+        &lungfield::features::FeatureOptions::default(),
         &(),
     );
     let split = data
@@ -102,15 +102,15 @@ pub fn run_demo(out: &Path, opts: &DemoOptions) -> Result<DemoReport> {
         .iter()
         .map(|s| (s.id.clone(), s.split))
         .collect();
-    let study = crate::classify::study(&table, &split, &opts.cv).ok();
+    let study = lungfield::classify::study(&table, &split, &opts.cv).ok();
     if let Some(st) = &study {
-        crate::report::write_study(&out.join("classifier"), st)?;
+        lungfield::report::write_study(&out.join("classifier"), st)?;
     }
     let title = format!(
         "lungfield demo: {} phantoms of {} px, seed {}",
         opts.phantoms.count, opts.phantoms.size, opts.phantoms.seed
     );
-    let mut page = crate::report::html::Report::new(out, &title);
+    let mut page = lungfield::report::html::Report::new(out, &title);
     page.evaluation(&evaluation, &data, &seg, None)?;
     if let Some(st) = &study {
         page.study(st)?;

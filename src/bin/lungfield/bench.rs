@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::enhance::{clahe_u8, ClaheOptions};
-use crate::image::GrayU8;
-use crate::io::Radiograph;
-use crate::simd::{gaussian, median, minmax, resize, threshold, Kernels};
+use lungfield::enhance::{clahe_u8, ClaheOptions};
+use lungfield::io::Radiograph;
+use lungfield::simd::{gaussian, median, minmax, resize, threshold, Kernels};
+use lungfield::GrayU8;
 
 /// The keys, in the peer's order, then lungfield's own: the histogram medians of 7×7 and
 /// 15×15 (`median7_u8`, `median15_u8`: the same definition as OpenCV's `medianBlur` with
@@ -66,62 +66,7 @@ pub fn median_ms<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
             break;
         }
     }
-    crate::metrics::percentile(&mut times, 50.0)
-}
-
-/// Bicubic resize by `scale` (the peer's `INTER_CUBIC`, Keys a = −0.75, replicated border),
-/// for benchmarking at other sizes.
-pub fn scale_cubic(src: &GrayU8, scale: f64) -> GrayU8 {
-    let (w, h) = (src.width(), src.height());
-    let (ow, oh) = (
-        ((w as f64 * scale).round() as usize).max(1),
-        ((h as f64 * scale).round() as usize).max(1),
-    );
-    let cubic = |t: f64| -> [f64; 4] {
-        let a = -0.75;
-        let f = |x: f64| {
-            let x = x.abs();
-            if x <= 1.0 {
-                ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0
-            } else if x < 2.0 {
-                ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a
-            } else {
-                0.0
-            }
-        };
-        [f(1.0 + t), f(t), f(1.0 - t), f(2.0 - t)]
-    };
-    let taps = |n_in: usize, n_out: usize| -> Vec<(isize, [f64; 4])> {
-        (0..n_out)
-            .map(|o| {
-                let s = (o as f64 + 0.5) * n_in as f64 / n_out as f64 - 0.5;
-                let i = s.floor();
-                (i as isize - 1, cubic(s - i))
-            })
-            .collect()
-    };
-    let (xt, yt) = (taps(w, ow), taps(h, oh));
-    let clamp = |i: isize, n: usize| i.clamp(0, n as isize - 1) as usize;
-    // Horizontal pass to f64 rows, then vertical.
-    let mut tmp = vec![0f64; ow * h];
-    for y in 0..h {
-        let row = src.row(y);
-        for (x, (i0, k)) in xt.iter().enumerate() {
-            tmp[y * ow + x] = (0..4)
-                .map(|j| k[j] * f64::from(row[clamp(i0 + j as isize, w)]))
-                .sum();
-        }
-    }
-    let mut dst = GrayU8::new(ow, oh);
-    for (y, (i0, k)) in yt.iter().enumerate() {
-        for x in 0..ow {
-            let v: f64 = (0..4)
-                .map(|j| k[j] * tmp[clamp(i0 + j as isize, h) * ow + x])
-                .sum();
-            dst.set(x, y, v.round().clamp(0.0, 255.0) as u8);
-        }
-    }
-    dst
+    lungfield::metrics::percentile(&mut times, 50.0)
 }
 
 /// Times every key (or those in `only`) on `img`; `segment_prior` (the whole segmentation
@@ -132,7 +77,7 @@ pub fn run(
     img: &GrayU8,
     runs: usize,
     only: &[String],
-    prior: Option<&crate::prior::ShapePrior>,
+    prior: Option<&lungfield::prior::ShapePrior>,
     file: Option<&[u8]>,
 ) -> BTreeMap<String, f64> {
     let wanted = |k: &str| only.is_empty() || only.iter().any(|o| o == k);
@@ -142,7 +87,7 @@ pub fn run(
     let (_, bw) = threshold::otsu_u8(img, b);
     let dark = bw.map(|&v| u8::from(v == 0));
     let radiograph = Radiograph::U8(img.clone());
-    let seg = crate::SegmentOptions::default();
+    let seg = lungfield::SegmentOptions::default();
     let mut out = BTreeMap::new();
     let mut time = |key: &str, ms: &mut dyn FnMut() -> f64| {
         if wanted(key) {
@@ -177,7 +122,7 @@ pub fn run(
         median_ms(runs, || threshold::otsu_u8(img, b))
     });
     time("ccl8_u8", &mut || {
-        median_ms(runs, || crate::segment::components(&dark))
+        median_ms(runs, || lungfield::segment::components(&dark))
     });
     time("resize_half_u8", &mut || {
         median_ms(runs, || resize::half_u8(img, b))
@@ -188,20 +133,20 @@ pub fn run(
         });
     }
     time("segment_total", &mut || {
-        median_ms(runs, || crate::segment_radiograph(&radiograph, &seg))
+        median_ms(runs, || lungfield::segment_radiograph(&radiograph, &seg))
     });
     if let Some(p) = prior {
         time("segment_prior", &mut || {
             median_ms(runs, || {
-                crate::segment_with_prior(&radiograph, &seg, Some(p))
+                lungfield::segment_with_prior(&radiograph, &seg, Some(p))
             })
         });
         if let Some(bytes) = file {
             time("file_to_mask", &mut || {
                 median_ms(runs, || {
-                    let img = crate::io::decode_bytes(bytes, std::path::Path::new("bench"))?;
-                    let seg = crate::segment_with_prior(&img, &seg, Some(p))?;
-                    crate::io::encode_png_gray8(&seg.mask_u8())
+                    let img = lungfield::io::decode_bytes(bytes, std::path::Path::new("bench"))?;
+                    let seg = lungfield::segment_with_prior(&img, &seg, Some(p))?;
+                    lungfield::io::encode_png_gray8(&seg.mask_u8())
                 })
             });
         }
