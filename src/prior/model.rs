@@ -86,18 +86,21 @@ impl PairShape {
         let scale = 256.0 / found.width().max(found.height()).max(1) as f32;
         // With the image, the plain corrections are the shaded ones summed over shade: one
         // measurement (one pair of distance transforms) per lung.
-        let shaded = [1, 2].map(|l| Correction::measure_shaded(found, l, scale, &truth, l, img?));
-        let correction = [0, 1].map(|s| match (&shaded[s], img) {
+        let shaded = Side::BOTH.map(|side| {
+            let l = side.label();
+            Correction::measure_shaded(found, l, scale, &truth, l, img?)
+        });
+        let correction = Side::BOTH.map(|side| match (&shaded[side.index()], img) {
             (Some(c), Some(_)) => Some(c.summed()),
-            _ => Correction::measure(found, s as u8 + 1, scale, &truth, s as u8 + 1),
+            _ => Correction::measure(found, side.label(), scale, &truth, side.label()),
         });
         Some(PairShape {
             id: id.to_string(),
-            right: LungShape::from_labels(&truth, 1)?,
-            left: LungShape::from_labels(&truth, 2)?,
+            right: LungShape::from_labels(&truth, Side::Right.label())?,
+            left: LungShape::from_labels(&truth, Side::Left.label())?,
             found: [
-                LungShape::from_labels(found, 1),
-                LungShape::from_labels(found, 2),
+                LungShape::from_labels(found, Side::Right.label()),
+                LungShape::from_labels(found, Side::Left.label()),
             ],
             correction,
             radial: shape_vector(&truth),

@@ -198,14 +198,15 @@ impl ShapeModel {
         for it in 0..ITERATIONS {
             // Targets: the found boundary along each ray from the current centroids.
             let mut targets = vec![None; 2 * RAYS];
-            for side in 0..2 {
-                let Some(b) = found[side] else {
+            for side in Side::BOTH {
+                let i = side.index();
+                let Some(b) = found[i] else {
                     continue;
                 };
-                let o = side * PER_LUNG;
+                let o = i * PER_LUNG;
                 let c = (v[o], v[o + 1]);
                 for k in 0..RAYS {
-                    targets[side * RAYS + k] = extent(labels, side as u8 + 1, b, c, ray(k));
+                    targets[i * RAYS + k] = extent(labels, side.label(), b, c, ray(k));
                 }
             }
             let resid: Vec<Option<f64>> = (0..2 * RAYS)
