@@ -77,6 +77,11 @@ impl Kernels {
         })
     }
 
+    /// The vector levels this CPU has: [`Kernels::available`] without the scalar twin.
+    pub fn vectors() -> &'static [Kernels] {
+        &Kernels::available()[1..]
+    }
+
     /// The widest level this CPU has.
     pub fn widest() -> Kernels {
         Kernels::available()
@@ -163,6 +168,7 @@ mod tests {
     fn the_active_level_is_one_this_cpu_has() {
         let a = Kernels::available();
         assert_eq!(&a[..2], &[Kernels::Scalar, Kernels::Baseline]);
+        assert_eq!(Kernels::vectors(), &a[1..]);
         assert!(a.windows(2).all(|w| w[0] < w[1]));
         assert!(a.contains(&Kernels::active()));
         assert!(Kernels::Avx512.reaches(Kernels::Baseline));

@@ -3,7 +3,7 @@
 //! means ask for (see [`crate::segment::contour`]). The local maps (inside weight, inside
 //! and outside means) live on a coarse grid and are interpolated bilinearly; the caller
 //! expands the two coarse rows around the image row to the row's columns (the four taps of
-//! each map), so the kernel reads plain rows. The vector body (`vector::f32x8`, at the
+//! each map), so the kernel reads plain rows. The vector body (`wide::f32x8`, at the
 //! build's instruction set) computes the same `f32` operations in the same order per pixel
 //! as the scalar twin, so the labels are identical.
 
