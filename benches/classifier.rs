@@ -56,6 +56,7 @@ fn training(c: &mut Criterion) {
         x: &x,
         y: &y,
         sites: &sites,
+        local: &[],
     };
     g.bench_function("model_with_calibration", |b| {
         b.iter(|| {

@@ -11,7 +11,9 @@
 //! 5. back to the original size; [`metrics`] scores masks (Dice, Jaccard, HD95) and
 //!    [`evaluate`] runs a whole dataset;
 //! 6. [`features`] and [`classify`]: texture and shape features, a random forest ([`forest`])
-//!    beside a linear model, calibrated to a TB score.
+//!    beside a linear model, calibrated to a TB score; quality checks with stable codes
+//!    ([`qc`]) before it, an abnormality heatmap made of the same evidence ([`heatmap`]) and
+//!    a result card per image ([`report::card`]) after it.
 //!
 //! The modules are declared below in layer order: each imports only from those declared
 //! before it (`tests/it/layers.rs` checks), so the crate reads top-down.
@@ -46,8 +48,10 @@ pub mod forest;
 mod options;
 pub mod prior;
 mod pipeline;
+pub mod qc;
 mod fit;
 pub mod features;
+pub mod heatmap;
 pub mod metrics;
 pub mod classify;
 pub mod evaluate;

@@ -78,6 +78,71 @@ pub fn hatch_from_shape(rgb: &mut [u8], seg: &crate::Segmentation, thickness: us
     }
 }
 
+/// The inferno colour map (perceptually uniform, dark to bright), at nine stops.
+const INFERNO: [[u8; 3]; 9] = [
+    [0, 0, 4],
+    [31, 12, 72],
+    [85, 15, 109],
+    [136, 34, 106],
+    [186, 54, 85],
+    [227, 89, 51],
+    [249, 140, 10],
+    [249, 201, 50],
+    [252, 255, 164],
+];
+
+/// The inferno colour of `v` (0..=255).
+///
+/// ```
+/// assert_eq!(lungfield::overlay::inferno(0), [0, 0, 4]);
+/// assert_eq!(lungfield::overlay::inferno(255), [252, 255, 164]);
+/// ```
+pub fn inferno(v: u8) -> [u8; 3] {
+    let t = f32::from(v) / 255.0 * 8.0;
+    let i = (t as usize).min(7);
+    let f = t - i as f32;
+    let mut c = [0u8; 3];
+    for k in 0..3 {
+        let (a, b) = (f32::from(INFERNO[i][k]), f32::from(INFERNO[i + 1][k]));
+        c[k] = (a + (b - a) * f).round() as u8;
+    }
+    c
+}
+
+/// RGB bytes of `grey` with the heatmap `heat` (same size, 0–255) blended in the inferno
+/// colour map where it is above zero (opacity rising with the value, so faint heat stays
+/// faint), and the lung outlines of
+/// `labels` on top.
+///
+/// ```
+/// use lungfield::{overlay::heat_overlay_rgb, GrayU8, Mask};
+/// let grey = GrayU8::filled(4, 4, 100);
+/// let mut heat = GrayU8::new(4, 4);
+/// heat.set(1, 1, 255);
+/// let rgb = heat_overlay_rgb(&grey, &heat, &Mask::new(4, 4));
+/// assert_eq!(&rgb[..3], &[100, 100, 100]);
+/// assert_ne!(&rgb[(4 + 1) * 3..(4 + 1) * 3 + 3], &[100, 100, 100]);
+/// ```
+pub fn heat_overlay_rgb(grey: &GrayU8, heat: &GrayU8, labels: &Labels) -> Vec<u8> {
+    let outlined = overlay_rgb(grey, labels, 1);
+    if heat.width() != grey.width() || heat.height() != grey.height() {
+        return outlined;
+    }
+    let mut rgb = outlined.clone();
+    for (i, (&h, &g)) in heat.as_slice().iter().zip(grey.as_slice()).enumerate() {
+        let px = &mut rgb[i * 3..i * 3 + 3];
+        // Outline pixels (not grey any more) stay on top.
+        if h == 0 || px != [g, g, g] {
+            continue;
+        }
+        let a = 0.85 * libm::powf(f32::from(h) / 255.0, 0.6);
+        for (p, c) in px.iter_mut().zip(inferno(h)) {
+            *p = (f32::from(*p) * (1.0 - a) + f32::from(c) * a).round() as u8;
+        }
+    }
+    rgb
+}
+
 /// Outline colour of the expert (ground-truth) mask on a contact sheet: green.
 pub const TRUTH_COLOUR: [u8; 3] = [60, 220, 60];
 

@@ -9,7 +9,8 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::features::{feature_names, FeatureOptions};
+use crate::features::{feature_names, FeatureOptions, LocalSample};
+use crate::heatmap::HeatModel;
 use crate::options::SegmentOptions;
 use crate::prior::{ShapePrior, BUILTIN_NAME};
 
@@ -80,6 +81,10 @@ pub struct Model {
     /// alone, scoring as it did.
     #[serde(default)]
     pub linear: Option<Linear>,
+    /// The abnormality heatmap ([`crate::heatmap`]), fitted on the training images' local
+    /// evidence; `None` in files written before it existed (they write no heatmaps).
+    #[serde(default)]
+    pub heatmap: Option<HeatModel>,
 }
 
 /// Settings of [`Model::train`] beyond the forest's.
@@ -133,6 +138,9 @@ pub struct TrainingRows {
     pub y: Vec<u8>,
     /// The site of each image.
     pub sites: Vec<String>,
+    /// Each image's sampled local evidence (for the heatmap; empty samples when the table
+    /// was not a [`crate::features::training_table`]).
+    pub local: Vec<LocalSample>,
 }
 
 impl TrainingRows {
@@ -141,13 +149,25 @@ impl TrainingRows {
     /// # Errors
     /// [`Error::InvalidOption`] when none has.
     pub fn labelled(table: &crate::features::FeatureTable) -> Result<TrainingRows> {
+        Self::labelled_if(table, |_| true)
+    }
+
+    /// The rows of `table` that have a label and that `keep` keeps, in order.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] when none is left.
+    pub fn labelled_if(
+        table: &crate::features::FeatureTable,
+        keep: impl Fn(&crate::features::FeatureRow) -> bool,
+    ) -> Result<TrainingRows> {
         let mut r = TrainingRows::default();
-        for row in &table.rows {
+        for row in table.rows.iter().filter(|row| keep(row)) {
             if let Some(label) = row.label {
                 r.ids.push(row.id.clone());
                 r.x.push(row.values.clone());
                 r.y.push(label);
                 r.sites.push(row.site.clone());
+                r.local.push(row.local.clone());
             }
         }
         if r.ids.is_empty() {
@@ -166,6 +186,7 @@ impl TrainingRows {
             x: &self.x,
             y: &self.y,
             sites: &self.sites,
+            local: &self.local,
         }
     }
 }
@@ -181,6 +202,9 @@ pub struct TrainingSet<'a> {
     pub y: &'a [u8],
     /// The site of each image.
     pub sites: &'a [String],
+    /// Each image's sampled local evidence, for the heatmap ([`crate::heatmap`]); empty:
+    /// the model has no heatmap.
+    pub local: &'a [LocalSample],
 }
 
 /// FNV-1a over the training set, stable across platforms (not cryptographic).
@@ -216,12 +240,29 @@ impl Model {
         features: &FeatureOptions,
         opts: &TrainOptions,
     ) -> Result<Model> {
-        let TrainingSet { ids, x, y, sites } = set;
-        if ids.len() != x.len() || y.len() != x.len() || sites.len() != x.len() {
+        let TrainingSet {
+            ids,
+            x,
+            y,
+            sites,
+            local,
+        } = set;
+        if ids.len() != x.len()
+            || y.len() != x.len()
+            || sites.len() != x.len()
+            || !(local.is_empty() || local.len() == x.len())
+        {
             return Err(Error::InvalidOption(
-                "training set: ids, rows, labels and sites differ in length".into(),
+                "training set: ids, rows, labels, sites and local samples differ in length".into(),
             ));
         }
+        // No samples (a plain feature table): no heatmap.
+        let heatmap = if local.iter().all(|s| s.cells.is_empty()) {
+            None
+        } else {
+            let images: Vec<(&LocalSample, u8)> = local.iter().zip(y.iter().copied()).collect();
+            Some(HeatModel::fit(&images)?)
+        };
         let xh = if opts.harmonise {
             super::harmonise::by_site(x, sites)?
         } else {
@@ -262,6 +303,7 @@ impl Model {
             validation_auc: crate::metrics::auc(&oof, y),
             operating_points,
             linear,
+            heatmap,
         })
     }
 
@@ -413,6 +455,10 @@ impl Model {
         if let Some(l) = &m.linear {
             l.check(names.len())
                 .map_err(|e| bad(format!("malformed linear model: {e}")))?;
+        }
+        if let Some(h) = &m.heatmap {
+            h.check()
+                .map_err(|e| bad(format!("malformed heatmap: {e}")))?;
         }
         Ok(m)
     }

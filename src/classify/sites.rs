@@ -165,6 +165,7 @@ pub fn leave_one_site_out(
                 x: &x,
                 y: &y,
                 sites: &sites,
+                local: &[],
             },
             segment,
             features,

@@ -32,11 +32,12 @@
 //!
 //! Distances and radii are given at 512 px and scale with the size.
 
-mod blobs;
+pub mod blobs;
 mod edges;
 mod first_order;
 mod glcm;
 mod lbp;
+pub mod local;
 mod regions;
 pub mod relative;
 mod shape;
@@ -47,15 +48,16 @@ pub use edges::{gradients, orientation_histogram};
 pub use first_order::first_order;
 pub use glcm::{glcm, haralick};
 pub use lbp::lbp_histogram;
+pub use local::{LocalMaps, LocalSample};
 pub use regions::{FeatureImage, Zone, MIN_LUNG_PIXELS};
 pub use shape::{lung_shape, symmetry, LungShape};
 pub use table::{
-    feature_table, features_of, jobs_from_dataset, jobs_from_files, FeatureJob, FeatureRow,
-    FeatureTable, MaskSource,
+    feature_table, features_of, jobs_from_dataset, jobs_from_files, training_table, FeatureJob,
+    FeatureRow, FeatureTable, MaskSource, Measured, LOCAL_STRIDE,
 };
 
 use crate::error::Result;
-use crate::image::Labels;
+use crate::image::{GrayF32, Labels};
 use crate::io::Radiograph;
 use crate::segment::Provenance;
 
@@ -248,12 +250,7 @@ fn base_names(opts: &FeatureOptions) -> Vec<String> {
 /// [`crate::Error::SizeMismatch`] when the labels do not match the image,
 /// [`crate::Error::NoLungs`] when a lung is (nearly) empty.
 pub fn extract(img: &Radiograph, labels: &Labels, opts: &FeatureOptions) -> Result<Vec<f64>> {
-    let all_seen = Provenance {
-        from_image: [1.0; 2],
-        zones: [[1.0; 3]; 2],
-        present: [true; 2],
-    };
-    extract_with(img, labels, &all_seen, opts)
+    extract_with(img, labels, &Provenance::all_seen(), opts)
 }
 
 /// [`extract`] for lungs that were partly completed from shape: `provenance` says how much
@@ -268,6 +265,20 @@ pub fn extract_with(
     provenance: &Provenance,
     opts: &FeatureOptions,
 ) -> Result<Vec<f64>> {
+    extract_local(img, labels, provenance, opts).map(|(v, _)| v)
+}
+
+/// [`extract_with`], and the local evidence maps ([`local`]) the heatmap is made of, from
+/// the same feature image and blob responses.
+///
+/// # Errors
+/// As [`extract`].
+pub fn extract_local(
+    img: &Radiograph,
+    labels: &Labels,
+    provenance: &Provenance,
+    opts: &FeatureOptions,
+) -> Result<(Vec<f64>, LocalMaps)> {
     let fi = FeatureImage::new(img, labels, opts.size, opts.lung_box)?;
     let mut v = Vec::with_capacity(256);
     // First-order statistics: per lung, then per zone.
@@ -321,15 +332,25 @@ pub fn extract_with(
         }
     }
     // Blobs (difference of Gaussians, then the Hessian measure) and zone contrasts.
-    let responses = blobs::SCALES
+    let responses: Vec<GrayF32> = blobs::SCALES
         .iter()
         .map(|(sigmas, _)| dog(&fi.img, *sigmas, opts.scale() as f32))
         .chain(
             blobs::HESSIAN_SCALES
                 .iter()
                 .map(|(sigma, _)| hessian_blobs(&fi.img, *sigma, opts.scale() as f32)),
-        );
-    for resp in responses {
+        )
+        .collect();
+    let maps = local::local_maps(
+        &fi,
+        [
+            &responses[0],
+            &responses[1],
+            &responses[blobs::SCALES.len()],
+        ],
+        opts.scale() as f32,
+    );
+    for resp in &responses {
         let mut per_zone: Vec<[f64; 5]> = Vec::new();
         for (l, _) in LUNGS {
             for z in Zone::ALL {
@@ -409,7 +430,7 @@ pub fn extract_with(
             *x = 0.0;
         }
     }
-    Ok(v)
+    Ok((v, maps))
 }
 
 #[cfg(test)]

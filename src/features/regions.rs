@@ -42,6 +42,9 @@ pub struct FeatureImage {
     pub labels: Labels,
     /// Zone of each lung pixel (0 upper, 1 middle, 2 lower; 255 outside the lungs).
     pub zones: Mask,
+    /// The part of the radiograph it shows: `(x0, y0, width, height)` in the radiograph's
+    /// pixels.
+    pub origin: (usize, usize, usize, usize),
 }
 
 impl FeatureImage {
@@ -134,6 +137,7 @@ impl FeatureImage {
             img: norm,
             labels: lab,
             zones,
+            origin: (x0, y0, cw, ch),
         })
     }
 

@@ -5,13 +5,15 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::{extract, extract_with, feature_names, FeatureOptions};
+use super::local::LocalSample;
+use super::{extract_local, feature_names, FeatureOptions};
 use crate::error::{Error, Result};
 use crate::image::Mask;
 use crate::io::{decode_file, read_mask_for, write_atomic};
 use crate::options::SegmentOptions;
 use crate::pipeline::segment_with_prior;
 use crate::prior::ShapePrior;
+use crate::segment::Provenance;
 
 /// Where the lung masks come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +52,24 @@ pub struct FeatureRow {
     pub values: Vec<f64>,
     /// The segmentation's flags (lungs completed from shape, padding removed …).
     pub flags: Vec<String>,
+    /// A subsample of its local evidence maps ([`super::local`]), for fitting the heatmap
+    /// (empty unless made by [`training_table`]).
+    pub local: LocalSample,
+}
+
+/// Every `LOCAL_STRIDE`-th pixel of the feature image (each way) is kept in
+/// [`FeatureRow::local`]: about 1500 lung pixels per image at the default size (40 kB).
+pub const LOCAL_STRIDE: usize = 6;
+
+/// What [`features_of`] measures in one image.
+#[derive(Clone, Debug)]
+pub struct Measured {
+    /// The feature values, in the order of [`feature_names`].
+    pub values: Vec<f64>,
+    /// The segmentation's flags (none for provided masks).
+    pub flags: Vec<String>,
+    /// A subsample of the local evidence maps.
+    pub local: LocalSample,
 }
 
 /// Features of a set of images.
@@ -78,15 +98,18 @@ pub fn features_of(
     seg: &SegmentOptions,
     prior: Option<&ShapePrior>,
     feat: &FeatureOptions,
-) -> Result<(Vec<f64>, Vec<String>)> {
+) -> Result<Measured> {
     let img = decode_file(&job.image)?;
     let seg = match (source, &job.mask) {
         (MaskSource::Provided, Some(m)) => {
             let labels = labels_from_mask(&read_mask_for(m, &img)?);
-            return Ok((
-                extract(&img, &labels, feat).map_err(|e| e.in_file(&job.image))?,
-                vec![],
-            ));
+            let (values, maps) = extract_local(&img, &labels, &Provenance::all_seen(), feat)
+                .map_err(|e| e.in_file(&job.image))?;
+            return Ok(Measured {
+                values,
+                flags: vec![],
+                local: maps.sample(LOCAL_STRIDE),
+            });
         }
         (MaskSource::Provided, None) => {
             return Err(Error::Dataset {
@@ -98,13 +121,18 @@ pub fn features_of(
             segment_with_prior(&img, seg, prior).map_err(|e| e.in_file(&job.image))?
         }
     };
-    let v = extract_with(&img, &seg.labels, &seg.provenance, feat)
+    let (values, maps) = extract_local(&img, &seg.labels, &seg.provenance, feat)
         .map_err(|e| e.in_file(&job.image))?;
-    Ok((v, seg.flags))
+    Ok(Measured {
+        values,
+        flags: seg.flags,
+        local: maps.sample(LOCAL_STRIDE),
+    })
 }
 
 /// Features of every job, in parallel (rayon's current pool); rows keep the jobs' order.
-/// `progress` advances once per job.
+/// `progress` advances once per job. The rows' [`FeatureRow::local`] samples are left empty
+/// (see [`training_table`]), so a table of many thousand images stays small.
 pub fn feature_table(
     jobs: &[FeatureJob],
     source: MaskSource,
@@ -113,24 +141,55 @@ pub fn feature_table(
     feat: &FeatureOptions,
     progress: &dyn crate::progress::Progress,
 ) -> FeatureTable {
-    let results: Vec<Result<(Vec<f64>, Vec<String>)>> = jobs
+    table(jobs, source, seg, prior, feat, false, progress)
+}
+
+/// [`feature_table`] with each row's sampled local evidence ([`FeatureRow::local`], about
+/// 40 kB per image), which training needs for the heatmap.
+pub fn training_table(
+    jobs: &[FeatureJob],
+    source: MaskSource,
+    seg: &SegmentOptions,
+    prior: Option<&ShapePrior>,
+    feat: &FeatureOptions,
+    progress: &dyn crate::progress::Progress,
+) -> FeatureTable {
+    table(jobs, source, seg, prior, feat, true, progress)
+}
+
+fn table(
+    jobs: &[FeatureJob],
+    source: MaskSource,
+    seg: &SegmentOptions,
+    prior: Option<&ShapePrior>,
+    feat: &FeatureOptions,
+    local: bool,
+    progress: &dyn crate::progress::Progress,
+) -> FeatureTable {
+    let results: Vec<Result<Measured>> = jobs
         .par_iter()
         .map(|j| {
             let r = features_of(j, source, seg, prior, feat);
             progress.advance();
-            r
+            r.map(|mut m| {
+                if !local {
+                    m.local = LocalSample::default();
+                }
+                m
+            })
         })
         .collect();
     let mut rows = Vec::new();
     let mut failures = Vec::new();
     for (j, r) in jobs.iter().zip(results) {
         match r {
-            Ok((values, flags)) => rows.push(FeatureRow {
+            Ok(m) => rows.push(FeatureRow {
                 id: j.id.clone(),
                 label: j.label,
                 site: j.site.clone(),
-                values,
-                flags,
+                values: m.values,
+                flags: m.flags,
+                local: m.local,
             }),
             Err(e) => failures.push((j.id.clone(), e)),
         }

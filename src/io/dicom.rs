@@ -29,6 +29,36 @@ pub struct DicomInfo {
     pub window: (f64, f64, bool),
     /// Whether the file's VOI LUT was applied (it takes precedence over the window).
     pub voi_lut: bool,
+    /// The view position (0018,5101), e.g. `PA` or `AP`, when the file gives it.
+    pub view_position: Option<String>,
+    /// The patient's age in years (0010,1010, e.g. `007Y`, `018M`), when the file gives it.
+    pub patient_age_years: Option<f64>,
+}
+
+/// Years of a DICOM age string (`nnnD`, `nnnW`, `nnnM` or `nnnY`).
+///
+/// ```
+/// use lungfield::io::dicom_age_years;
+/// assert_eq!(dicom_age_years("035Y"), Some(35.0));
+/// assert_eq!(dicom_age_years("006M"), Some(0.5));
+/// assert_eq!(dicom_age_years("abc"), None);
+/// ```
+pub fn dicom_age_years(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.len().checked_sub(1)?);
+    let n: f64 = num
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite() && *n >= 0.0)?;
+    let per_year = match unit {
+        "Y" | "y" => 1.0,
+        "M" | "m" => 12.0,
+        "W" | "w" => 52.0,
+        "D" | "d" => 365.0,
+        _ => return None,
+    };
+    Some(n / per_year)
 }
 
 impl DicomInfo {
@@ -183,6 +213,15 @@ pub fn decode_dicom(bytes: &[u8], path: &Path) -> Result<(Radiograph, DicomInfo)
         .and_then(|e| e.to_multi_float64().ok())
         .filter(|v| v.len() == 2 && v.iter().all(|x| x.is_finite() && *x > 0.0))
         .map(|v| (v[0], v[1]));
+    let text = |tag| {
+        obj.element_opt(tag)
+            .ok()
+            .flatten()
+            .and_then(|e| e.to_str().ok().map(|s| s.trim().to_string()))
+            .filter(|s| !s.is_empty())
+    };
+    let view_position = text(tags::VIEW_POSITION).map(|s| s.to_uppercase());
+    let patient_age_years = text(tags::PATIENT_AGE).and_then(|s| dicom_age_years(&s));
     let invert = photometric == "MONOCHROME1";
     let voi = voi_lut(&obj);
     let (lo, width) = (window.0 - window.1 / 2.0, window.1);
@@ -230,6 +269,8 @@ pub fn decode_dicom(bytes: &[u8], path: &Path) -> Result<(Radiograph, DicomInfo)
             photometric,
             window,
             voi_lut: voi.is_some(),
+            view_position,
+            patient_age_years,
         },
     ))
 }

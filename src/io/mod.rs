@@ -17,7 +17,7 @@ pub use dataset::{find_images, find_masks, split_for, Dataset, Sample, Shard, Sp
 pub use decode::{
     decode_bytes, decode_file, decode_file_info, read_mask, read_mask_for, MAX_MASK_GREY,
 };
-pub use dicom::{decode_dicom, is_dicom, DicomInfo};
+pub use dicom::{decode_dicom, dicom_age_years, is_dicom, DicomInfo};
 pub use encode::{
     encode_png_gray16, encode_png_gray8, encode_png_rgb8, write_png_gray8, write_png_rgb8,
 };

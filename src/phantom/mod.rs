@@ -22,10 +22,12 @@ mod anatomy;
 pub mod dataset;
 mod draw;
 mod findings;
+mod lateral;
 
 pub use crate::rng::Rng;
 pub use dataset::{write_set, PhantomSetOptions, SetReport};
 pub use findings::Finding;
+pub use lateral::lateral;
 
 use crate::image::{GrayF32, GrayU16, GrayU8, Labels, Mask};
 use anatomy::Anatomy;
@@ -45,7 +47,14 @@ pub struct Rendered {
     pub findings: Vec<Finding>,
     /// Severity of the findings, 0..1 (0 for a normal phantom).
     pub severity: f64,
+    /// Where the findings are: the pixels whose density they changed by more than
+    /// [`LESION_DENSITY`] (empty for a normal phantom).
+    pub lesions: Mask,
 }
+
+/// Density change (of about 1 for the whole trunk's thickness) that makes a pixel part of a
+/// finding in [`Rendered::lesions`].
+pub const LESION_DENSITY: f32 = 0.03;
 
 impl Rendered {
     /// The lung mask, 0/1.
@@ -269,6 +278,7 @@ pub fn render(size: usize, seed: u64, tb: bool) -> Rendered {
             vessel(&mut c, &mut rv, (hx, hy), angle, 0.014, 0.07, 0, &lungs);
         }
     }
+    let before = c.rho.clone();
     let (findings, severity) = if tb {
         let mut rf = r.fork(2);
         let s = libm::pow(rf.uniform(0.0, 1.0), 0.9);
@@ -283,6 +293,17 @@ pub fn render(size: usize, seed: u64, tb: bool) -> Rendered {
     } else {
         (Vec::new(), 0.0)
     };
+    let lesions = Mask::from_vec(
+        n,
+        n,
+        c.rho
+            .as_slice()
+            .iter()
+            .zip(before.as_slice())
+            .map(|(a, b)| u8::from((a - b).abs() > LESION_DENSITY))
+            .collect(),
+    )
+    .unwrap_or_else(|| Mask::new(n, n));
     let mut ra = r.fork(3);
     let film = acquisition::expose(&c.rho, &mut ra, top);
     Rendered {
@@ -290,6 +311,7 @@ pub fn render(size: usize, seed: u64, tb: bool) -> Rendered {
         labels,
         findings,
         severity,
+        lesions,
     }
 }
 

@@ -24,6 +24,49 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// One image's row in [`Report::results`].
+#[derive(Clone, Debug)]
+pub struct ResultRow {
+    /// The image's id.
+    pub id: String,
+    /// The score 0–100 (`None`: not scored).
+    pub score: Option<f64>,
+    /// `tb`, `normal`, or empty when not scored.
+    pub label: &'static str,
+    /// The QC codes, joined.
+    pub qc: String,
+    /// The flags, joined.
+    pub flags: String,
+    /// The card's file name beside the page, if written.
+    pub card: Option<String>,
+}
+
+/// Sorts `table.sortable` by the clicked column: numbers as numbers, text as text; a second
+/// click reverses.
+const SORT_SCRIPT: &str = r#"<script>
+document.querySelectorAll('table.sortable').forEach(function (t) {
+  t.querySelectorAll('th').forEach(function (th, col) {
+    th.style.cursor = 'pointer';
+    th.addEventListener('click', function () {
+      var body = t.tBodies[0], rows = Array.from(body.rows);
+      var dir = th.dataset.dir === 'asc' ? -1 : 1;
+      t.querySelectorAll('th').forEach(function (h) { delete h.dataset.dir; });
+      th.dataset.dir = dir === 1 ? 'asc' : 'desc';
+      rows.sort(function (a, b) {
+        var x = a.cells[col].textContent, y = b.cells[col].textContent;
+        var nx = parseFloat(x), ny = parseFloat(y);
+        if (!isNaN(nx) && !isNaN(ny)) return dir * (nx - ny);
+        if (!isNaN(nx)) return -1;
+        if (!isNaN(ny)) return 1;
+        return dir * x.localeCompare(y);
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
+</script>
+"#;
+
 /// A report page being assembled, section by section.
 pub struct Report {
     dir: PathBuf,
@@ -281,6 +324,48 @@ impl Report {
         self.site_rows(rows, "site");
     }
 
+    /// The screening section: a table of every image (sortable by clicking a column's
+    /// heading) with its score, label, QC codes and flags, and a thumbnail of its card linked
+    /// to the card itself (cards are files beside the page).
+    pub fn results(&mut self, rows: &[ResultRow]) {
+        self.heading("Results");
+        let scored = rows.iter().filter(|r| r.score.is_some()).count();
+        let tb = rows.iter().filter(|r| r.label == "tb").count();
+        self.table(&[
+            ("images", rows.len().to_string()),
+            ("scored", scored.to_string()),
+            ("called TB", tb.to_string()),
+            ("not scored (QC)", (rows.len() - scored).to_string()),
+        ]);
+        self.body.push_str(
+            "<p>Click a column's heading to sort by it (again to reverse).</p>\n<table class=\"rows sortable\" id=\"results\"><thead><tr><th>card</th><th>id</th><th>score</th><th>label</th><th>QC</th><th>flags</th></tr></thead><tbody>\n",
+        );
+        for r in rows {
+            let card = r.card.as_deref().map_or(String::new(), |f| {
+                format!(
+                    "<a href=\"{f}\"><img class=\"thumb\" loading=\"lazy\" alt=\"card\" src=\"{f}\"></a>",
+                    f = esc(f)
+                )
+            });
+            let _ = writeln!(
+                self.body,
+                "<tr><td>{card}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&r.id),
+                r.score.map_or(String::new(), |s| format!("{s:.1}")),
+                esc(r.label),
+                if r.label.is_empty() {
+                    "not scored".to_string()
+                } else {
+                    esc(r.label)
+                },
+                esc(&r.qc),
+                esc(&r.flags)
+            );
+        }
+        self.body.push_str("</tbody></table>\n");
+        self.body.push_str(SORT_SCRIPT);
+    }
+
     /// Writes `dir/report.html` atomically and returns its path.
     ///
     /// # Errors
@@ -288,7 +373,7 @@ impl Report {
     pub fn write(&self) -> Result<PathBuf> {
         let path = self.dir.join("report.html");
         let html = format!(
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>\nbody{{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}}\nh1{{font-size:1.6em}} h2{{margin-top:1.6em;border-bottom:1px solid #ccc}}\ntable.kv th{{text-align:left;padding-right:1.5em;font-weight:normal;color:#555}}\ntable.rows{{border-collapse:collapse;font-size:.85em}} table.rows td,table.rows th{{padding:2px 8px;border-bottom:1px solid #eee}}\nfigure{{margin:1em 0}} figure img{{max-width:100%}} figcaption{{color:#666;font-size:.85em}}\n.fail{{color:#a00}}\n</style></head><body>\n<h1>{t}</h1>\n<p>lungfield {v}</p>\n{b}</body></html>\n",
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>\nbody{{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}}\nh1{{font-size:1.6em}} h2{{margin-top:1.6em;border-bottom:1px solid #ccc}}\ntable.kv th{{text-align:left;padding-right:1.5em;font-weight:normal;color:#555}}\ntable.rows{{border-collapse:collapse;font-size:.85em}} table.rows td,table.rows th{{padding:2px 8px;border-bottom:1px solid #eee}}\nfigure{{margin:1em 0}} figure img{{max-width:100%}} figcaption{{color:#666;font-size:.85em}}\n.fail{{color:#a00}}\nimg.thumb{{width:200px}} td.tb{{color:#c00;font-weight:bold}} td.normal{{color:#080}}\ntable.sortable th[data-dir=asc]::after{{content:' \\25B2'}} table.sortable th[data-dir=desc]::after{{content:' \\25BC'}}\n</style></head><body>\n<h1>{t}</h1>\n<p>lungfield {v}</p>\n{b}</body></html>\n",
             t = esc(&self.title),
             v = env!("CARGO_PKG_VERSION"),
             b = self.body

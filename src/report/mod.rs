@@ -1,6 +1,7 @@
 //! Result files: `per_image.csv` and `summary.json` (written atomically) and the short table
-//! printed at the end of a run.
+//! printed at the end of a run; the result cards ([`card`]) and `report.html` ([`html`]).
 
+pub mod card;
 pub mod html;
 pub mod plots;
 

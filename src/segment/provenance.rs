@@ -30,6 +30,15 @@ pub struct Provenance {
 const ZONE_NAMES: [&str; 3] = ["upper", "middle", "lower"];
 
 impl Provenance {
+    /// Both lungs present and wholly seen in the image (expert masks, or no prior).
+    pub fn all_seen() -> Provenance {
+        Provenance {
+            from_image: [1.0; 2],
+            zones: [[1.0; 3]; 2],
+            present: [true; 2],
+        }
+    }
+
     /// Compares the final labels with the image-driven ones (same size; 1 right, 2 left).
     ///
     /// ```

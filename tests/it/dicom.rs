@@ -270,3 +270,64 @@ fn a_voi_lut_takes_precedence_over_the_window() {
         assert_eq!(got, want, "pixel {i}");
     }
 }
+
+#[test]
+fn a_child_s_ap_film_gets_its_qc_codes_from_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h, v) = phantom16();
+    let path = dir.path().join("child_ap.dcm");
+    write_dicom(
+        &path,
+        w,
+        h,
+        &v,
+        "MONOCHROME2",
+        None,
+        uids::EXPLICIT_VR_LITTLE_ENDIAN,
+    );
+    let mut obj = dicom_object::open_file(&path).unwrap();
+    obj.put(DataElement::new(
+        tags::PATIENT_AGE,
+        VR::AS,
+        PrimitiveValue::from("007Y"),
+    ));
+    obj.put(DataElement::new(
+        tags::VIEW_POSITION,
+        VR::CS,
+        PrimitiveValue::from("AP"),
+    ));
+    obj.write_to_file(&path).unwrap();
+    let (img, info) = decode_dicom(&std::fs::read(&path).unwrap(), &path).unwrap();
+    assert_eq!(info.patient_age_years, Some(7.0));
+    assert_eq!(info.view_position.as_deref(), Some("AP"));
+    let checked = lungfield::qc::check(img, Some(&info));
+    let codes: Vec<&str> = checked.codes.iter().map(|c| c.code()).collect();
+    assert_eq!(codes, ["paediatric", "ap_view"]);
+    // A MONOCHROME2 file of the same film without those attributes passes.
+    let plain = dir.path().join("plain.dcm");
+    write_dicom(
+        &plain,
+        w,
+        h,
+        &v,
+        "MONOCHROME2",
+        None,
+        uids::EXPLICIT_VR_LITTLE_ENDIAN,
+    );
+    let (img, info) = decode_dicom(&std::fs::read(&plain).unwrap(), &plain).unwrap();
+    assert!(lungfield::qc::check(img, Some(&info)).codes.is_empty());
+    // MONOCHROME1 (stored inverted) is turned upright on reading: not flagged `inverted`.
+    let mono1 = dir.path().join("mono1.dcm");
+    let negative: Vec<u16> = v.iter().map(|&x| 65535 - x).collect();
+    write_dicom(
+        &mono1,
+        w,
+        h,
+        &negative,
+        "MONOCHROME1",
+        None,
+        uids::EXPLICIT_VR_LITTLE_ENDIAN,
+    );
+    let (img, info) = decode_dicom(&std::fs::read(&mono1).unwrap(), &mono1).unwrap();
+    assert!(lungfield::qc::check(img, Some(&info)).codes.is_empty());
+}

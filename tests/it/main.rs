@@ -13,4 +13,5 @@ mod layers;
 mod phantom;
 mod pipeline;
 mod robustness;
+mod screening;
 mod sites;

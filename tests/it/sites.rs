@@ -93,6 +93,7 @@ fn harmonised_leave_one_site_out_is_not_carried_by_the_site() {
         x: &x,
         y: &y,
         sites: &sites,
+        local: &[],
     };
     let mut opts = TrainOptions::default();
     opts.forest.trees = 50;
@@ -145,6 +146,7 @@ fn a_model_stores_operating_points_chosen_out_of_fold() {
             x: &xs,
             y: &y,
             sites: &one_site,
+            local: &[],
         },
         &SegmentOptions::default(),
         &FeatureOptions::default(),
@@ -169,6 +171,7 @@ fn a_model_stores_operating_points_chosen_out_of_fold() {
             x: &xs,
             y: &y,
             sites: &sites,
+            local: &[],
         },
         &SegmentOptions::default(),
         &FeatureOptions::default(),

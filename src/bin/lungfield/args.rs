@@ -288,9 +288,19 @@ pub struct ClassifyArgs {
     /// Image files or folders.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
-    /// Output CSV (id, score, probability, label, flags); printed to stdout when absent.
+    /// Output CSV (id, score, probability, label, flags, qc); printed to stdout when absent.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
+    /// Write each image's abnormality heatmap here: `<stem>_heatmap.png` (8-bit, the
+    /// input's size, 0 = nothing abnormal, zero outside the lungs) and
+    /// `<stem>_heatmap_overlay.png` (the radiograph with the map and the lung outlines).
+    #[arg(long, value_name = "DIR")]
+    pub heatmaps: Option<PathBuf>,
+    /// Write a result card per image here (`<stem>_card.png`: outlines and heatmap side by
+    /// side, score, label, QC codes, flags, model) and `report.html`, a sortable table of
+    /// all images with the cards' thumbnails.
+    #[arg(long, value_name = "DIR")]
+    pub cards: Option<PathBuf>,
     /// The operating point to label at: sensitivity_0.90 (the default of a trained model),
     /// sensitivity_0.95, youden, or one `lungfield calibrate` set.
     #[arg(long, value_name = "NAME")]

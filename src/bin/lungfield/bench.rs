@@ -16,8 +16,10 @@ use lungfield::GrayU8;
 /// The keys, in the peer's order, then lungfield's own: the histogram medians of 7×7 and
 /// 15×15 (`median7_u8`, `median15_u8`: the same definition as OpenCV's `medianBlur` with
 /// `ksize` 7 and 15, which the peer script does not time), the whole segmentation
-/// (`segment_total`) and, given a prior, the segmentation with it (`segment_prior`).
-pub const KEYS: [&str; 16] = [
+/// (`segment_total`) and, given a prior, the segmentation with it (`segment_prior`); the
+/// features of the found lungs (`features`, the local evidence maps included) and what the
+/// heatmap adds to them (`heatmap`: the local maps, the map, and the map at the image's size).
+pub const KEYS: [&str; 18] = [
     "clahe_u8",
     "gaussian_s2_u8",
     "gaussian_s2_f32",
@@ -34,6 +36,8 @@ pub const KEYS: [&str; 16] = [
     "segment_total",
     "segment_prior",
     "file_to_mask",
+    "features",
+    "heatmap",
 ];
 
 /// What `--json` writes.
@@ -151,5 +155,52 @@ pub fn run(
             });
         }
     }
+    if wanted("features") || wanted("heatmap") {
+        if let Ok(found) = lungfield::segment_with_prior(&radiograph, &seg, prior) {
+            let feat = lungfield::features::FeatureOptions::default();
+            let labels = &found.labels;
+            time("features", &mut || {
+                median_ms(runs, || {
+                    lungfield::features::extract_local(
+                        &radiograph,
+                        labels,
+                        &found.provenance,
+                        &feat,
+                    )
+                })
+            });
+            time("heatmap", &mut || {
+                heatmap_ms(&radiograph, labels, &feat, runs)
+            });
+        }
+    }
     out
+}
+
+/// `heatmap`: the local maps from a feature image and its blob responses (which the
+/// features compute anyway), the map, and the map at the image's size. The heatmap model is
+/// fitted on the image itself (its values do not change the time).
+fn heatmap_ms(
+    img: &Radiograph,
+    labels: &lungfield::Labels,
+    feat: &lungfield::features::FeatureOptions,
+    runs: usize,
+) -> f64 {
+    use lungfield::features::{blobs, dog, hessian_blobs, local, FeatureImage};
+    let Ok(fi) = FeatureImage::new(img, labels, feat.size, feat.lung_box) else {
+        return f64::NAN;
+    };
+    let scale = feat.size as f32 / 512.0;
+    let fine = dog(&fi.img, blobs::SCALES[0].0, scale);
+    let coarse = dog(&fi.img, blobs::SCALES[1].0, scale);
+    let hess = hessian_blobs(&fi.img, blobs::HESSIAN_SCALES[0].0, scale);
+    let maps = local::local_maps(&fi, [&fine, &coarse, &hess], scale);
+    let s = maps.sample(lungfield::features::LOCAL_STRIDE);
+    let Ok(model) = lungfield::heatmap::HeatModel::fit(&[(&s, 0), (&s, 1)]) else {
+        return f64::NAN;
+    };
+    median_ms(runs, || {
+        let maps = local::local_maps(&fi, [&fine, &coarse, &hess], scale);
+        model.heat(&maps, scale).at_size(labels)
+    })
 }

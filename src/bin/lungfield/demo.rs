@@ -58,6 +58,9 @@ pub struct DemoReport {
     /// The classifier's cross-validation (also in `OUT/classifier/`); `None` when the set is
     /// too small for the folds.
     pub study: Option<lungfield::classify::Study>,
+    /// Result cards (`OUT/cards/<id>_card.png`) of the validation and test images, scored by
+    /// a model trained on the training split; how many were written.
+    pub cards: usize,
 }
 
 /// Runs the demo into `out`.
@@ -89,7 +92,7 @@ pub fn run_demo(out: &Path, opts: &DemoOptions) -> Result<DemoReport> {
     write_png_rgb8(&contact_sheet, &rgb, w, h)?;
     // The classifier, cross-validated on the lungs lungfield found.
     let jobs = lungfield::features::jobs_from_dataset(&data, Subset::All);
-    let table = lungfield::features::feature_table(
+    let table = lungfield::features::training_table(
         &jobs,
         lungfield::features::MaskSource::Found,
         &seg,
@@ -115,6 +118,8 @@ pub fn run_demo(out: &Path, opts: &DemoOptions) -> Result<DemoReport> {
     if let Some(st) = &study {
         page.study(st)?;
     }
+    let cards = cards(out, &data, &table, &split)?;
+    page.results(&cards);
     page.write()?;
     Ok(DemoReport {
         phantoms,
@@ -122,5 +127,85 @@ pub fn run_demo(out: &Path, opts: &DemoOptions) -> Result<DemoReport> {
         prior_cv,
         contact_sheet,
         study,
+        cards: cards.len(),
     })
+}
+
+/// A model trained on the training split (no shape prior, as the demo segments), then the
+/// validation and test images screened with it: a result card each in `OUT/cards/`, and
+/// their rows for the report. None when the training split lacks a class.
+fn cards(
+    out: &Path,
+    data: &Dataset,
+    table: &lungfield::features::FeatureTable,
+    split: &std::collections::HashMap<String, lungfield::io::Split>,
+) -> Result<Vec<lungfield::report::html::ResultRow>> {
+    use lungfield::classify::{screen_file, Model, ScreenOptions, TrainOptions, TrainingRows};
+    use lungfield::io::Split;
+    use lungfield::report::card::{card_rgb, CardInfo};
+    let mut train = TrainingRows::default();
+    for r in table
+        .rows
+        .iter()
+        .filter(|r| split.get(&r.id) == Some(&Split::Train))
+    {
+        if let Some(y) = r.label {
+            train.ids.push(r.id.clone());
+            train.x.push(r.values.clone());
+            train.y.push(y);
+            train.sites.push(r.site.clone());
+            train.local.push(r.local.clone());
+        }
+    }
+    let topts = TrainOptions {
+        shape_prior: None,
+        ..Default::default()
+    };
+    let Ok(model) = Model::train(
+        train.set(),
+        &SegmentOptions::default(),
+        &lungfield::features::FeatureOptions::default(),
+        &topts,
+    ) else {
+        return Ok(Vec::new());
+    };
+    let dir = out.join("cards");
+    std::fs::create_dir_all(&dir).map_err(|source| lungfield::Error::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let words = format!(
+        "demo model (trained on the {} training phantoms)",
+        train.ids.len()
+    );
+    let op = format!(
+        "operating point sensitivity_0.90: TB at score >= {:.1}",
+        model.score(model.threshold)
+    );
+    let opts = ScreenOptions {
+        threshold: model.threshold,
+        scaler: None,
+        heatmap: true,
+    };
+    let mut rows = Vec::new();
+    for s in data.samples.iter().filter(|s| s.split != Split::Train) {
+        let screened = screen_file(&s.image, &model, None, &opts)?;
+        let info = CardInfo {
+            id: &s.id,
+            model: &words,
+            operating_point: &op,
+        };
+        let (rgb, w, h) = card_rgb(&screened, &info);
+        let file = format!("{}_card.png", s.id);
+        write_png_rgb8(&dir.join(&file), &rgb, w, h)?;
+        rows.push(lungfield::report::html::ResultRow {
+            id: s.id.clone(),
+            score: screened.scored.as_ref().map(|sc| sc.score),
+            label: screened.label(),
+            qc: screened.qc_codes().join(", "),
+            flags: screened.flags_or_reason().join(", "),
+            card: Some(format!("cards/{file}")),
+        });
+    }
+    Ok(rows)
 }

@@ -16,6 +16,7 @@ pub fn run(a: &crate::args::DemoArgs, _quiet: bool) -> anyhow::Result<bool> {
             segmentation_prior_cv: r.prior_cv.as_ref().map(|e| &e.summary),
             classifier: r.study.as_ref().map(lungfield::report::study_summary),
             contact_sheet: &r.contact_sheet,
+            cards: r.cards,
             seconds: t.elapsed().as_secs_f64(),
         });
         return Ok(r.evaluation.failures.is_empty());
@@ -42,8 +43,9 @@ pub fn run(a: &crate::args::DemoArgs, _quiet: bool) -> anyhow::Result<bool> {
         None => println!("TB classifier: too few phantoms for cross-validation"),
     }
     println!(
-        "wrote {}/per_image.csv, summary.json, report.html, prior-cv/, classifier/ and {} in {:.1} s",
+        "wrote {}/per_image.csv, summary.json, report.html, prior-cv/, classifier/, {} result card(s) in cards/ and {} in {:.1} s",
         a.out.display(),
+        r.cards,
         r.contact_sheet.display(),
         t.elapsed().as_secs_f64()
     );
@@ -58,5 +60,6 @@ struct DemoJson<'a> {
     segmentation_prior_cv: Option<&'a lungfield::evaluate::EvalSummary>,
     classifier: Option<lungfield::report::StudySummary<'a>>,
     contact_sheet: &'a std::path::Path,
+    cards: usize,
     seconds: f64,
 }

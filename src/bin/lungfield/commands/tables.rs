@@ -5,7 +5,8 @@ use anyhow::{Context, Result};
 
 use lungfield::classify::LinearOptions;
 use lungfield::features::{
-    feature_table, jobs_from_dataset, FeatureJob, FeatureOptions, FeatureTable, MaskSource,
+    feature_table, jobs_from_dataset, training_table, FeatureJob, FeatureOptions, FeatureTable,
+    MaskSource,
 };
 use lungfield::io::Dataset;
 use lungfield::prior::ShapePrior;
@@ -91,6 +92,23 @@ pub fn table_of(d: &DataArgs, data: &[Dataset], quiet: bool) -> Result<FeatureTa
         &FeatureOptions::default(),
         quiet,
     ))
+}
+
+/// [`table_of`] with the local evidence samples the heatmap is fitted on (`train`).
+pub fn training_table_of(d: &DataArgs, data: &[Dataset], quiet: bool) -> Result<FeatureTable> {
+    let prior = ShapePrior::builtin()?;
+    let jobs = jobs_of(d, data);
+    let bar = Bar::new(jobs.len(), "images", quiet);
+    let t = training_table(
+        &jobs,
+        d.masks.into(),
+        &SegmentOptions::default(),
+        Some(&prior),
+        &FeatureOptions::default(),
+        &bar,
+    );
+    bar.finish();
+    Ok(t)
 }
 
 /// The linear partner's settings, unless `--forest-only`.

@@ -26,7 +26,7 @@ fn site_counts(sites: &[String], y: &[u8]) -> String {
 pub fn run(a: &TrainArgs, quiet: bool) -> Result<bool> {
     crate::outputs::writable_file(&a.out)?;
     let data = super::tables::open(&a.data)?;
-    let t = super::tables::table_of(&a.data, &data, quiet)?;
+    let t = super::tables::training_table_of(&a.data, &data, quiet)?;
     let ok = super::tables::report_failures(&t);
     let rows = TrainingRows::labelled(&t)?;
     let (y, sites) = (&rows.y, &rows.sites);
@@ -64,6 +64,7 @@ pub fn run(a: &TrainArgs, quiet: bool) -> Result<bool> {
             operating_points: &model.operating_points,
             harmonised: model.harmonised,
             linear: model.linear.is_some(),
+            heatmap: model.heatmap.is_some(),
             ms,
             failures: super::tables::failures(&t.failures),
         });
@@ -93,6 +94,12 @@ pub fn run(a: &TrainArgs, quiet: bool) -> Result<bool> {
             if k == 0 { "  (default)" } else { "" }
         );
     }
+    if let Some(h) = &model.heatmap {
+        println!(
+            "heatmap: fitted on {} normal and {} TB lung pixels (classify --heatmaps, --cards)",
+            h.pixels.0, h.pixels.1
+        );
+    }
     Ok(ok)
 }
 
@@ -109,6 +116,7 @@ struct TrainJson<'a> {
     operating_points: &'a [lungfield::classify::calibration::OperatingPoint],
     harmonised: bool,
     linear: bool,
+    heatmap: bool,
     ms: f64,
     failures: Vec<super::tables::Failure<'a>>,
 }
