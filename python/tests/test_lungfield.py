@@ -152,3 +152,38 @@ def test_evaluate_scores_masks_as_the_cli_does(tmp_path):
     for key in ["n", "n_failed", "dice_mean", "dice_p5", "jaccard_mean", "hd95_median_px", "prior"]:
         assert summary[key] == by_cli[key], key
     assert summary["n"] == 8 and summary["dice_mean"] > 0.8
+
+
+def test_the_gil_is_released_while_the_engine_works():
+    # A Python thread that yields the GIL at every step keeps counting while the main thread
+    # is inside a batch call. Had the call held the GIL, the thread could not take a single
+    # step until it returned (checked: around `sorted()` of a million floats, a C call that
+    # holds the GIL, it takes none); the raised switch interval keeps the main thread from
+    # being preempted between reading the counter and entering the call.
+    import sys
+    import threading
+    import time
+
+    images = [str(p) for p in lungfield.find_images(PHANTOMS / "images")] * 4
+    ticks = [0]
+    running = [True]
+
+    def count():
+        while running[0]:
+            ticks[0] += 1
+            time.sleep(0)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)
+    t = threading.Thread(target=count)
+    t.start()
+    try:
+        time.sleep(0.01)
+        before = ticks[0]
+        lungfield.segment_files(images)
+        during = ticks[0] - before
+    finally:
+        running[0] = False
+        t.join()
+        sys.setswitchinterval(interval)
+    assert during > 0

@@ -152,6 +152,7 @@ fn classify_checks_quality_and_writes_heatmaps_cards_and_a_sortable_report() {
     write("inverted_1.png", &tb.map(|&v| 255 - v));
     write("faint_0.png", &normal.map(|&v| 110 + v / 12));
     write("hand.png", &hand());
+    std::fs::write(inp.join("empty.png"), b"").unwrap();
     let heat_dir = dir.path().join("heat");
     let cards = dir.path().join("cards");
     let csv = dir.path().join("out.csv");
@@ -173,6 +174,10 @@ fn classify_checks_quality_and_writes_heatmaps_cards_and_a_sortable_report() {
     let lines: Vec<&str> = err.lines().filter(|l| l.contains("hand.png")).collect();
     assert_eq!(lines.len(), 1, "{err}");
     assert!(lines[0].contains("not_frontal_chest"), "{err}");
+    // An unreadable file: one line naming it once, no row.
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("empty.png")).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert_eq!(lines[0].matches("empty.png").count(), 1, "{err}");
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let results = json["results"].as_array().unwrap();
     assert_eq!(results.len(), 5, "every image has a row");

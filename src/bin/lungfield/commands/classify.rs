@@ -222,7 +222,13 @@ pub fn run(a: &ClassifyArgs, quiet: bool) -> Result<bool> {
     for (f, r) in files.iter().zip(&rows) {
         match &r.result {
             Err(e) => {
-                eprintln!("{}: {e}", f.display());
+                // Errors from reading the file name it already.
+                let msg = e.to_string();
+                if msg.contains(&f.display().to_string()) {
+                    eprintln!("{msg}");
+                } else {
+                    eprintln!("{}: {msg}", f.display());
+                }
                 ok = false;
             }
             Ok(s) if s.scored.is_none() => {

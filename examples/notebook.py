@@ -2,7 +2,7 @@
 # # lungfield in a notebook
 # A classical baseline for a chest X-ray paper: lungs, features, a TB model and its scores,
 # all from NumPy. Run cell by cell (VS Code, Jupyter with jupytext) or as a script:
-# `python python/examples/notebook.py DATA` where DATA is a folder in SZ-CXR layout
+# `python examples/notebook.py DATA` where DATA is a folder in SZ-CXR layout
 # (`images/<id>_0.png` normal, `<id>_1.png` TB), e.g. a phantom set from
 # `lungfield phantom --count 60 -o phantoms`.
 
