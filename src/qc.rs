@@ -70,11 +70,6 @@ impl QcCode {
         }
     }
 
-    /// Whether an image with this code gets no score.
-    pub fn rejects(self) -> bool {
-        matches!(self, QcCode::NotFrontalChest | QcCode::TooSmall)
-    }
-
     /// The code of a segmentation error that means the image cannot be read as a chest
     /// radiograph (none for other errors, which are errors).
     pub fn of_error(e: &Error) -> Option<QcCode> {

@@ -33,21 +33,27 @@ fn err(e: lungfield::Error) -> PyErr {
     LungfieldError::new_err(e.to_string())
 }
 
-/// A 2-D uint8 or uint16 array as a radiograph (copied: the work runs without the GIL).
+/// The pixels of a 2-D array of `T`, if `obj` is one: `(width, height, row-major values)`
+/// (copied, so the work can run without the GIL; a non-contiguous view is read as NumPy
+/// sees it).
+fn pixels<T: numpy::Element + Copy>(obj: &Bound<'_, PyAny>) -> Option<(usize, usize, Vec<T>)> {
+    let a = obj.extract::<PyReadonlyArray2<'_, T>>().ok()?;
+    let (h, w) = (a.shape()[0], a.shape()[1]);
+    Some((w, h, a.as_array().iter().copied().collect()))
+}
+
+/// A 2-D uint8 or uint16 array as a radiograph.
 fn radiograph(image: &Bound<'_, PyAny>) -> PyResult<Radiograph> {
-    if let Ok(a) = image.extract::<PyReadonlyArray2<'_, u8>>() {
-        let (h, w) = (a.shape()[0], a.shape()[1]);
-        let data: Vec<u8> = a.as_array().iter().copied().collect();
+    let shape = || PyTypeError::new_err("image: inconsistent shape");
+    if let Some((w, h, data)) = pixels::<u8>(image) {
         return GrayU8::from_vec(w, h, data)
             .map(Radiograph::U8)
-            .ok_or_else(|| PyTypeError::new_err("image: inconsistent shape"));
+            .ok_or_else(shape);
     }
-    if let Ok(a) = image.extract::<PyReadonlyArray2<'_, u16>>() {
-        let (h, w) = (a.shape()[0], a.shape()[1]);
-        let data: Vec<u16> = a.as_array().iter().copied().collect();
+    if let Some((w, h, data)) = pixels::<u16>(image) {
         return GrayU16::from_vec(w, h, data)
             .map(Radiograph::U16)
-            .ok_or_else(|| PyTypeError::new_err("image: inconsistent shape"));
+            .ok_or_else(shape);
     }
     Err(PyTypeError::new_err(
         "image: expected a 2-D numpy array of uint8 or uint16 (grey, rows × columns)",
@@ -56,11 +62,9 @@ fn radiograph(image: &Bound<'_, PyAny>) -> PyResult<Radiograph> {
 
 /// A 2-D uint8 array as lung labels (0 background, 1 right lung, 2 left lung).
 fn labels(a: &Bound<'_, PyAny>) -> PyResult<Labels> {
-    let a = a.extract::<PyReadonlyArray2<'_, u8>>().map_err(|_| {
+    let (w, h, data) = pixels::<u8>(a).ok_or_else(|| {
         PyTypeError::new_err("labels: expected a 2-D numpy uint8 array (0, 1 right, 2 left)")
     })?;
-    let (h, w) = (a.shape()[0], a.shape()[1]);
-    let data: Vec<u8> = a.as_array().iter().copied().collect();
     Labels::from_vec(w, h, data).ok_or_else(|| PyTypeError::new_err("labels: inconsistent shape"))
 }
 
