@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rayon::prelude::*;
 
+use lungfield::classify::harmonise::SiteScaler;
 use lungfield::classify::{screen, ScreenOptions, Screened, TrainOptions, TrainingRows};
 use lungfield::features::{FeatureOptions, MaskSource};
 use lungfield::io::{Radiograph, Subset};
@@ -266,24 +267,35 @@ fn score_of(s: &Screened) -> Score {
 struct Model {
     inner: lungfield::classify::Model,
     prior: Option<ShapePrior>,
+    /// The site's feature statistics, for a harmonised model (`fit_site`).
+    site: Option<SiteScaler>,
 }
 
 impl Model {
-    fn opts(&self) -> ScreenOptions<'_> {
+    fn opts<'a>(&'a self, scaler: Option<&'a SiteScaler>) -> ScreenOptions<'a> {
         ScreenOptions {
             threshold: self.inner.threshold,
-            scaler: None,
+            scaler,
             heatmap: false,
         }
     }
 
-    fn check_plain(&self) -> PyResult<()> {
-        if self.inner.harmonised {
-            return Err(LungfieldError::new_err(
-                "this model harmonises each site's features: score a batch with the CLI (`lungfield classify`)",
-            ));
+    /// The site statistics of a harmonised model, fitted on `paths` (CLI: `classify
+    /// --harmonise-with`, or the batch itself).
+    fn site_of(&self, paths: &[PathBuf]) -> lungfield::Result<SiteScaler> {
+        let mut t = lungfield::features::feature_table(
+            &lungfield::features::jobs_from_files(paths),
+            MaskSource::Found,
+            &self.inner.segment,
+            self.prior.as_ref(),
+            &self.inner.features,
+            &(),
+        );
+        if let Some((_, e)) = std::mem::take(&mut t.failures).into_iter().next() {
+            return Err(e);
         }
-        Ok(())
+        let rows: Vec<&[f64]> = t.rows.iter().map(|r| r.values.as_slice()).collect();
+        SiteScaler::fit(&rows)
     }
 }
 
@@ -296,7 +308,11 @@ impl Model {
             .detach(|| lungfield::classify::Model::load(&path))
             .map_err(err)?;
         let prior = inner.prior().map_err(err)?;
-        Ok(Model { inner, prior })
+        Ok(Model {
+            inner,
+            prior,
+            site: None,
+        })
     }
 
     /// Writes the model file (atomically).
@@ -304,20 +320,41 @@ impl Model {
         self.inner.save(&path).map_err(err)
     }
 
+    /// Fits a harmonised model's site statistics on image files of the site (the CLI's
+    /// `classify --harmonise-with DIR`); `score` and `score_files` then use them.
+    fn fit_site(&mut self, py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<()> {
+        if !self.inner.harmonised {
+            return Err(LungfieldError::new_err(
+                "fit_site: this model was trained without harmonisation",
+            ));
+        }
+        self.site = Some(py.detach(|| self.site_of(&paths)).map_err(err)?);
+        Ok(())
+    }
+
     /// Scores one image (2-D uint8/uint16): quality checks, lungs, features, score.
     fn score(&self, py: Python<'_>, image: &Bound<'_, PyAny>) -> PyResult<Score> {
-        self.check_plain()?;
+        if self.inner.harmonised && self.site.is_none() {
+            return Err(LungfieldError::new_err(
+                "this model harmonises each site's features: call fit_site(paths) with images of the site first, or score a batch with score_files",
+            ));
+        }
         let img = radiograph(image)?;
+        let opts = self.opts(self.site.as_ref());
         let s = py
-            .detach(|| screen(img, None, &self.inner, self.prior.as_ref(), &self.opts()))
+            .detach(|| screen(img, None, &self.inner, self.prior.as_ref(), &opts))
             .map_err(err)?;
         Ok(score_of(&s))
     }
 
-    /// Scores image files on all cores; a file that cannot be read raises, naming it.
+    /// Scores image files on all cores; a file that cannot be read raises, naming it. A
+    /// harmonised model without `fit_site` standardises on this batch, as the CLI does.
     fn score_files(&self, py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Vec<Score>> {
-        self.check_plain()?;
-        let opts = self.opts();
+        let batch_site = match (&self.site, self.inner.harmonised) {
+            (None, true) => Some(py.detach(|| self.site_of(&paths)).map_err(err)?),
+            _ => None,
+        };
+        let opts = self.opts(batch_site.as_ref().or(self.site.as_ref()));
         let results: Vec<lungfield::Result<Screened>> = py.detach(|| {
             paths
                 .par_iter()
@@ -342,6 +379,12 @@ impl Model {
     #[getter]
     fn n_train(&self) -> (usize, usize) {
         self.inner.n_train
+    }
+
+    /// Whether the model standardises each site's features (trained with `harmonise=True`).
+    #[getter]
+    fn harmonised(&self) -> bool {
+        self.inner.harmonised
     }
 
     /// Whether the model has an abnormality heatmap.
@@ -380,8 +423,14 @@ fn jobs(data: &[PathBuf]) -> PyResult<Vec<lungfield::features::FeatureJob>> {
 
 /// Trains a TB model on datasets (each folder a site), as `lungfield train` does.
 #[pyfunction]
-#[pyo3(signature = (data, trees = 200, seed = 1))]
-fn train(py: Python<'_>, data: Vec<PathBuf>, trees: usize, seed: u64) -> PyResult<Model> {
+#[pyo3(signature = (data, trees = 200, seed = 1, harmonise = false))]
+fn train(
+    py: Python<'_>,
+    data: Vec<PathBuf>,
+    trees: usize,
+    seed: u64,
+    harmonise: bool,
+) -> PyResult<Model> {
     let jobs = jobs(&data)?;
     let inner = py
         .detach(|| {
@@ -398,6 +447,7 @@ fn train(py: Python<'_>, data: Vec<PathBuf>, trees: usize, seed: u64) -> PyResul
             let mut opts = TrainOptions::default();
             opts.forest.trees = trees;
             opts.forest.seed = seed;
+            opts.harmonise = harmonise;
             let m = lungfield::classify::Model::train(
                 rows.set(),
                 &SegmentOptions::default(),
@@ -415,7 +465,11 @@ fn train(py: Python<'_>, data: Vec<PathBuf>, trees: usize, seed: u64) -> PyResul
         })
         .map_err(err)?;
     let prior = inner.prior().map_err(err)?;
-    Ok(Model { inner, prior })
+    Ok(Model {
+        inner,
+        prior,
+        site: None,
+    })
 }
 
 /// The feature table of datasets on all cores: `(ids, names, values, labels, sites, flags,

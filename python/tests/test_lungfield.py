@@ -106,6 +106,42 @@ def test_a_model_trained_in_python_scores_like_the_cli(tmp_path):
         assert (one.score, one.label) == (s.score, s.label)
 
 
+def test_a_harmonised_model_scores_a_site_as_the_cli_does(tmp_path):
+    sites = []
+    for seed in (7, 8):
+        d = tmp_path / f"site{seed}"
+        r = cli("phantom", "--count", "24", "--size", "256", "--seed", seed, "-o", d)
+        assert r.returncode == 0, r.stderr
+        sites.append(d)
+    model = lungfield.train(sites, trees=30, seed=2, harmonise=True)
+    assert model.harmonised
+    path = tmp_path / "h.lfm"
+    model.save(path)
+    new = tmp_path / "new"
+    assert cli("phantom", "--count", "24", "--size", "256", "--seed", "9", "-o", new).returncode == 0
+    images = lungfield.find_images(new / "images")
+    loaded = lungfield.Model.load(path)
+    with pytest.raises(lungfield.LungfieldError, match="fit_site"):
+        loaded.score(lungfield.read(images[0])[0])
+    # Standardised on the batch itself, as `classify` does by default.
+    r = cli("classify", "--json", "--model", path, new / "images")
+    assert r.returncode == 0, r.stderr
+    by_cli = {x["id"]: x for x in json.loads(r.stdout)["results"]}
+    for p, s in zip(images, loaded.score_files([str(p) for p in images])):
+        assert s.probability == by_cli[p.stem]["probability"], p.name
+    # Standardised on a reference folder of the site (`--harmonise-with`).
+    r = cli("classify", "--json", "--model", path, "--harmonise-with", sites[0] / "images",
+            PHANTOMS / "images")
+    assert r.returncode == 0, r.stderr
+    by_cli = {x["id"]: x for x in json.loads(r.stdout)["results"]}
+    loaded.fit_site([str(p) for p in lungfield.find_images(sites[0] / "images")])
+    for p in lungfield.find_images(PHANTOMS / "images"):
+        s = loaded.score(lungfield.read(p)[0])
+        assert s.probability == by_cli[p.stem]["probability"], p.name
+    with pytest.raises(lungfield.LungfieldError, match="without harmonisation"):
+        lungfield.train(sites[0], trees=5).fit_site([])
+
+
 def test_bad_input_raises_a_clear_exception(tmp_path):
     with pytest.raises(lungfield.LungfieldError, match="No such file"):
         lungfield.read(tmp_path / "missing.png")

@@ -94,11 +94,19 @@ def segment_folder(
     )
 
 
-def train(data: Union[PathLike, Sequence[PathLike]], trees: int = 200, seed: int = 1) -> Model:
+def train(
+    data: Union[PathLike, Sequence[PathLike]],
+    trees: int = 200,
+    seed: int = 1,
+    harmonise: bool = False,
+) -> Model:
     """Trains a TB model on one or more datasets (SZ-CXR layout: ``images/<id>_0.png`` normal,
-    ``_1`` TB; each folder a site), as ``lungfield train`` does. ``.save(path)`` writes it."""
+    ``_1`` TB; each folder a site), as ``lungfield train`` does. ``.save(path)`` writes it.
+    ``harmonise=True`` standardises each site's features (``train --harmonise``); such a
+    model scores a batch of one site (``score_files``), or single images after
+    ``fit_site(paths)`` on the site's images."""
     folders = [data] if isinstance(data, (str, os.PathLike)) else list(data)
-    return _core.train([str(d) for d in folders], trees, seed)
+    return _core.train([str(d) for d in folders], trees, seed, harmonise)
 
 
 def feature_table(data: Union[PathLike, Sequence[PathLike]]) -> dict:
