@@ -58,6 +58,7 @@ pub mod evaluate;
 pub mod phantom;
 pub mod overlay;
 pub mod report;
+pub mod listen;
 
 pub use error::{Error, Result};
 pub use image::{GrayF32, GrayU16, GrayU8, Labels, Mask, Plane};

@@ -10,6 +10,7 @@ mod dicom;
 mod failure_classes;
 mod fuzz_regressions;
 mod layers;
+mod listen;
 mod phantom;
 mod pipeline;
 mod robustness;

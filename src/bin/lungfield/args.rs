@@ -61,6 +61,11 @@ pub enum Command {
     ///
     /// Example: lungfield calibrate --model tb.lfm --data ~/data/local --sensitivity 0.9 -o local.lfm
     Calibrate(CalibrateArgs),
+    /// A DICOM receiver (Storage SCP): screens every image the X-ray unit sends, writes
+    /// results per study, a Secondary Capture and a Structured Report, and a live worklist.
+    ///
+    /// Example: lungfield listen --port 11112 --aet LUNGFIELD --model tb.lfm -o cad
+    Listen(ListenArgs),
     /// Print a shell completion script to stdout.
     ///
     /// Example: lungfield completions bash > ~/.local/share/bash-completion/completions/lungfield
@@ -317,6 +322,48 @@ pub struct ClassifyArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
+}
+
+/// `lungfield listen`.
+#[derive(Args, Debug)]
+pub struct ListenArgs {
+    /// TCP port.
+    #[arg(long, default_value_t = 11112)]
+    pub port: u16,
+    /// This listener's AE title.
+    #[arg(long, default_value = "LUNGFIELD")]
+    pub aet: String,
+    /// Output folder: received/, studies/<Study UID>/, outbox/, results.csv, index.html.
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    /// Model file from `lungfield train`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Shape prior file, instead of the model's.
+    #[arg(long, value_name = "FILE")]
+    pub prior: Option<PathBuf>,
+    /// Accept associations only from these calling AE titles (comma-separated).
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub allow_aet: Option<Vec<String>>,
+    /// Address to listen on; 0.0.0.0 for every interface.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: String,
+    /// Send each result's Secondary Capture and Structured Report to this PACS
+    /// (AET@HOST:PORT); failed sends stay in OUT/outbox/ and are retried.
+    #[arg(long, value_name = "AET@HOST:PORT")]
+    pub forward: Option<lungfield::listen::Destination>,
+    /// Screening threads (default: all cores).
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// Most associations served at once; more wait in the queue to be accepted.
+    #[arg(long, default_value_t = 8)]
+    pub max_associations: usize,
+    /// Seconds an association may stay silent before it is closed.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Largest object accepted, in MB (larger ones are refused with status A700).
+    #[arg(long, default_value_t = 512)]
+    pub max_mb: usize,
 }
 
 /// `lungfield cv`.

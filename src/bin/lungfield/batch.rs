@@ -26,6 +26,11 @@ pub fn catch_interrupts() {
     });
 }
 
+/// The flag Ctrl-C and SIGTERM set.
+pub fn interrupt_flag() -> &'static AtomicBool {
+    &INTERRUPTED
+}
+
 /// Whether the batch was interrupted.
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)

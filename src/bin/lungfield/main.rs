@@ -64,6 +64,7 @@ fn run(cli: Cli) -> Result<bool> {
             threads(a.data.threads)?;
             commands::cv::run(&a, quiet)
         }
+        Command::Listen(a) => commands::listen::run(&a),
         Command::Bench(a) => commands::bench::run(&a),
         Command::Dataset(DatasetCommand::Check(a)) => commands::dataset_check::run(&a, quiet),
         Command::Dataset(DatasetCommand::Import(a)) => commands::dataset_import::run(&a, quiet),

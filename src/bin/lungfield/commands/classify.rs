@@ -129,7 +129,7 @@ struct Row {
     result: lungfield::Result<Screened>,
 }
 
-fn model_words(model: &Model, path: &Path) -> String {
+pub fn model_words(model: &Model, path: &Path) -> String {
     format!(
         "{} (lungfield {}; trained on {} normal + {} TB{}{})",
         path.file_name().unwrap_or_default().to_string_lossy(),

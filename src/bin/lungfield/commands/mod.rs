@@ -11,6 +11,7 @@ pub mod dataset_import;
 pub mod demo;
 pub mod evaluate;
 pub mod features;
+pub mod listen;
 pub mod phantom;
 pub mod prior_fit;
 pub mod segment;
