@@ -14,6 +14,7 @@ use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
 use dicom_object::{DefaultDicomObject, OpenFileOptions};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
+use super::dicom_lengths::check_file_lengths;
 use super::radiograph::{decode_err, Radiograph, MAX_PIXELS};
 use crate::error::Result;
 use crate::image::{GrayU16, GrayU8};
@@ -82,6 +83,8 @@ fn open(bytes: &[u8], path: &Path) -> Result<DefaultDicomObject> {
     } else {
         bytes
     };
+    check_file_lengths(body)
+        .map_err(|e| decode_err(path, format!("not a readable DICOM file: {e}")))?;
     OpenFileOptions::new()
         .from_reader(Cursor::new(body))
         .map_err(|e| decode_err(path, format!("not a readable DICOM file: {e}")))

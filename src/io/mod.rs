@@ -6,6 +6,7 @@ mod check;
 mod dataset;
 mod decode;
 mod dicom;
+mod dicom_lengths;
 mod encode;
 mod import;
 mod radiograph;
@@ -18,6 +19,7 @@ pub use decode::{
     decode_bytes, decode_file, decode_file_info, read_mask, read_mask_for, MAX_MASK_GREY,
 };
 pub use dicom::{decode_dicom, dicom_age_years, is_dicom, DicomInfo};
+pub use dicom_lengths::{check_dataset_lengths, check_file_lengths};
 pub use encode::{
     encode_png_gray16, encode_png_gray8, encode_png_rgb8, write_png_gray8, write_png_rgb8,
 };

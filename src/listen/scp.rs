@@ -25,7 +25,7 @@ use dicom_ul::{Pdu, ServerAssociation, ServerAssociationOptions};
 use super::dimse::{self, Command};
 use super::header::{valid_uid, Header};
 use super::Log;
-use crate::io::{decode_dicom, write_atomic};
+use crate::io::{check_dataset_lengths, decode_dicom, write_atomic};
 
 /// The image storage SOP classes lungfield screens.
 pub const IMAGE_CLASSES: [&str; 6] = [
@@ -91,6 +91,74 @@ impl AccessControl for Allow {
             _ => Ok(()),
         }
     }
+}
+
+/// Checks a received object (its data set `data` in transfer syntax `ts`, sent with `cmd`)
+/// as the listener does before acknowledging it: an image SOP class, a valid SOP Instance
+/// UID matching the command's, a readable data set, pixels that decode. `Ok`: the object as
+/// a DICOM file and its identifiers; `Err`: the status to answer and why. Never panics,
+/// whatever the bytes (fuzzed in tests/it/listen.rs).
+///
+/// # Errors
+/// The status and reason of a refused object.
+pub fn check_object(
+    data: &[u8],
+    cmd: &Command,
+    ts: &str,
+    path: &std::path::Path,
+) -> Result<(Vec<u8>, Header), (u16, String)> {
+    if !IMAGE_CLASSES.contains(&cmd.sop_class.as_str()) {
+        return Err((
+            dimse::SOP_CLASS_NOT_SUPPORTED,
+            format!(
+                "SOP class {} is not a radiograph lungfield screens",
+                cmd.sop_class
+            ),
+        ));
+    }
+    if !valid_uid(&cmd.sop_instance) {
+        return Err((dimse::DATASET_MISMATCH, "invalid SOP Instance UID".into()));
+    }
+    let Some(syntax) = TransferSyntaxRegistry.get(ts) else {
+        return Err((dimse::CANNOT_UNDERSTAND, format!("transfer syntax {ts}")));
+    };
+    // Declared lengths must fit before dicom-rs allocates them.
+    let explicit = ts != uids::IMPLICIT_VR_LITTLE_ENDIAN;
+    check_dataset_lengths(data, explicit)
+        .map_err(|e| (dimse::DATASET_MISMATCH, format!("unreadable data set: {e}")))?;
+    let obj = InMemDicomObject::read_dataset_with_ts(data, syntax)
+        .map_err(|e| (dimse::DATASET_MISMATCH, format!("unreadable data set: {e}")))?;
+    let header = Header::of(&obj);
+    if header.sop_instance_uid != cmd.sop_instance {
+        return Err((
+            dimse::DATASET_MISMATCH,
+            "SOP Instance UID differs from the command's".into(),
+        ));
+    }
+    let meta = FileMetaTableBuilder::new()
+        .media_storage_sop_class_uid(cmd.sop_class.as_str())
+        .media_storage_sop_instance_uid(cmd.sop_instance.as_str())
+        .transfer_syntax(ts);
+    let mut file = Vec::with_capacity(data.len() + 512);
+    obj.with_meta(meta)
+        .map_err(|e| e.to_string())
+        .and_then(|f| f.write_all(&mut file).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            (
+                dimse::DATASET_MISMATCH,
+                format!("cannot be written back: {e}"),
+            )
+        })?;
+    // The pixels must decode (uncompressed, grey, within the size limit) before the object
+    // is acknowledged.
+    if let Err(e) = decode_dicom(&file, path) {
+        let why = e.to_string();
+        let why = why
+            .split_once(": cannot decode image: ")
+            .map_or(why.as_str(), |x| x.1);
+        return Err((dimse::CANNOT_UNDERSTAND, why.to_string()));
+    }
+    Ok((file, header))
 }
 
 /// The object of one C-STORE being received.
@@ -318,58 +386,12 @@ impl Scp {
                 format!("larger than the limit of {} MB", self.max_bytes >> 20),
             );
         }
-        if !IMAGE_CLASSES.contains(&cmd.sop_class.as_str()) {
-            return refuse(
-                dimse::SOP_CLASS_NOT_SUPPORTED,
-                format!(
-                    "SOP class {} is not a radiograph lungfield screens",
-                    cmd.sop_class
-                ),
-            );
-        }
-        if !valid_uid(&cmd.sop_instance) {
-            return refuse(dimse::DATASET_MISMATCH, "invalid SOP Instance UID".into());
-        }
-        let Some(syntax) = TransferSyntaxRegistry.get(ts) else {
-            return refuse(dimse::CANNOT_UNDERSTAND, format!("transfer syntax {ts}"));
-        };
-        let obj = match InMemDicomObject::read_dataset_with_ts(data.as_slice(), syntax) {
-            Ok(o) => o,
-            Err(e) => return refuse(dimse::DATASET_MISMATCH, format!("unreadable data set: {e}")),
-        };
-        let header = Header::of(&obj);
-        if header.sop_instance_uid != cmd.sop_instance {
-            return refuse(
-                dimse::DATASET_MISMATCH,
-                "SOP Instance UID differs from the command's".into(),
-            );
-        }
-        let meta = FileMetaTableBuilder::new()
-            .media_storage_sop_class_uid(cmd.sop_class.as_str())
-            .media_storage_sop_instance_uid(cmd.sop_instance.as_str())
-            .transfer_syntax(ts);
-        let mut file = Vec::with_capacity(data.len() + 512);
-        let written = obj
-            .with_meta(meta)
-            .map_err(|e| e.to_string())
-            .and_then(|f| f.write_all(&mut file).map_err(|e| e.to_string()));
-        if let Err(e) = written {
-            return refuse(
-                dimse::DATASET_MISMATCH,
-                format!("cannot be written back: {e}"),
-            );
-        }
-        drop(data);
         let path = self.received.join(format!("{}.dcm", cmd.sop_instance));
-        // The pixels must decode (uncompressed, grey, within the size limit) before the
-        // object is acknowledged.
-        if let Err(e) = decode_dicom(&file, &path) {
-            let why = e.to_string();
-            let why = why
-                .split_once(": cannot decode image: ")
-                .map_or(why.as_str(), |x| x.1);
-            return refuse(dimse::CANNOT_UNDERSTAND, why.to_string());
-        }
+        let (file, header) = match check_object(&data, cmd, ts, &path) {
+            Ok(x) => x,
+            Err((status, why)) => return refuse(status, why),
+        };
+        drop(data);
         let fresh = self
             .seen
             .lock()

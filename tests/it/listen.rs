@@ -194,7 +194,7 @@ fn listen_refuses_bad_objects_and_callers_and_keeps_answering() {
     // Over the size limit (--max-mb 1): A700.
     let big = dir.path().join("big.dcm");
     write_dx(&big, 1024, 4, false, 10, 10);
-    let r = send_files("MODALITY", &to, &[big.clone()], T).unwrap();
+    let r = send_files("MODALITY", &to, std::slice::from_ref(&big), T).unwrap();
     assert!(r[0].as_ref().unwrap_err().contains("0xA700"), "{r:?}");
     // A truncated data set: A900; one without decodable pixels: C000.
     let mut data = Vec::new();
@@ -278,4 +278,95 @@ fn listen_resumes_what_it_received_and_keeps_results_it_could_not_forward() {
     assert_eq!(l.stop(), 0);
     assert_eq!(l.rows().len(), 1);
     assert_eq!(std::fs::read_dir(out.join("outbox")).unwrap().count(), 2);
+}
+
+mod fuzz {
+    //! The object path (what a C-STORE's bytes go through before they are acknowledged) on
+    //! mutated and random data sets: a status or a file, never a panic.
+
+    use super::support::{uid, write_dx};
+    use dicom_dictionary_std::uids;
+    use dicom_object::open_file;
+    use dicom_transfer_syntax_registry::entries::EXPLICIT_VR_LITTLE_ENDIAN;
+    use lungfield::listen::dimse::{self, Command, C_STORE_RQ};
+    use lungfield::listen::scp::check_object;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn valid() -> &'static [u8] {
+        static DATA: OnceLock<Vec<u8>> = OnceLock::new();
+        DATA.get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("dx.dcm");
+            write_dx(&p, 64, 1, false, 1, 1);
+            let mut data = Vec::new();
+            open_file(&p)
+                .unwrap()
+                .write_dataset_with_ts(&mut data, &EXPLICIT_VR_LITTLE_ENDIAN.erased())
+                .unwrap();
+            data
+        })
+    }
+
+    fn cmd() -> Command {
+        Command {
+            field: C_STORE_RQ,
+            message_id: 1,
+            sop_class: uids::DIGITAL_X_RAY_IMAGE_STORAGE_FOR_PRESENTATION.into(),
+            sop_instance: uid(3, 1),
+            has_data: true,
+        }
+    }
+
+    fn statuses() -> [u16; 4] {
+        [
+            dimse::DATASET_MISMATCH,
+            dimse::CANNOT_UNDERSTAND,
+            dimse::SOP_CLASS_NOT_SUPPORTED,
+            dimse::OUT_OF_RESOURCES,
+        ]
+    }
+
+    #[test]
+    fn the_unmutated_object_is_accepted_in_both_little_endian_syntaxes() {
+        let path = std::path::Path::new("x.dcm");
+        let (file, h) =
+            check_object(valid(), &cmd(), uids::EXPLICIT_VR_LITTLE_ENDIAN, path).unwrap();
+        assert_eq!(h.sop_instance_uid, uid(3, 1));
+        assert!(lungfield::io::decode_dicom(&file, path).is_ok());
+        // The same bytes read as Implicit VR are not the object they claim to be.
+        assert!(check_object(valid(), &cmd(), uids::IMPLICIT_VR_LITTLE_ENDIAN, path).is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        #[test]
+        fn mutated_objects_get_a_status_never_a_panic(
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..12),
+            cut in any::<prop::sample::Index>(),
+            truncate in any::<bool>(),
+            implicit in any::<bool>(),
+        ) {
+            let mut data = valid().to_vec();
+            for (i, b) in flips {
+                let i = i.index(data.len());
+                data[i] = b;
+            }
+            if truncate {
+                data.truncate(cut.index(data.len()));
+            }
+            let ts = if implicit { uids::IMPLICIT_VR_LITTLE_ENDIAN } else { uids::EXPLICIT_VR_LITTLE_ENDIAN };
+            match check_object(&data, &cmd(), ts, std::path::Path::new("x.dcm")) {
+                Ok((file, _)) => prop_assert!(lungfield::io::decode_dicom(&file, std::path::Path::new("x.dcm")).is_ok()),
+                Err((status, why)) => prop_assert!(statuses().contains(&status) && !why.is_empty()),
+            }
+        }
+
+        #[test]
+        fn random_bytes_get_a_status(data in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let r = check_object(&data, &cmd(), uids::EXPLICIT_VR_LITTLE_ENDIAN, std::path::Path::new("x.dcm"));
+            prop_assert!(r.is_err());
+        }
+    }
 }
