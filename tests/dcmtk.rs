@@ -42,19 +42,9 @@ fn text(o: &Output) -> String {
     )
 }
 
-fn echoscu(aet: &str, port: u16) -> Output {
-    run(dcmtk("echoscu").args([
-        "-aet",
-        aet,
-        "-aec",
-        "LUNGFIELD",
-        "127.0.0.1",
-        &port.to_string(),
-    ]))
-}
-
-fn storescu(aet: &str, port: u16, files: &[PathBuf]) -> Command {
-    let mut c = dcmtk("storescu");
+/// A DCMTK client calling the listener on `port` as `aet`.
+fn scu(tool: &str, aet: &str, port: u16) -> Command {
+    let mut c = dcmtk(tool);
     c.args([
         "-aet",
         aet,
@@ -62,8 +52,17 @@ fn storescu(aet: &str, port: u16, files: &[PathBuf]) -> Command {
         "LUNGFIELD",
         "127.0.0.1",
         &port.to_string(),
-    ])
-    .args(files);
+    ]);
+    c
+}
+
+fn echoscu(aet: &str, port: u16) -> Output {
+    run(&mut scu("echoscu", aet, port))
+}
+
+fn storescu(aet: &str, port: u16, files: &[PathBuf]) -> Command {
+    let mut c = scu("storescu", aet, port);
+    c.args(files);
     c
 }
 
