@@ -107,26 +107,28 @@ impl<'a> Walk<'a> {
         if at >= self.data.len() {
             return Ok(None);
         }
-        let truncated = || format!("truncated element header at byte {at}");
-        let group = self.u16_at(at).ok_or_else(truncated)?;
-        let element = self.u16_at(at + 2).ok_or_else(truncated)?;
-        let (vr, len, header) = if group == 0xFFFE {
-            (None, self.u32_at(at + 4).ok_or_else(truncated)?, 8)
+        // A header cut off at the end is not a length: left to dicom-rs.
+        let (Some(group), Some(element)) = (self.u16_at(at), self.u16_at(at + 2)) else {
+            return Ok(None);
+        };
+        let header_of = |vr, len: Option<u32>, size| len.map(|len| (vr, len, size));
+        let parsed = if group == 0xFFFE {
+            header_of(None, self.u32_at(at + 4), 8)
         } else if self.explicit {
-            let code = self.data.get(at + 4..at + 6).ok_or_else(truncated)?;
-            // As dicom-rs reads it: an unknown VR is UN.
-            let vr = VR::from_binary([code[0], code[1]]).unwrap_or(VR::UN);
-            if long_length(vr) {
-                (Some(vr), self.u32_at(at + 8).ok_or_else(truncated)?, 12)
-            } else {
-                (
-                    Some(vr),
-                    u32::from(self.u16_at(at + 6).ok_or_else(truncated)?),
-                    8,
-                )
-            }
+            self.data.get(at + 4..at + 6).and_then(|code| {
+                // As dicom-rs reads it: an unknown VR is UN.
+                let vr = VR::from_binary([code[0], code[1]]).unwrap_or(VR::UN);
+                if long_length(vr) {
+                    header_of(Some(vr), self.u32_at(at + 8), 12)
+                } else {
+                    header_of(Some(vr), self.u16_at(at + 6).map(u32::from), 8)
+                }
+            })
         } else {
-            (None, self.u32_at(at + 4).ok_or_else(truncated)?, 8)
+            header_of(None, self.u32_at(at + 4), 8)
+        };
+        let Some((vr, len, header)) = parsed else {
+            return Ok(None);
         };
         let value = at + header;
         let e = Element {
