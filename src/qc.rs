@@ -9,7 +9,7 @@
 //! | `low_contrast` | the exposed field spans under [`LOW_CONTRAST`] of the grey range | yes |
 //! | `paediatric` | a child: DICOM age under [`ADULT_AGE`], or the lungs small in the film (`small_body`) | yes |
 //! | `ap_view` | the DICOM view position is AP | yes |
-//! | `view_uncertain` | the lungs found are implausible as a frontal pair (the segmentation's `lungs_unequal`, `lung_area_implausible` or `*_lung_not_found`): perhaps a lateral or another view; review | yes |
+//! | `view_uncertain` | no bright midline between the lung fields (see below), or the lungs found are implausible as a frontal pair (the segmentation's `lungs_unequal`, `lung_area_implausible` or `*_lung_not_found`): perhaps a lateral or another view; review | yes |
 //!
 //! **Polarity.** In a frontal chest radiograph as displayed (MONOCHROME2: dense is bright)
 //! the mediastinum and the upper abdomen are brighter than the lung fields beside them. The
@@ -20,6 +20,20 @@
 //! as inverted. A dense lung (an opacified hemithorax) brightens one band only: the mean of
 //! the two stays below the mediastinum's. DICOM MONOCHROME1 is inverted on reading and never
 //! flagged.
+//!
+//! **Midline.** A frontal chest film has a bright vertical column in the middle of the body
+//! (spine, trachea and mediastinum) between two darker lung fields; a lateral film has one
+//! air field in the middle of the trunk, with the spine at its back. The check takes the
+//! column profile of the exposed field over rows 20–50 % (the upper thorax), finds the body
+//! in it (from the first to the last run of columns, each at least a tenth of the field wide,
+//! above 15 % of the profile's range: black air and thin bright collimation bands at the
+//! sides are left out), and for each candidate axis in the middle 30 % of the body compares
+//! the mean of a band 8 % of the body wide with the mean of the two fields 15–30 % to either
+//! side. The best axis's difference, over the profile's range, is the midline measure; under
+//! [`MIDLINE_MARGIN`] the image gets `view_uncertain`. It stays scored: a frontal film with
+//! both lungs opacified also loses its midline contrast, and a diseased chest is never
+//! refused. The measure depends on neither lung alone, so one opacified hemithorax keeps it
+//! (the mediastinum is brighter than the mean of an opacified and an open lung).
 
 use crate::enhance::{area_resize, exposed_field};
 use crate::error::Error;
@@ -33,6 +47,9 @@ pub const LOW_CONTRAST: f64 = 0.12;
 /// How much brighter (share of the field's 1st–99th percentile span) the lung bands must
 /// be than the mediastinum and abdomen for `inverted`.
 pub const INVERTED_MARGIN: f64 = 0.08;
+/// The midline measure (the midline's excess over the fields beside it, as a share of the
+/// upper thorax's column-profile range) under which the image gets `view_uncertain`.
+pub const MIDLINE_MARGIN: f64 = 0.08;
 /// Age in years under which a DICOM patient is `paediatric`.
 pub const ADULT_AGE: f64 = 15.0;
 
@@ -140,6 +157,10 @@ fn band(img: &GrayF32, (bx, by, bw, bh): (usize, usize, usize, usize), f: [f64; 
 /// field's span; the field's 1st–99th percentile span, 0..1)`.
 pub fn polarity(img: &Radiograph) -> (f64, f64) {
     let (small, b) = small_field(img);
+    polarity_of(&small, b)
+}
+
+fn polarity_of(small: &GrayF32, b: (usize, usize, usize, usize)) -> (f64, f64) {
     let mut inside: Vec<f32> = (b.1..b.1 + b.3)
         .flat_map(|y| (b.0..b.0 + b.2).map(move |x| (x, y)))
         .filter(|&(x, y)| x < small.width() && y < small.height())
@@ -151,10 +172,83 @@ pub fn polarity(img: &Radiograph) -> (f64, f64) {
     inside.sort_by(f32::total_cmp);
     let span = f64::from(inside[inside.len() * 99 / 100] - inside[inside.len() / 100]);
     let lungs =
-        (band(&small, b, [0.18, 0.38, 0.3, 0.6]) + band(&small, b, [0.62, 0.82, 0.3, 0.6])) / 2.0;
+        (band(small, b, [0.18, 0.38, 0.3, 0.6]) + band(small, b, [0.62, 0.82, 0.3, 0.6])) / 2.0;
     let centre =
-        (band(&small, b, [0.45, 0.55, 0.3, 0.6]) + band(&small, b, [0.3, 0.7, 0.88, 0.98])) / 2.0;
+        (band(small, b, [0.45, 0.55, 0.3, 0.6]) + band(small, b, [0.3, 0.7, 0.88, 0.98])) / 2.0;
     ((lungs - centre) / span.max(1e-3), span)
+}
+
+/// The midline measure of an upright image (see the module docs): how much brighter the
+/// body's middle column is than the fields beside it, over the upper thorax's column-profile
+/// range; about 0.1–0.9 for frontal films, near 0 or below for a lateral. `None` when the
+/// body is too narrow to judge.
+///
+/// ```
+/// use lungfield::io::Radiograph;
+/// let frontal = lungfield::phantom::make(256, 4, false).image;
+/// let lateral = lungfield::phantom::lateral(256, 4);
+/// let m = |g| lungfield::qc::midline(&Radiograph::U8(g)).unwrap();
+/// assert!(m(frontal) > lungfield::qc::MIDLINE_MARGIN);
+/// assert!(m(lateral) < lungfield::qc::MIDLINE_MARGIN);
+/// ```
+pub fn midline(img: &Radiograph) -> Option<f64> {
+    let (small, b) = small_field(img);
+    midline_of(&small, b)
+}
+
+fn midline_of(small: &GrayF32, (bx, by, bw, bh): (usize, usize, usize, usize)) -> Option<f64> {
+    let (r0, r1) = (by + bh / 5, (by + bh / 2).max(by + bh / 5 + 1));
+    let profile: Vec<f64> = (bx..(bx + bw).min(small.width()))
+        .map(|x| {
+            let rows = r0..r1.min(small.height());
+            let n = rows.len().max(1) as f64;
+            rows.map(|y| f64::from(small.get(x, y))).sum::<f64>() / n
+        })
+        .collect();
+    let (lo, hi) = profile
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+    let range = hi - lo;
+    if profile.len() < 16 || range <= 1e-6 {
+        return None;
+    }
+    // The body: from the first to the last long run of columns above the background.
+    let above = lo + 0.15 * range;
+    let min_run = profile.len() / 10;
+    let mut runs = Vec::new();
+    let mut start = None;
+    for (i, &v) in profile.iter().chain([&f64::MIN]).enumerate() {
+        match (v > above, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                if i - s >= min_run {
+                    runs.push((s, i));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    let (left, right) = (runs.first()?.0, runs.last()?.1);
+    let width = (right - left) as f64;
+    if width < 16.0 {
+        return None;
+    }
+    let mean = |a: f64, b: f64| {
+        let a = (a.round().max(0.0) as usize).min(profile.len() - 1);
+        let b = (b.round().max(0.0) as usize).clamp(a, profile.len() - 1);
+        profile[a..=b].iter().sum::<f64>() / (b - a + 1) as f64
+    };
+    let axes = (left as f64 + 0.35 * width).ceil() as usize..=(left as f64 + 0.65 * width) as usize;
+    axes.map(|c| {
+        let c = c as f64;
+        let centre = mean(c - 0.04 * width, c + 0.04 * width);
+        let sides = (mean(c - 0.3 * width, c - 0.15 * width)
+            + mean(c + 0.15 * width, c + 0.3 * width))
+            / 2.0;
+        (centre - sides) / range
+    })
+    .reduce(f64::max)
 }
 
 fn invert(img: &Radiograph) -> Radiograph {
@@ -173,18 +267,23 @@ fn invert(img: &Radiograph) -> Radiograph {
 }
 
 /// The checks before segmentation: polarity (an inverted image is inverted back and
-/// flagged), contrast, and what a DICOM header says (age, view position).
+/// flagged), contrast, the midline, and what a DICOM header says (age, view position).
 pub fn check(img: Radiograph, info: Option<&DicomInfo>) -> Checked {
     let mut codes = Vec::new();
-    let (lungs_brighter, span) = polarity(&img);
+    let (mut small, field) = small_field(&img);
+    let (lungs_brighter, span) = polarity_of(&small, field);
     let image = if lungs_brighter > INVERTED_MARGIN {
         codes.push(QcCode::Inverted);
+        small = small.map(|&v| 1.0 - v);
         invert(&img)
     } else {
         img
     };
     if span < LOW_CONTRAST {
         codes.push(QcCode::LowContrast);
+    }
+    if midline_of(&small, field).is_some_and(|m| m < MIDLINE_MARGIN) {
+        codes.push(QcCode::ViewUncertain);
     }
     if let Some(i) = info {
         if i.patient_age_years.is_some_and(|a| a < ADULT_AGE) {
@@ -207,9 +306,12 @@ pub const IMPLAUSIBLE: [&str; 4] = [
 
 /// The checks after segmentation: `paediatric` when the lungs are small in the film
 /// (the segmentation's `small_body`) and no DICOM age said so already; `view_uncertain` when
-/// the segmentation found the lungs implausible as a frontal pair ([`IMPLAUSIBLE`]).
+/// the segmentation found the lungs implausible as a frontal pair ([`IMPLAUSIBLE`]) and the
+/// midline check did not say so already.
 pub fn after(codes: &mut Vec<QcCode>, seg: &Segmentation) {
-    if seg.flags.iter().any(|f| IMPLAUSIBLE.contains(&f.as_str())) {
+    if seg.flags.iter().any(|f| IMPLAUSIBLE.contains(&f.as_str()))
+        && !codes.contains(&QcCode::ViewUncertain)
+    {
         codes.push(QcCode::ViewUncertain);
     }
     if seg.flags.iter().any(|f| f == "small_body") && !codes.contains(&QcCode::Paediatric) {

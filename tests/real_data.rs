@@ -586,7 +586,7 @@ fn every_real_radiograph_passes_the_quality_checks_and_its_negative_is_caught() 
         "jsrt-dev",
     ] {
         let d = data(name);
-        let rows: Vec<(bool, Vec<QcCode>, bool, String)> = d
+        let rows: Vec<(bool, Vec<QcCode>, bool, String, f64)> = d
             .samples
             .par_iter()
             .map(|s| {
@@ -596,6 +596,7 @@ fn every_real_radiograph_passes_the_quality_checks_and_its_negative_is_caught() 
                     Radiograph::U16(p) => Radiograph::U16(p.map(|&v| 65535 - v)),
                 };
                 let c = check(img, None);
+                let midline = lungfield::qc::midline(&c.image).unwrap_or(f64::NAN);
                 let mut codes = c.codes.clone();
                 let refused = match segment_with_prior(&c.image, &opts, Some(&prior)) {
                     Err(e) => Some(e.to_string()),
@@ -617,10 +618,11 @@ fn every_real_radiograph_passes_the_quality_checks_and_its_negative_is_caught() 
                     codes,
                     inverted_negative,
                     refused.map_or(String::new(), |e| format!("{}: {e}", s.id)),
+                    midline,
                 )
             })
             .collect();
-        for (s, (deg, codes, neg, refused)) in d.samples.iter().zip(&rows) {
+        for (s, (deg, codes, neg, refused, _)) in d.samples.iter().zip(&rows) {
             assert!(refused.is_empty(), "{name}: refused {refused}");
             let expected: Vec<QcCode> = if *deg {
                 vec![QcCode::LowContrast]
@@ -637,7 +639,17 @@ fn every_real_radiograph_passes_the_quality_checks_and_its_negative_is_caught() 
             caught += usize::from(*neg);
             degraded += usize::from(*deg);
         }
-        eprintln!("{name}: {} images pass", rows.len());
+        let lowest = rows
+            .iter()
+            .zip(&d.samples)
+            .min_by(|a, b| a.0 .4.total_cmp(&b.0 .4))
+            .map(|(r, s)| format!("{:.3} ({})", r.4, s.id))
+            .unwrap_or_default();
+        eprintln!(
+            "{name}: {} images pass; lowest midline measure {lowest} (flagged under {})",
+            rows.len(),
+            lungfield::qc::MIDLINE_MARGIN
+        );
         total += rows.len();
     }
     eprintln!("negatives caught as inverted: {caught} of {total}");
