@@ -153,6 +153,8 @@ fn classify_checks_quality_and_writes_heatmaps_cards_and_a_sortable_report() {
     write("inverted_1.png", &tb.map(|&v| 255 - v));
     write("faint_0.png", &normal.map(|&v| 110 + v / 12));
     write("hand.png", &hand());
+    // Seed 21 is a lateral view whose segmentation raises no flag at all.
+    write("lateral.png", &lungfield::phantom::lateral(384, 21));
     std::fs::write(inp.join("empty.png"), b"").unwrap();
     let heat_dir = dir.path().join("heat");
     let cards = dir.path().join("cards");
@@ -181,7 +183,7 @@ fn classify_checks_quality_and_writes_heatmaps_cards_and_a_sortable_report() {
     assert_eq!(lines[0].matches("empty.png").count(), 1, "{err}");
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let results = json["results"].as_array().unwrap();
-    assert_eq!(results.len(), 5, "every image has a row");
+    assert_eq!(results.len(), 6, "every image has a row");
     let row = |id: &str| results.iter().find(|r| r["id"] == id).unwrap();
     let qc = |id: &str| -> Vec<String> {
         row(id)["qc"]
@@ -196,6 +198,7 @@ fn classify_checks_quality_and_writes_heatmaps_cards_and_a_sortable_report() {
     assert!(qc("faint_0").contains(&"low_contrast".to_string()));
     assert_eq!(qc("hand"), ["not_frontal_chest"]);
     assert!(row("hand")["score"].is_null() && row("hand")["label"] == "");
+    assert_eq!(qc("lateral"), ["view_uncertain"], "{:?}", row("lateral"));
     // The inverted image is scored after inversion: as its upright self.
     assert_eq!(row("inverted_1")["score"], row("tb_1")["score"]);
     for id in ["tb_1", "normal_0", "inverted_1", "faint_0"] {
