@@ -478,12 +478,14 @@ fn sz_cxr_sample_with_the_builtin_prior_floor() {
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn tb_screening_in_site_and_leave_one_site_out_floors() {
-    // Measured (forest + linear model): sz-tb-dev 0.889; held out, plain: da-tb 0.848,
-    // montgomery 0.817; harmonised: 0.840, 0.798. The floors sit 0.03–0.07 below (the forest
-    // alone: 0.874; 0.803, 0.475; 0.815, 0.718).
+    // Measured (forest + linear model, the absolute feature families left out): sz-tb-dev
+    // 0.879; held out, plain: da-tb 0.885, montgomery 0.832 (issue 24's targets 0.88 and
+    // 0.80); harmonised: 0.881, 0.805. The floors sit 0.02–0.03 below (the forest alone:
+    // 0.871; 0.855, 0.693; 0.854, 0.720. With the absolute families, before: 0.889; 0.848,
+    // 0.817; 0.840, 0.798).
     const SZ_CV_FLOOR: f64 = 0.86;
-    const LOSO_PLAIN: (f64, f64) = (0.80, 0.75);
-    const LOSO_HARMONISED: (f64, f64) = (0.79, 0.74);
+    const LOSO_PLAIN: (f64, f64) = (0.86, 0.80);
+    const LOSO_HARMONISED: (f64, f64) = (0.85, 0.78);
     use lungfield::classify::{leave_one_site_out, study, CvOptions, TrainOptions, TrainingRows};
     use lungfield::features::{feature_table, jobs_from_dataset, FeatureOptions, MaskSource};
     let prior = lungfield::prior::ShapePrior::builtin().unwrap();

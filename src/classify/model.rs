@@ -23,7 +23,7 @@ use crate::forest::{Forest, ForestOptions};
 /// Identifies a lungfield model file.
 pub const MODEL_FORMAT: &str = "lungfield-model";
 /// Version of the model file layout written; files of a later version are refused.
-pub const MODEL_VERSION: u32 = 3;
+pub const MODEL_VERSION: u32 = 4;
 /// Largest model file read (a forest of thousands of trees fits well within it).
 pub const MAX_MODEL_BYTES: u64 = 1 << 30;
 
@@ -429,6 +429,10 @@ impl Model {
             // Version 1 files predate these settings: their features were lungfield 0.1's.
             m.features.lung_box = false;
             m.features.anatomy = false;
+        }
+        if h.format_version < 4 {
+            // Files before version 4 kept the absolute feature families in the vector.
+            m.features.absolute = true;
         }
         let names = feature_names(&m.features);
         if names != m.feature_names || m.forest.n_features != names.len() {

@@ -145,12 +145,12 @@ fn train_then_classify_and_refuse_broken_models() {
         ),
         (
             "v9.lfm",
-            text.replacen("\"format_version\":3", "\"format_version\":9", 1),
+            text.replacen("\"format_version\":4", "\"format_version\":9", 1),
             "version 9",
         ),
         (
             "feat.lfm",
-            text.replacen("\"fo_mean_r_all\"", "\"something_else\"", 1),
+            text.replacen("\"lbp_r1_0\"", "\"something_else\"", 1),
             "other features",
         ),
     ];
@@ -170,6 +170,51 @@ fn train_then_classify_and_refuse_broken_models() {
 }
 
 #[test]
+fn a_version_3_model_keeps_its_absolute_features_and_scores_as_it_did() {
+    // Version 3 files predate FeatureOptions::absolute and kept every family: such a file
+    // (here one trained with --absolute-features, written back as version 3 without the
+    // field) loads with them and scores exactly as the same model in version 4.
+    let data = phantoms(16, 9);
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.lfm");
+    let o = run(
+        &["train", "--trees", "20", "--absolute-features", "--data"],
+        &[data.path(), Path::new("-o"), &model],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(v["features"]["absolute"], true);
+    assert_eq!(v["feature_names"][0], "fo_mean_r_all");
+    v["format_version"] = 3.into();
+    v["features"].as_object_mut().unwrap().remove("absolute");
+    let old = dir.path().join("v3.lfm");
+    std::fs::write(&old, v.to_string()).unwrap();
+    let classify = |m: &Path| {
+        let o = run(&["classify", "--model"], &[m, &data.path().join("images")]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        o.stdout
+    };
+    assert_eq!(classify(&model), classify(&old));
+    // A version 4 model without them, relabelled version 3, is refused: its names are not
+    // the ones a version 3 file computes.
+    let lean = dir.path().join("lean.lfm");
+    let o = run(
+        &["train", "--trees", "20", "--data"],
+        &[data.path(), Path::new("-o"), &lean],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&lean).unwrap()).unwrap();
+    v["format_version"] = 3.into();
+    std::fs::write(&lean, v.to_string()).unwrap();
+    let o = run(
+        &["classify", "--model"],
+        &[&lean, &data.path().join("images")],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("other features"), "{}", stderr(&o));
+}
+
+#[test]
 fn features_command_writes_named_columns_and_names_failures() {
     let data = phantoms(4, 2);
     let dir = tempfile::tempdir().unwrap();
@@ -181,11 +226,28 @@ fn features_command_writes_named_columns_and_names_failures() {
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = std::fs::read_to_string(&out).unwrap();
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-    assert_eq!(
-        &header[..5],
-        &["id", "label", "site", "flags", "fo_mean_r_all"]
-    );
+    // The default vector leaves the absolute families out; --absolute-features keeps them.
+    assert_eq!(&header[..5], &["id", "label", "site", "flags", "lbp_r1_0"]);
+    assert!(!header
+        .iter()
+        .any(|h| h.starts_with("fo_") || h.starts_with("glcm_")));
     assert_eq!(csv.lines().count(), 5);
+    let all = dir.path().join("all.csv");
+    let o = run(
+        &[
+            "features",
+            "--absolute-features",
+            "--masks",
+            "provided",
+            "--data",
+        ],
+        &[data.path(), Path::new("-o"), &all],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv_all = std::fs::read_to_string(&all).unwrap();
+    let header_all: Vec<&str> = csv_all.lines().next().unwrap().split(',').collect();
+    assert_eq!(header_all[4], "fo_mean_r_all");
+    assert!(header_all.len() > header.len() && header.iter().all(|h| header_all.contains(h)));
     // A bad file among good ones: named on stderr, the rest still written, exit 1.
     let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("data-fixtures/bad/truncated.png");
     let img = data.path().join("images/PHANTOM_0001_1.png");
@@ -207,7 +269,7 @@ fn calibrate_hits_the_requested_sensitivity_and_classify_labels_at_it() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
-    assert_eq!(v["format_version"], 3);
+    assert_eq!(v["format_version"], 4);
     assert!(
         v["linear"]["weights"].is_array(),
         "the linear partner is in the file"

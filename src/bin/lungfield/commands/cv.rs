@@ -7,7 +7,7 @@ use lungfield::classify::{
     leave_one_site_out, per_site, study, CvOptions, ForestOptions, SiteScores, SiteStudy,
     TrainOptions, TrainingRows,
 };
-use lungfield::features::{FeatureOptions, FeatureTable};
+use lungfield::features::FeatureTable;
 use lungfield::io::Split;
 use lungfield::SegmentOptions;
 
@@ -121,7 +121,7 @@ fn by_site_study(a: &CvArgs, t: &FeatureTable, forest: ForestOptions, title: &st
     let st = leave_one_site_out(
         rows.set(),
         &SegmentOptions::default(),
-        &FeatureOptions::default(),
+        &a.data.features(),
         &opts,
         2000,
         a.seed,

@@ -33,7 +33,10 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> Result<bool> {
         a.masks.into(),
         &SegmentOptions::default(),
         Some(&prior),
-        &FeatureOptions::default(),
+        &FeatureOptions {
+            absolute: a.absolute_features,
+            ..Default::default()
+        },
         quiet,
     );
     let ok = super::tables::report_failures(&t);

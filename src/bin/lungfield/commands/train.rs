@@ -3,7 +3,6 @@
 use anyhow::Result;
 
 use lungfield::classify::{ForestOptions, Model, TrainOptions, TrainingRows};
-use lungfield::features::FeatureOptions;
 use lungfield::SegmentOptions;
 
 use crate::args::TrainArgs;
@@ -44,7 +43,7 @@ pub fn run(a: &TrainArgs, quiet: bool) -> Result<bool> {
     let model = Model::train(
         rows.set(),
         &SegmentOptions::default(),
-        &FeatureOptions::default(),
+        &a.data.features(),
         &opts,
     )?;
     let ms = started.elapsed().as_secs_f64() * 1e3;
