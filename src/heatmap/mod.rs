@@ -4,8 +4,9 @@
 //! Each lung pixel carries the local measures of [`crate::features::local`] (density,
 //! texture, the fine and coarse blob responses, the Hessian blob measure, the left/right
 //! asymmetry: the per-pixel forms of the `fo_*`, `blob_*`, `hessian_*` and `rel_lr_*`
-//! features the forest scores). A [`HeatModel`] is fitted with the TB model, on its training
-//! images' sampled pixels:
+//! families; the score sees the first two only in their relative forms, and the map, too,
+//! reads each pixel against the normal lungs at the same place, not as an absolute value).
+//! A [`HeatModel`] is fitted with the TB model, on its training images' sampled pixels:
 //!
 //! 1. **An atlas of the normal lung.** For every cell of the lung grid (8 rows × 4 columns
 //!    per lung, in the lung's own box) the mean and spread of each measure over the normal
