@@ -459,13 +459,15 @@ pub fn extract_local(
             .map(|(a, b)| (a - b).abs()),
     );
     // Relative to the patient's own anatomy: left against right, upper against lower.
+    let mut names = base_names(opts);
     if opts.anatomy {
-        let rel = relative::values(&relative::relations(&base_names(opts)), &v);
-        v.extend(rel);
+        let relations = relative::relations(&names);
+        v.extend(relative::values(&relations, &v));
+        names.extend(relations.into_iter().map(|(name, _)| name));
     }
+    // The vector: the absolute families left out unless asked for.
+    debug_assert_eq!(names.len(), v.len());
     if !opts.absolute {
-        let names = computed_names(opts);
-        debug_assert_eq!(names.len(), v.len());
         v = v
             .into_iter()
             .zip(&names)

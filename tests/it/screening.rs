@@ -289,11 +289,12 @@ fn every_lateral_view_is_refused_or_flagged_and_none_is_taken_for_inverted() {
     // the segmentation refuses some outright (`not_frontal_chest`). None may pass unflagged,
     // and none may be taken for an inverted frontal film.
     let prior = ShapePrior::builtin().unwrap();
-    let outcomes: Vec<(u64, Vec<QcCode>, bool)> = (0..40u64)
+    let outcomes: Vec<(u64, Vec<QcCode>, bool, f64)> = (0..40u64)
         .into_par_iter()
         .map(|seed| {
-            let checked =
-                lungfield::qc::check(Radiograph::U8(lungfield::phantom::lateral(384, seed)), None);
+            let img = Radiograph::U8(lungfield::phantom::lateral(384, seed));
+            let measure = lungfield::qc::midline(&img).unwrap_or(f64::NAN);
+            let checked = lungfield::qc::check(img, None);
             let mut codes = checked.codes.clone();
             let refused = match segment_with_prior(
                 &checked.image,
@@ -306,10 +307,10 @@ fn every_lateral_view_is_refused_or_flagged_and_none_is_taken_for_inverted() {
                     false
                 }
             };
-            (seed, codes, refused)
+            (seed, codes, refused, measure)
         })
         .collect();
-    for (seed, codes, refused) in &outcomes {
+    for (seed, codes, refused, _) in &outcomes {
         assert!(!codes.contains(&QcCode::Inverted), "{seed}: {codes:?}");
         assert!(
             *refused || codes.contains(&QcCode::ViewUncertain),
@@ -318,15 +319,10 @@ fn every_lateral_view_is_refused_or_flagged_and_none_is_taken_for_inverted() {
     }
     let flagged_before = outcomes
         .iter()
-        .filter(|(_, c, _)| c.first() == Some(&QcCode::ViewUncertain))
+        .filter(|(_, c, _, _)| c.first() == Some(&QcCode::ViewUncertain))
         .count();
     let refused = outcomes.iter().filter(|o| o.2).count();
-    let highest = (0..40u64)
-        .map(|seed| {
-            let img = Radiograph::U8(lungfield::phantom::lateral(384, seed));
-            lungfield::qc::midline(&img).unwrap_or(f64::NAN)
-        })
-        .fold(f64::MIN, f64::max);
+    let highest = outcomes.iter().map(|o| o.3).fold(f64::MIN, f64::max);
     eprintln!(
         "lateral views: {flagged_before} of 40 flagged by the midline check (highest measure {highest:.3}), {refused} refused by the segmentation"
     );
