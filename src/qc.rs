@@ -343,6 +343,34 @@ mod tests {
         assert!(check(img, None).codes.contains(&QcCode::LowContrast));
     }
 
+    proptest::proptest! {
+        /// Any picture, of any size from 1 px, flat, striped, noisy or with bright edges:
+        /// the checks give codes and never panic, and the midline measure, when there is
+        /// one, is finite.
+        #[test]
+        fn any_image_gets_a_verdict(
+            w in 1usize..300, h in 1usize..300, kind in 0u8..4, seed in proptest::prelude::any::<u64>(),
+        ) {
+            let mut rng = crate::rng::Rng::new(seed);
+            let img = GrayU8::from_rows(w, h, |y, r| {
+                for (x, p) in r.iter_mut().enumerate() {
+                    *p = match kind {
+                        0 => 77,
+                        1 => if (x / 3) % 2 == 0 { 255 } else { 0 },
+                        2 => rng.range(0, 256) as u8,
+                        _ => if x < 2 || x + 2 >= w || y < 2 { 250 } else { (x * 255 / w) as u8 },
+                    };
+                }
+            });
+            let img = Radiograph::U8(img);
+            if let Some(m) = midline(&img) {
+                proptest::prop_assert!(m.is_finite());
+            }
+            let c = check(img, None);
+            proptest::prop_assert_eq!((c.image.width(), c.image.height()), (w, h));
+        }
+    }
+
     #[test]
     fn dicom_age_and_view_give_codes() {
         let p = crate::phantom::render(128, 2, false);
