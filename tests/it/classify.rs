@@ -44,6 +44,24 @@ fn cv_separates_tb_phantoms_and_is_identical_at_any_thread_count() {
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", stderr(&o));
+        // The top features listed are those whose shuffling lowered the out-of-fold AUC.
+        let text = String::from_utf8_lossy(&o.stdout);
+        let top = text
+            .lines()
+            .find_map(|l| l.strip_prefix("top features: "))
+            .unwrap_or_else(|| panic!("no top features line: {text}"));
+        if !top.starts_with("none lowers") {
+            for item in top.split(", ") {
+                let d: f64 = item
+                    .rsplit_once(" (")
+                    .unwrap()
+                    .1
+                    .trim_end_matches(')')
+                    .parse()
+                    .unwrap();
+                assert!(d >= 0.001, "{item} listed among the top features");
+            }
+        }
     }
     let read = |d: &tempfile::TempDir, f: &str| std::fs::read(d.path().join(f)).unwrap();
     for f in [
