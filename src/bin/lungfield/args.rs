@@ -220,18 +220,26 @@ pub struct DataArgs {
     /// positives (e.g. jsrt_class=nodule).
     #[arg(long, value_name = "COLUMN=VALUE")]
     pub label_from: Option<String>,
-    /// Keep the absolute feature families (fo_*, glcm_*, blob_*) in the vector: the engine
-    /// before they were left out for identifying the site more than the disease.
-    #[arg(long)]
-    pub absolute_features: bool,
+    /// Feature settings.
+    #[command(flatten)]
+    pub features: FeatureArgs,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
 }
 
-impl DataArgs {
+/// Feature settings shared by the commands that compute features.
+#[derive(Args, Debug, Clone)]
+pub struct FeatureArgs {
+    /// Keep the absolute feature families (fo_*, glcm_*, blob_*) in the vector: the engine
+    /// before they were left out for identifying the site more than the disease.
+    #[arg(long)]
+    pub absolute_features: bool,
+}
+
+impl FeatureArgs {
     /// The feature settings these options ask for.
-    pub fn features(&self) -> lungfield::features::FeatureOptions {
+    pub fn options(&self) -> lungfield::features::FeatureOptions {
         lungfield::features::FeatureOptions {
             absolute: self.absolute_features,
             ..Default::default()
@@ -262,10 +270,9 @@ pub struct FeaturesArgs {
     /// outputs equal one unsharded run's (CSV headers come from shard 1 only).
     #[arg(long, value_name = "I/N", default_value = "1/1")]
     pub shard: lungfield::io::Shard,
-    /// Keep the absolute feature families (fo_*, glcm_*, blob_*) in the vector: the engine
-    /// before they were left out for identifying the site more than the disease.
-    #[arg(long)]
-    pub absolute_features: bool,
+    /// Feature settings.
+    #[command(flatten)]
+    pub features: FeatureArgs,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,

@@ -121,7 +121,7 @@ fn by_site_study(a: &CvArgs, t: &FeatureTable, forest: ForestOptions, title: &st
     let st = leave_one_site_out(
         rows.set(),
         &SegmentOptions::default(),
-        &a.data.features(),
+        &a.data.features.options(),
         &opts,
         2000,
         a.seed,

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use lungfield::features::{jobs_from_dataset, jobs_from_files, FeatureOptions};
+use lungfield::features::{jobs_from_dataset, jobs_from_files};
 use lungfield::io::{find_images, Dataset};
 use lungfield::prior::ShapePrior;
 use lungfield::SegmentOptions;
@@ -33,10 +33,7 @@ pub fn run(a: &FeaturesArgs, quiet: bool) -> Result<bool> {
         a.masks.into(),
         &SegmentOptions::default(),
         Some(&prior),
-        &FeatureOptions {
-            absolute: a.absolute_features,
-            ..Default::default()
-        },
+        &a.features.options(),
         quiet,
     );
     let ok = super::tables::report_failures(&t);

@@ -89,7 +89,7 @@ pub fn table_of(d: &DataArgs, data: &[Dataset], quiet: bool) -> Result<FeatureTa
         d.masks.into(),
         &SegmentOptions::default(),
         Some(&prior),
-        &d.features(),
+        &d.features.options(),
         quiet,
     ))
 }
@@ -104,7 +104,7 @@ pub fn training_table_of(d: &DataArgs, data: &[Dataset], quiet: bool) -> Result<
         d.masks.into(),
         &SegmentOptions::default(),
         Some(&prior),
-        &d.features(),
+        &d.features.options(),
         &bar,
     );
     bar.finish();

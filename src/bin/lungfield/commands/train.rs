@@ -43,7 +43,7 @@ pub fn run(a: &TrainArgs, quiet: bool) -> Result<bool> {
     let model = Model::train(
         rows.set(),
         &SegmentOptions::default(),
-        &a.data.features(),
+        &a.data.features.options(),
         &opts,
     )?;
     let ms = started.elapsed().as_secs_f64() * 1e3;
