@@ -441,6 +441,64 @@ fn montgomery_with_the_builtin_prior_floor() {
     );
 }
 
+/// Montgomery's films with 3 % of the grey range of Gaussian noise added (clipped at black, so
+/// the canvas is black only to within its noise; in memory, nothing written): each is still
+/// upright, gets two lungs, and keeps the clean films' quality (measured: mean Dice 0.958,
+/// no refusal; before the noisy-canvas rule 13 of 48 were taken for inverted, and 10 of
+/// those then refused as not a chest).
+#[test]
+#[ignore = "needs ../shared/data (run with --include-ignored)"]
+fn montgomery_with_noise_keeps_its_canvas_and_its_lungs() {
+    use lungfield::io::Radiograph;
+    use lungfield::qc::{check, QcCode};
+    use lungfield::{prior::ShapePrior, segment_with_prior};
+    use rayon::prelude::*;
+    let prior = ShapePrior::builtin().unwrap();
+    let d = data("montgomery");
+    let dice: Vec<Result<f64, String>> = d
+        .samples
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let img = lungfield::io::decode_file(&s.image).unwrap();
+            let truth = lungfield::io::read_mask_for(s.mask.as_ref().unwrap(), &img).unwrap();
+            let mut rng = lungfield::phantom::Rng::new(100 + i as u64);
+            let noisy = match img {
+                Radiograph::U8(mut p) => {
+                    for v in p.as_mut_slice() {
+                        *v = (f64::from(*v) + 7.65 * rng.normal()).clamp(0.0, 255.0) as u8;
+                    }
+                    Radiograph::U8(p)
+                }
+                Radiograph::U16(mut p) => {
+                    for v in p.as_mut_slice() {
+                        *v = (f64::from(*v) + 1966.0 * rng.normal()).clamp(0.0, 65535.0) as u16;
+                    }
+                    Radiograph::U16(p)
+                }
+            };
+            let c = check(noisy, None);
+            if c.codes.contains(&QcCode::Inverted) {
+                return Err(format!("{}: taken for inverted", s.id));
+            }
+            let seg = segment_with_prior(&c.image, &SegmentOptions::default(), Some(&prior))
+                .map_err(|e| format!("{}: {e}", s.id))?;
+            Ok(lungfield::metrics::score_masks(&seg.binary(), &truth)
+                .unwrap()
+                .dice)
+        })
+        .collect();
+    let failed: Vec<&String> = dice.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    let mean = dice.iter().flatten().sum::<f64>() / dice.len() as f64;
+    eprintln!(
+        "montgomery with 3 % noise: {} films, mean dice {mean:.4}",
+        dice.len()
+    );
+    assert_eq!(dice.len(), 48);
+    assert!(mean >= 0.95, "mean dice {mean} (floor 0.95)");
+}
+
 /// The built-in prior on the Shenzhen sample (issue 23's target 0.93 is not met: 0.922).
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]

@@ -11,7 +11,8 @@
 //! How: the image is cut into blocks (at most 256 along the longer side); a block is *flat*
 //! when all its pixels lie within a few grey levels of the image's darkest (or brightest)
 //! value. Flat blocks reached from the image edge through flat blocks of the same kind are
-//! padding; the field is the largest 8-connected piece of what is left. Flat dark regions
+//! padding (when there are none, and the image is large, a canvas flat only to within its
+//! noise is looked for: a digitiser's or a detector's noise on the black around a film); the field is the largest 8-connected piece of what is left. Flat dark regions
 //! that the film itself holds (air beside the body burnt out to black) may be counted as
 //! padding too: they are outside the body, so no lung is lost. When the field would be
 //! implausibly small (under a quarter of the image, or under a third of either side), the
@@ -26,6 +27,9 @@ const GRID: usize = 128;
 /// Smallest block side: a block must hold enough pixels for noise to show (film noise keeps
 /// burnt-out air off the flat extreme somewhere in 16 pixels; true padding is flat).
 const MIN_BLOCK: usize = 4;
+/// Smallest block side, in pixels, at which a canvas flat only to within its noise is looked
+/// for ([`noisy_canvas`]).
+const NOISY_CANVAS_BLOCK: usize = 16;
 
 /// The exposed field of an image: its box in image pixels and, at block resolution, which
 /// blocks inside the box are padding.
@@ -265,26 +269,16 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
             }
         })
         .collect();
-    // Padding: flat blocks reached from the grid's edge through flat blocks of their kind.
-    let mut padding = vec![false; gw * gh];
-    let mut stack: Vec<usize> = Vec::new();
-    for i in 0..gw * gh {
-        let (bx, by) = (i % gw, i / gw);
-        if kind[i] != 0 && (bx == 0 || by == 0 || bx + 1 == gw || by + 1 == gh) {
-            padding[i] = true;
-            stack.push(i);
-        }
-    }
-    while let Some(i) = stack.pop() {
-        for j in neighbours4(i, gw, gh) {
-            if !padding[j] && kind[j] == kind[i] {
-                padding[j] = true;
-                stack.push(j);
-            }
-        }
-    }
+    let mut padding = reached_from_edge(&kind, gw, gh);
     if !padding.iter().any(|&p| p) {
-        return Field::whole(w, h);
+        // No canvas flat to a grey level: perhaps one flat to within its noise.
+        match noisy_canvas(img, block, (gw, gh), (gmin, gmax), tol) {
+            Some(kind) => padding = reached_from_edge(&kind, gw, gh),
+            None => return Field::whole(w, h),
+        }
+        if !padding.iter().any(|&p| p) {
+            return Field::whole(w, h);
+        }
     }
     // The largest 8-connected piece of what is left (burnt-in labels on the canvas are
     // pieces of their own).
@@ -316,6 +310,112 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
         grid_w: gw,
         image: (w, h),
     }
+}
+
+/// Padding: the blocks of a `kind` other than 0 reached from the grid's edge through blocks
+/// of their kind.
+fn reached_from_edge(kind: &[u8], gw: usize, gh: usize) -> Vec<bool> {
+    let mut padding = vec![false; gw * gh];
+    let mut stack: Vec<usize> = Vec::new();
+    for i in 0..gw * gh {
+        let (bx, by) = (i % gw, i / gw);
+        if kind[i] != 0 && (bx == 0 || by == 0 || bx + 1 == gw || by + 1 == gh) {
+            padding[i] = true;
+            stack.push(i);
+        }
+    }
+    while let Some(i) = stack.pop() {
+        for j in neighbours4(i, gw, gh) {
+            if !padding[j] && kind[j] == kind[i] {
+                padding[j] = true;
+                stack.push(j);
+            }
+        }
+    }
+    padding
+}
+
+/// The block kinds (1: dark canvas, 2: bright canvas, 0: neither) of a canvas that is flat
+/// only to within its noise: a scanner's or digitiser's noise on the black (or white) around
+/// a film. Its quietest block on the image's edge (the smallest standard deviation among
+/// the edge blocks whose mean lies within a tenth of the grey range of the extreme) gives
+/// the canvas's level and noise; a block is canvas when its mean lies within one noise
+/// deviation of that level and its own deviation within half as much again. Film is
+/// textured, and its mean lies far from the canvas's. Only for blocks of at least
+/// [`NOISY_CANVAS_BLOCK`] pixels (images over about 2 000 px): smaller blocks hold too few
+/// pixels to tell noise from a dark, smooth part of the film. `None` when there is no
+/// such edge block, or the blocks are too small.
+fn noisy_canvas<T: Copy + Into<u32>>(
+    img: &Plane<T>,
+    block: usize,
+    (gw, gh): (usize, usize),
+    (gmin, gmax): (u32, u32),
+    tol: u32,
+) -> Option<Vec<u8>> {
+    if block < NOISY_CANVAS_BLOCK {
+        return None;
+    }
+    let mut sum = vec![0f64; gw * gh];
+    let mut sq = vec![0f64; gw * gh];
+    let mut n = vec![0f64; gw * gh];
+    // The rows the flat test samples: four per block.
+    let step = (block / 4).max(1);
+    for y in (0..img.height()).filter(|y| (y % block).is_multiple_of(step)) {
+        let base = (y / block) * gw;
+        for (bx, chunk) in img.row(y).chunks(block).enumerate() {
+            for &v in chunk {
+                let v = f64::from(v.into());
+                sum[base + bx] += v;
+                sq[base + bx] += v * v;
+            }
+            n[base + bx] += chunk.len() as f64;
+        }
+    }
+    let stats: Vec<(f64, f64)> = (0..gw * gh)
+        .map(|i| {
+            let m = sum[i] / n[i].max(1.0);
+            (m, (sq[i] / n[i].max(1.0) - m * m).max(0.0).sqrt())
+        })
+        .collect();
+    let (lo, hi, near) = (
+        f64::from(gmin),
+        f64::from(gmax),
+        0.1 * f64::from(gmax - gmin),
+    );
+    let edge = |i: &usize| {
+        let (bx, by) = (i % gw, i / gw);
+        bx == 0 || by == 0 || bx + 1 == gw || by + 1 == gh
+    };
+    let quietest = |at_extreme: &dyn Fn(f64) -> bool| {
+        (0..gw * gh)
+            .filter(edge)
+            .map(|i| stats[i])
+            .filter(|&(m, _)| at_extreme(m))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    };
+    let dark = quietest(&|m| m <= lo + near);
+    let bright = quietest(&|m| m >= hi - near);
+    if dark.is_none() && bright.is_none() {
+        return None;
+    }
+    let tol = f64::from(tol);
+    let canvas = |(m, sd): (f64, f64), level: Option<(f64, f64)>| {
+        level.is_some_and(|(lm, lsd)| (m - lm).abs() <= 0.5 * lsd + tol && sd <= 1.25 * lsd + tol)
+    };
+    Some(
+        stats
+            .iter()
+            .map(|&st| {
+                if canvas(st, dark) {
+                    1
+                } else if canvas(st, bright) {
+                    2
+                } else {
+                    0
+                }
+            })
+            .collect(),
+    )
 }
 
 /// The largest 8-connected piece of the blocks that are not `padding` (ties: the first
