@@ -109,15 +109,24 @@ impl Field {
         self.padding[(y / self.block) * self.grid_w + x / self.block]
     }
 
-    /// Per block: whether it or one of its eight neighbours is padding (the blocks the
-    /// film's edge crosses hold padding pixels too).
+    /// Per block: whether it or one of its eight neighbours is padding that reaches into the
+    /// box (the blocks the film's edge crosses hold padding pixels too; the canvas outside
+    /// the box, which the box's edge already cuts off at the film's, does not count).
     fn near_padding(&self) -> Vec<bool> {
         let (gw, gh) = (self.grid_w, self.padding.len() / self.grid_w);
+        let b = self.block;
+        let in_box = |nx: usize, ny: usize| {
+            nx * b < self.x + self.width
+                && (nx + 1) * b > self.x
+                && ny * b < self.y + self.height
+                && (ny + 1) * b > self.y
+        };
         (0..gw * gh)
             .map(|i| {
                 let (bx, by) = (i % gw, i / gw);
                 (by.saturating_sub(1)..(by + 2).min(gh)).any(|ny| {
-                    (bx.saturating_sub(1)..(bx + 2).min(gw)).any(|nx| self.padding[ny * gw + nx])
+                    (bx.saturating_sub(1)..(bx + 2).min(gw))
+                        .any(|nx| self.padding[ny * gw + nx] && in_box(nx, ny))
                 })
             })
             .collect()
@@ -300,6 +309,7 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
     }
     let (px0, py0) = (x0 * block, y0 * block);
     let (px1, py1) = (((x1 + 1) * block).min(w), ((y1 + 1) * block).min(h));
+    let (px0, py0, px1, py1) = trim_to_film(img, (px0, py0, px1, py1), block, (gmin, gmax), tol);
     Field {
         x: px0,
         y: py0,
@@ -310,6 +320,50 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
         grid_w: gw,
         image: (w, h),
     }
+}
+
+/// The box `(x0, y0, x1, y1)` (exclusive ends) moved in, by at most a block on each side
+/// that does not lie on the image's edge, past the rows and columns that are canvas from end
+/// to end (every pixel within `tol` of the darkest or the brightest grey): the block grid
+/// puts the box's edge up to a block outside the film, and the film's own edge is where the
+/// lungs' working image must start for a film on a canvas to be segmented exactly as the
+/// film alone.
+fn trim_to_film<T: Copy + Into<u32>>(
+    img: &Plane<T>,
+    (mut x0, mut y0, mut x1, mut y1): (usize, usize, usize, usize),
+    block: usize,
+    (gmin, gmax): (u32, u32),
+    tol: u32,
+) -> (usize, usize, usize, usize) {
+    let canvas = |v: T| {
+        let v: u32 = v.into();
+        v <= gmin + tol || v + tol >= gmax
+    };
+    let row = |y: usize, x0: usize, x1: usize| img.row(y)[x0..x1].iter().all(|&v| canvas(v));
+    let col = |x: usize, y0: usize, y1: usize| (y0..y1).all(|y| canvas(img.row(y)[x]));
+    let (w, h) = (img.width(), img.height());
+    let (ox0, oy0, ox1, oy1) = (x0, y0, x1, y1);
+    if y0 > 0 {
+        while y0 + 1 < y1 && y0 < oy0 + block && row(y0, x0, x1) {
+            y0 += 1;
+        }
+    }
+    if y1 < h {
+        while y1 > y0 + 1 && y1 + block > oy1 && row(y1 - 1, x0, x1) {
+            y1 -= 1;
+        }
+    }
+    if x0 > 0 {
+        while x0 + 1 < x1 && x0 < ox0 + block && col(x0, y0, y1) {
+            x0 += 1;
+        }
+    }
+    if x1 < w {
+        while x1 > x0 + 1 && x1 + block > ox1 && col(x1 - 1, y0, y1) {
+            x1 -= 1;
+        }
+    }
+    (x0, y0, x1, y1)
 }
 
 /// Padding: the blocks of a `kind` other than 0 reached from the grid's edge through blocks
@@ -496,6 +550,16 @@ mod tests {
                 (frac - (1.0 - 600.0 * 500.0 / 630_000.0)).abs() < 0.02,
                 "{frac}"
             );
+        }
+    }
+
+    #[test]
+    fn the_box_is_cut_to_the_film_to_the_pixel() {
+        // Off the 8-px block grid on every side, black and white canvases alike.
+        for bg in [0u8, 255] {
+            let img = film(900, 700, (101, 53, 597, 493), bg);
+            let f = exposed_field(&img);
+            assert_eq!((f.x, f.y, f.width, f.height), (101, 53, 597, 493), "{bg}");
         }
     }
 

@@ -287,7 +287,7 @@ impl ShapeModel {
     /// a found lung stays when it lies less than `keep` (fraction of the image, along the ray
     /// from the model lung's centroid) outside the model's boundary; a pixel more than `fill`
     /// inside the model's boundary joins that lung (any pixel inside it, for a lung not found
-    /// at all). Unchanged when the fit fails.
+    /// at all). Unchanged when the fit fails, or keeps under half of every found lung.
     pub fn repair(&self, labels: &Labels, keep: f64, fill: f64) -> Labels {
         let stats = lung_stats(labels);
         let Some(fit) = self.fit_with(labels, &stats) else {
@@ -309,6 +309,23 @@ impl ShapeModel {
                     },
                 );
             }
+        }
+        // A fit that keeps under half of every found lung has not found these lungs (the
+        // robust fit can settle on another pose): it repairs nothing. (One stray lung, a
+        // blob in the wrong place, is what the repair is for.)
+        let lost = stats.iter().enumerate().all(|(side, st)| {
+            let label = Side::BOTH[side].label();
+            let (mut all, mut kept) = (0usize, 0usize);
+            for (&f, &z) in labels.as_slice().iter().zip(zone.as_slice()) {
+                if f == label {
+                    all += 1;
+                    kept += usize::from(z & (1 << side) != 0);
+                }
+            }
+            st.is_none() || kept * 2 < all
+        });
+        if lost {
+            return labels.clone();
         }
         let mut out = Mask::new(w, h);
         for ((o, &f), &z) in out
@@ -508,6 +525,30 @@ mod tests {
         assert!(dice(&fixed, &m) > 0.95);
         assert!(ShapeModel::fit(&[&v, &v]).is_none());
         assert!(ShapeModel::fit(&[&v, &v, &v[..10]]).is_none());
+    }
+
+    /// A pair the model cannot fit at all (a pose-only model; the lungs one above the other,
+    /// not side by side) is left as found: a fit that keeps under half of every found lung
+    /// has found other lungs, and its shape would replace these.
+    #[test]
+    fn a_pair_the_fit_cannot_reach_is_left_as_found() {
+        let m = lungs(96, 1.0, 0.0);
+        let mut v = radial(&m, 1).unwrap().to_vec();
+        v.extend(radial(&m, 2).unwrap());
+        let model = ShapeModel::fit(&[&v, &v, &v]).unwrap();
+        let mut odd = Mask::new(96, 96);
+        for y in 0..96 {
+            for x in 0..96 {
+                let (fx, fy) = (x as f64 + 0.5, y as f64 + 0.5);
+                for (cy, label) in [(20.0, 1u8), (76.0, 2u8)] {
+                    let (u, v) = ((fx - 48.0) / 40.0, (fy - cy) / 10.0);
+                    if u * u + v * v <= 1.0 {
+                        odd.set(x, y, label);
+                    }
+                }
+            }
+        }
+        assert_eq!(model.repair(&odd, 6.0 / 96.0, 1.0 / 96.0), odd);
     }
 
     #[test]
