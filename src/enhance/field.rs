@@ -8,15 +8,18 @@
 //! image; padding left inside the box (the corners of a rotated film) is filled from the
 //! nearest field pixel of its row ([`Field::fill_padding`]).
 //!
-//! How: the image is cut into blocks (at most 256 along the longer side); a block is *flat*
-//! when all its pixels lie within a few grey levels of the image's darkest (or brightest)
-//! value. Flat blocks reached from the image edge through flat blocks of the same kind are
-//! padding (when there are none, and the image is large, a canvas flat only to within its
-//! noise is looked for: a digitiser's or a detector's noise on the black around a film); the field is the largest 8-connected piece of what is left. Flat dark regions
-//! that the film itself holds (air beside the body burnt out to black) may be counted as
-//! padding too: they are outside the body, so no lung is lost. When the field would be
-//! implausibly small (under a quarter of the image, or under a third of either side), the
-//! whole image is the field: a radiograph is never cut down to a fragment.
+//! How: the image is cut into blocks (at most [`GRID`] along the longer side); a block is
+//! *flat* when all its pixels lie within a few grey levels of the image's darkest (or
+//! brightest) value. Flat blocks reached from the image edge through flat blocks of the same
+//! kind are padding (when there are none, and the image is large, a canvas flat only to
+//! within its noise is looked for: a digitiser's or a detector's noise on the black around a
+//! film); the field is the largest 8-connected piece of what is left. Flat dark regions that
+//! the film itself holds (air beside the body burnt out to black) may be counted as padding
+//! too: they are outside the body, so no lung is lost. When the field would be implausibly
+//! small (under a quarter of the image, or under a third of either side), the whole image is
+//! the field: a radiograph is never cut down to a fragment. The field's box is then cut to
+//! the film's edge to the pixel (past rows and columns that are canvas from end to end), so
+//! a film on a canvas is segmented the same wherever the canvas falls on the block grid.
 
 #[cfg(test)]
 use crate::image::GrayU8;

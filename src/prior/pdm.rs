@@ -9,7 +9,8 @@
 //! the mask where the mask is right; [`ShapeModel::repair`] then keeps the mask's own
 //! boundary where it lies within a tolerance of the model's and takes the model's where it
 //! strays further: the lower half of a lung lost under dense soft tissue, a leak into the
-//! abdomen or out of the body.
+//! abdomen or out of the body. A fit that keeps under half of every found lung has settled
+//! on another pose, and repairs nothing.
 //!
 //! Coordinates are fractions of the image width and height, so a model fitted at one
 //! resolution applies at any other.
