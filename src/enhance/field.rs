@@ -369,14 +369,19 @@ fn trim_to_film<T: Copy + Into<u32>>(
     (x0, y0, x1, y1)
 }
 
+/// Whether block `i` of a `gw × gh` grid lies on the grid's edge.
+fn on_edge(i: usize, gw: usize, gh: usize) -> bool {
+    let (bx, by) = (i % gw, i / gw);
+    bx == 0 || by == 0 || bx + 1 == gw || by + 1 == gh
+}
+
 /// Padding: the blocks of a `kind` other than 0 reached from the grid's edge through blocks
 /// of their kind.
 fn reached_from_edge(kind: &[u8], gw: usize, gh: usize) -> Vec<bool> {
     let mut padding = vec![false; gw * gh];
     let mut stack: Vec<usize> = Vec::new();
     for i in 0..gw * gh {
-        let (bx, by) = (i % gw, i / gw);
-        if kind[i] != 0 && (bx == 0 || by == 0 || bx + 1 == gw || by + 1 == gh) {
+        if kind[i] != 0 && on_edge(i, gw, gh) {
             padding[i] = true;
             stack.push(i);
         }
@@ -439,13 +444,9 @@ fn noisy_canvas<T: Copy + Into<u32>>(
         f64::from(gmax),
         0.1 * f64::from(gmax - gmin),
     );
-    let edge = |i: &usize| {
-        let (bx, by) = (i % gw, i / gw);
-        bx == 0 || by == 0 || bx + 1 == gw || by + 1 == gh
-    };
     let quietest = |at_extreme: &dyn Fn(f64) -> bool| {
         (0..gw * gh)
-            .filter(edge)
+            .filter(|&i| on_edge(i, gw, gh))
             .map(|i| stats[i])
             .filter(|&(m, _)| at_extreme(m))
             .min_by(|a, b| a.1.total_cmp(&b.1))
