@@ -247,10 +247,7 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
     let (gw, gh) = (w.div_ceil(block), h.div_ceil(block));
     let mut lo = vec![u32::MAX; gw * gh];
     let mut hi = vec![0u32; gw * gh];
-    // Every `step`-th row of each block (at least four rows of it): padding is flat in every
-    // row, and four rows of film hold enough noise to show.
-    let step = (block / 4).max(1);
-    for y in (0..h).filter(|y| (y % block) % step == 0) {
+    for y in sampled_rows(h, block) {
         let base = (y / block) * gw;
         for (bx, chunk) in img.row(y).chunks(block).enumerate() {
             let (Some(&a), Some(&b)) = (chunk.iter().min(), chunk.iter().max()) else {
@@ -369,6 +366,14 @@ fn trim_to_film<T: Copy + Into<u32>>(
     (x0, y0, x1, y1)
 }
 
+/// The rows of an image `h` rows high that the block tests read: every `block / 4`-th row of
+/// each block, so at least four rows of it (padding is flat in every row, and four rows of
+/// film hold enough noise to show).
+fn sampled_rows(h: usize, block: usize) -> impl Iterator<Item = usize> {
+    let step = (block / 4).max(1);
+    (0..h).filter(move |y| (y % block).is_multiple_of(step))
+}
+
 /// Whether block `i` of a `gw × gh` grid lies on the grid's edge.
 fn on_edge(i: usize, gw: usize, gh: usize) -> bool {
     let (bx, by) = (i % gw, i / gw);
@@ -420,9 +425,7 @@ fn noisy_canvas<T: Copy + Into<u32>>(
     let mut sum = vec![0f64; gw * gh];
     let mut sq = vec![0f64; gw * gh];
     let mut n = vec![0f64; gw * gh];
-    // The rows the flat test samples: four per block.
-    let step = (block / 4).max(1);
-    for y in (0..img.height()).filter(|y| (y % block).is_multiple_of(step)) {
+    for y in sampled_rows(img.height(), block) {
         let base = (y / block) * gw;
         for (bx, chunk) in img.row(y).chunks(block).enumerate() {
             for &v in chunk {

@@ -314,18 +314,15 @@ impl ShapeModel {
         // A fit that keeps under half of every found lung has not found these lungs (the
         // robust fit can settle on another pose): it repairs nothing. (One stray lung, a
         // blob in the wrong place, is what the repair is for.)
-        let lost = stats.iter().enumerate().all(|(side, st)| {
-            let label = Side::BOTH[side].label();
-            let (mut all, mut kept) = (0usize, 0usize);
-            for (&f, &z) in labels.as_slice().iter().zip(zone.as_slice()) {
-                if f == label {
-                    all += 1;
-                    kept += usize::from(z & (1 << side) != 0);
-                }
+        let (mut all, mut kept) = ([0usize; 2], [0usize; 2]);
+        for (&f, &z) in labels.as_slice().iter().zip(zone.as_slice()) {
+            if f == 1 || f == 2 {
+                let side = usize::from(f - 1);
+                all[side] += 1;
+                kept[side] += usize::from(z & (1 << side) != 0);
             }
-            st.is_none() || kept * 2 < all
-        });
-        if lost {
+        }
+        if (0..2).all(|side| stats[side].is_none() || kept[side] * 2 < all[side]) {
             return labels.clone();
         }
         let mut out = Mask::new(w, h);
