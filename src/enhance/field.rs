@@ -342,28 +342,32 @@ fn trim_to_film<T: Copy + Into<u32>>(
     let row = |y: usize, x0: usize, x1: usize| img.row(y)[x0..x1].iter().all(|&v| canvas(v));
     let col = |x: usize, y0: usize, y1: usize| (y0..y1).all(|y| canvas(img.row(y)[x]));
     let (w, h) = (img.width(), img.height());
-    let (ox0, oy0, ox1, oy1) = (x0, y0, x1, y1);
-    if y0 > 0 {
-        while y0 + 1 < y1 && y0 < oy0 + block && row(y0, x0, x1) {
-            y0 += 1;
-        }
-    }
-    if y1 < h {
-        while y1 > y0 + 1 && y1 + block > oy1 && row(y1 - 1, x0, x1) {
-            y1 -= 1;
-        }
-    }
-    if x0 > 0 {
-        while x0 + 1 < x1 && x0 < ox0 + block && col(x0, y0, y1) {
-            x0 += 1;
-        }
-    }
-    if x1 < w {
-        while x1 > x0 + 1 && x1 + block > ox1 && col(x1 - 1, y0, y1) {
-            x1 -= 1;
-        }
-    }
+    trim_span(&mut y0, &mut y1, h, block, |y| row(y, x0, x1));
+    trim_span(&mut x0, &mut x1, w, block, |x| col(x, y0, y1));
     (x0, y0, x1, y1)
+}
+
+/// Moves the span `lo..hi` of a side `n` long inwards past lines that are `canvas` from end to
+/// end, at most `block` lines at each end, leaving an end on the image's edge where it is and
+/// at least one line.
+fn trim_span(
+    lo: &mut usize,
+    hi: &mut usize,
+    n: usize,
+    block: usize,
+    canvas: impl Fn(usize) -> bool,
+) {
+    let (olo, ohi) = (*lo, *hi);
+    if *lo > 0 {
+        while *lo + 1 < *hi && *lo < olo + block && canvas(*lo) {
+            *lo += 1;
+        }
+    }
+    if *hi < n {
+        while *hi > *lo + 1 && *hi + block > ohi && canvas(*hi - 1) {
+            *hi -= 1;
+        }
+    }
 }
 
 /// The rows of an image `h` rows high that the block tests read: every `block / 4`-th row of

@@ -430,13 +430,21 @@ mod tests {
         m
     }
 
+    /// The shape vector of the two lungs of `m`.
+    fn vector(m: &Mask) -> Vec<f32> {
+        let mut v = radial(m, 1).unwrap().to_vec();
+        v.extend(radial(m, 2).unwrap());
+        v
+    }
+
     fn model() -> ShapeModel {
         let shapes: Vec<Vec<f32>> = (0..10)
             .map(|i| {
-                let m = lungs(128, 0.85 + 0.03 * i as f64, (i % 3) as f64 * 2.0 - 2.0);
-                let mut v = radial(&m, 1).unwrap().to_vec();
-                v.extend(radial(&m, 2).unwrap());
-                v
+                vector(&lungs(
+                    128,
+                    0.85 + 0.03 * i as f64,
+                    (i % 3) as f64 * 2.0 - 2.0,
+                ))
             })
             .collect();
         let refs: Vec<&[f32]> = shapes.iter().map(Vec::as_slice).collect();
@@ -514,8 +522,7 @@ mod tests {
     #[test]
     fn identical_training_shapes_give_a_pose_only_model_that_still_repairs() {
         let m = lungs(96, 1.0, 0.0);
-        let mut v = radial(&m, 1).unwrap().to_vec();
-        v.extend(radial(&m, 2).unwrap());
+        let v = vector(&m);
         let model = ShapeModel::fit(&[&v, &v, &v]).unwrap();
         assert_eq!(model.modes(), 0);
         let one = m.map(|&x| if x == 1 { 1 } else { 0 });
@@ -531,8 +538,7 @@ mod tests {
     #[test]
     fn a_pair_the_fit_cannot_reach_is_left_as_found() {
         let m = lungs(96, 1.0, 0.0);
-        let mut v = radial(&m, 1).unwrap().to_vec();
-        v.extend(radial(&m, 2).unwrap());
+        let v = vector(&m);
         let model = ShapeModel::fit(&[&v, &v, &v]).unwrap();
         let mut odd = Mask::new(96, 96);
         for y in 0..96 {
