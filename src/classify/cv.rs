@@ -3,13 +3,15 @@
 //! sensitivity and specificity at the model's threshold, the ROC curve, the confusion matrix
 //! and permutation importance of every feature.
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 use crate::metrics::{auc, auc_ci, confusion, roc_points, Confusion};
 use crate::rng::Rng;
 
 use super::ensemble::Ensemble;
-use super::linear::LinearOptions;
-use crate::forest::ForestOptions;
+use super::linear::{blend, Linear, LinearOptions};
+use crate::forest::{Forest, ForestOptions};
 
 /// Cross-validation settings.
 #[derive(Clone, Debug)]
@@ -122,10 +124,21 @@ fn folds(y: &[u8], k: usize, seed: u64) -> Vec<usize> {
     fold
 }
 
+/// How a model's out-of-fold predictions are made ([`validation_groups`]).
+#[derive(Clone, Debug)]
+pub struct Validation {
+    /// The group of every row: each group is predicted by what the others trained.
+    pub group: Vec<usize>,
+    /// Whether the groups are the sites (leave-one-site-out) rather than stratified folds.
+    pub by_site: bool,
+    /// What it is, for the model file: e.g. `leave-one-site-out (3 sites)` or `5-fold`.
+    pub description: String,
+}
+
 /// How to make out-of-fold predictions for a training set: with `by_site`, one group per
 /// site when there are two or more sites and every group's complement has both classes
 /// (leave-one-site-out); else stratified `k`-fold (fewer folds when a class has fewer than
-/// `k` images). Returns the group of each row and a description.
+/// `k` images).
 ///
 /// # Errors
 /// [`Error::InvalidOption`] when a class has fewer than 2 images.
@@ -135,7 +148,7 @@ pub fn validation_groups(
     k: usize,
     seed: u64,
     by_site: bool,
-) -> Result<(Vec<usize>, String)> {
+) -> Result<Validation> {
     let mut names: Vec<&String> = sites.iter().collect();
     names.sort();
     names.dedup();
@@ -149,7 +162,11 @@ pub fn validation_groups(
             rest().any(|i| y[i] == 0) && rest().any(|i| y[i] == 1)
         });
         if complete {
-            return Ok((group, format!("leave-one-site-out ({} sites)", names.len())));
+            return Ok(Validation {
+                group,
+                by_site: true,
+                description: format!("leave-one-site-out ({} sites)", names.len()),
+            });
         }
     }
     let smallest = [0u8, 1].map(|c| y.iter().filter(|&&v| v == c).count());
@@ -160,7 +177,46 @@ pub fn validation_groups(
             smallest[0], smallest[1]
         )));
     }
-    Ok((folds(y, k, seed), format!("{k}-fold")))
+    Ok(Validation {
+        group: folds(y, k, seed),
+        by_site: false,
+        description: format!("{k}-fold"),
+    })
+}
+
+/// For each group of rows, `fit_predict(train rows, their labels, held-out rows, group)`
+/// trained on the other groups; its probabilities for the held-out rows, in row order. The
+/// groups run in parallel; each result lands in its own rows, so the thread count changes
+/// nothing.
+fn per_group(
+    x: &[Vec<f64>],
+    y: &[u8],
+    group: &[usize],
+    fit_predict: impl Fn(&[Vec<f64>], &[u8], &[Vec<f64>], usize) -> Result<Vec<f64>> + Sync,
+) -> Result<Vec<f64>> {
+    let n_groups = group.iter().max().map_or(0, |g| g + 1);
+    let held_out = (0..n_groups)
+        .into_par_iter()
+        .map(|g| {
+            let test: Vec<usize> = (0..x.len()).filter(|&i| group[i] == g).collect();
+            if test.is_empty() {
+                return Ok((test, Vec::new()));
+            }
+            let train: Vec<usize> = (0..x.len()).filter(|&i| group[i] != g).collect();
+            let xt: Vec<Vec<f64>> = train.iter().map(|&i| x[i].clone()).collect();
+            let yt: Vec<u8> = train.iter().map(|&i| y[i]).collect();
+            let xh: Vec<Vec<f64>> = test.iter().map(|&i| x[i].clone()).collect();
+            let p = fit_predict(&xt, &yt, &xh, g)?;
+            Ok((test, p))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut oof = vec![0.0; x.len()];
+    for (test, p) in held_out {
+        for (i, v) in test.into_iter().zip(p) {
+            oof[i] = v;
+        }
+    }
+    Ok(oof)
 }
 
 /// Out-of-fold probabilities: for each group, a forest (and its linear partner, when
@@ -177,25 +233,43 @@ pub fn out_of_fold(
     linear: Option<&LinearOptions>,
 ) -> Result<Vec<f64>> {
     let base = Rng::new(forest.seed);
-    let n_groups = group.iter().max().map_or(0, |g| g + 1);
-    let mut oof = vec![0.0; x.len()];
-    for g in 0..n_groups {
-        let test: Vec<usize> = (0..x.len()).filter(|&i| group[i] == g).collect();
-        if test.is_empty() {
-            continue;
-        }
-        let train: Vec<usize> = (0..x.len()).filter(|&i| group[i] != g).collect();
-        let xt: Vec<Vec<f64>> = train.iter().map(|&i| x[i].clone()).collect();
-        let yt: Vec<u8> = train.iter().map(|&i| y[i]).collect();
+    per_group(x, y, group, |xt, yt, xh, g| {
         let mut fo = forest.clone();
         fo.seed = base.fork(7000 + g as u64).next_u64();
-        let f = Ensemble::train(&xt, &yt, &fo, linear)?;
-        let xh: Vec<Vec<f64>> = test.iter().map(|&i| x[i].clone()).collect();
-        for (&i, p) in test.iter().zip(f.predict_proba(&xh)?) {
-            oof[i] = p;
-        }
-    }
-    Ok(oof)
+        Ensemble::train(xt, yt, &fo, linear)?.predict_proba(xh)
+    })
+}
+
+/// The classifier trained on every row, with out-of-fold probabilities made at the cost of
+/// about one forest: the forest's own out-of-bag probabilities
+/// ([`Forest::train_out_of_bag`]) blended with its linear partner's from one refit per group
+/// (a linear fit costs a small part of a forest's).
+///
+/// # Errors
+/// As [`Ensemble::train`].
+pub fn train_out_of_bag(
+    x: &[Vec<f64>],
+    y: &[u8],
+    group: &[usize],
+    forest: &ForestOptions,
+    linear: Option<&LinearOptions>,
+) -> Result<(Ensemble, Vec<f64>)> {
+    let (trees, p) = Forest::train_out_of_bag(x, y, forest)?;
+    let Some(lo) = linear else {
+        let ensemble = Ensemble {
+            forest: trees,
+            linear: None,
+        };
+        return Ok((ensemble, p));
+    };
+    let pl = per_group(x, y, group, |xt, yt, xh, _| {
+        Linear::train(xt, yt, lo)?.predict_proba(xh)
+    })?;
+    let ensemble = Ensemble {
+        forest: trees,
+        linear: Some(Linear::train(x, y, lo)?),
+    };
+    Ok((ensemble, blend(&p, &pl)))
 }
 
 /// Cross-validates the classifier ([`Ensemble`]) on rows `x` with labels `y`.

@@ -1,7 +1,8 @@
 //! The model file (`.lfm`): a versioned, self-describing JSON document holding the forest
 //! and its linear partner, the feature settings and names in order, the forest's parameters, a hash of the training
 //! set, the sites it was trained on, the calibration of its score and its operating points
-//! (chosen on out-of-fold predictions: stratified 5-fold, or leave-one-site-out on request).
+//! (chosen on out-of-fold predictions: the forest's out-of-bag ones with its linear partner's
+//! from stratified 5-fold refits, or leave-one-site-out refits on request).
 //! Loading checks all
 //! of it and refuses what does not fit. Version 1 files (no calibration, no operating points,
 //! lungfield 0.1's features) still load and score as they did.
@@ -15,7 +16,7 @@ use crate::options::SegmentOptions;
 use crate::prior::{ShapePrior, BUILTIN_NAME};
 
 use super::calibration::{choose, OperatingPoint, Platt, Target};
-use super::cv::out_of_fold;
+use super::cv::{out_of_fold, train_out_of_bag, validation_groups};
 use super::ensemble::{predict, Ensemble};
 use super::linear::{Linear, LinearOptions};
 use crate::forest::{Forest, ForestOptions};
@@ -67,7 +68,7 @@ pub struct Model {
     #[serde(default)]
     pub calibration: Platt,
     /// How the out-of-fold predictions behind the calibration and the operating points were
-    /// made, e.g. `leave-one-site-out (3 sites)` or `5-fold`.
+    /// made, e.g. `leave-one-site-out (3 sites)` or `out-of-bag forest, 5-fold linear model`.
     #[serde(default)]
     pub validation: String,
     /// The AUC of those out-of-fold predictions.
@@ -96,7 +97,7 @@ pub struct TrainOptions {
     pub linear: Option<LinearOptions>,
     /// Standardise the features site by site ([`super::harmonise`]).
     pub harmonise: bool,
-    /// Folds of the out-of-fold predictions. Default: 5.
+    /// Folds of the linear partner's out-of-fold predictions. Default: 5.
     pub folds: usize,
     /// Make the out-of-fold predictions leave-one-site-out instead when there are several
     /// sites. Default: false (with two or three sites, each inner forest sees too few
@@ -227,9 +228,10 @@ pub fn training_set_hash(ids: &[String], y: &[u8], x: &[Vec<f64>]) -> String {
 }
 
 impl Model {
-    /// Trains a model: out-of-fold predictions first (stratified k-fold, or leave-one-site-out
-    /// with [`TrainOptions::by_site`]) for the calibration and the operating points, then the
-    /// forest (and its linear partner) on everything.
+    /// Trains a model: the forest (and its linear partner) on everything, and out-of-fold
+    /// predictions for the calibration and the operating points: the forest's out-of-bag
+    /// probabilities with the linear partner's from stratified k-fold refits, or, with
+    /// [`TrainOptions::by_site`], a whole model refitted per held-out site.
     ///
     /// # Errors
     /// As [`Ensemble::train`]; [`Error::InvalidOption`] when the sets disagree in length, or a
@@ -271,17 +273,25 @@ impl Model {
         let mut names: Vec<String> = sites.to_vec();
         names.sort();
         names.dedup();
-        let (groups, validation) =
-            super::cv::validation_groups(y, sites, opts.folds, opts.forest.seed, opts.by_site)?;
-        let oof = out_of_fold(&xh, y, &groups, &opts.forest, opts.linear.as_ref())?;
+        let v = validation_groups(y, sites, opts.folds, opts.forest.seed, opts.by_site)?;
+        // Leave-one-site-out needs a forest per site; stratified folds take the forest's
+        // out-of-bag probabilities instead, at the cost of one forest.
+        let (Ensemble { forest, linear }, oof, validation) = if v.by_site {
+            let oof = out_of_fold(&xh, y, &v.group, &opts.forest, opts.linear.as_ref())?;
+            let ensemble = Ensemble::train(&xh, y, &opts.forest, opts.linear.as_ref())?;
+            (ensemble, oof, v.description)
+        } else {
+            let (ensemble, oof) =
+                train_out_of_bag(&xh, y, &v.group, &opts.forest, opts.linear.as_ref())?;
+            let how = format!("out-of-bag forest, {} linear model", v.description);
+            (ensemble, oof, how)
+        };
         let calibration = Platt::fit(&oof, y).unwrap_or_default();
         let operating_points: Vec<OperatingPoint> = opts
             .targets
             .iter()
             .filter_map(|&t| choose(&oof, y, t))
             .collect();
-        let Ensemble { forest, linear } =
-            Ensemble::train(&xh, y, &opts.forest, opts.linear.as_ref())?;
         let tb = y.iter().filter(|&&v| v == 1).count();
         Ok(Model {
             format: MODEL_FORMAT.into(),

@@ -153,7 +153,15 @@ fn a_model_stores_operating_points_chosen_out_of_fold() {
         &opts,
     )
     .unwrap();
-    assert_eq!(m.validation, "5-fold");
+    assert_eq!(m.validation, "out-of-bag forest, 5-fold linear model");
+    // The operating points come from honest predictions, not from the trees' own training
+    // rows (which fully grown trees fit almost perfectly).
+    let fitted = lungfield::metrics::auc(&m.predict_proba(&xs).unwrap(), &y).unwrap();
+    let honest = m.validation_auc.unwrap();
+    assert!(
+        honest < fitted - 0.02,
+        "out-of-fold {honest}, in-sample {fitted}"
+    );
     let names: Vec<&str> = m.operating_points.iter().map(|o| o.name.as_str()).collect();
     assert_eq!(names, ["sensitivity_0.90", "sensitivity_0.95", "youden"]);
     assert_eq!(m.threshold, m.operating_points[0].threshold);
