@@ -396,7 +396,7 @@ fn every_real_frontal_radiograph_gets_two_lungs() {
 
 /// Issue 23's Montgomery targets with the built-in prior (mean >= 0.95, p5 >= 0.90, the 14
 /// TB images >= 0.93): 48 films from another site, most on black scanner canvases. Measured
-/// 0.958 / 0.919 / 0.945 (floors just below).
+/// 0.9606 / 0.9255 / 0.948 (the floors are the targets).
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn montgomery_with_the_builtin_prior_floor() {
@@ -537,10 +537,12 @@ fn sz_cxr_sample_with_the_builtin_prior_floor() {
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn tb_screening_in_site_and_leave_one_site_out_floors() {
     // Measured (forest + linear model, the absolute feature families left out): sz-tb-dev
-    // 0.878; held out, plain: da-tb 0.877, montgomery 0.830 (issue 24's targets 0.88 and
-    // 0.80); harmonised: 0.885, 0.819 (d998497; 0.879; 0.885, 0.832; 0.881, 0.805 before
-    // its field and repair changes moved one sz-tb-dev and 43 Montgomery masks). The floors
-    // sit 0.01–0.03 below (at 34300ad, the forest alone:
+    // 0.888; held out, plain: da-tb 0.894, montgomery 0.849 (issue 24's targets 0.88 and
+    // 0.80); harmonised: 0.875, 0.821 (with the shape fit's several starts and square
+    // frame; before them 0.878; 0.877, 0.830; 0.885, 0.819, and at d998497's field and
+    // repair changes 0.879; 0.885, 0.832; 0.881, 0.805). The forest's seed alone moves a
+    // held-out figure by up to 0.03 (docs/SCREENING.md), so the floors sit 0.01–0.05
+    // below (at 34300ad, the forest alone:
     // 0.871; 0.855, 0.693; 0.854, 0.720. With the absolute families, before: 0.889; 0.848,
     // 0.817; 0.840, 0.798).
     const SZ_CV_FLOOR: f64 = 0.86;
@@ -718,4 +720,60 @@ fn every_real_radiograph_passes_the_quality_checks_and_its_negative_is_caught() 
     assert_eq!(total, 174 + 68 + 48 + 17 + 147);
     assert_eq!(degraded, 7);
     assert!(caught >= 440, "negatives caught: {caught} of {total}");
+}
+
+/// A film cut by 3 pixels on every side is the same radiograph: its lungs should be the
+/// same too. Counts the films whose lungs, found on the cut film, agree with those found on
+/// the whole one (cut the same way) at Dice < 0.95. Measured: `da-tb` 26 of 68 (33 with the
+/// shape fit from one start), `sz-tb-dev` 15 of 174 (13), `montgomery` 1 of 48 (1); the
+/// ceilings sit a little above. Most of what is left moves before the shape fit: without
+/// the prior, 14 of `da-tb`'s films move.
+#[test]
+#[ignore = "needs ../shared/data (run with --include-ignored)"]
+fn a_film_cut_by_three_pixels_keeps_its_lungs() {
+    use lungfield::io::Radiograph;
+    use lungfield::{prior::ShapePrior, segment_with_prior};
+    use rayon::prelude::*;
+    let prior = ShapePrior::builtin().unwrap();
+    let opts = SegmentOptions::default();
+    let cut = |img: &Radiograph| {
+        let (w, h) = (img.width() - 6, img.height() - 6);
+        match img {
+            Radiograph::U8(p) => Radiograph::U8(p.crop(3, 3, w, h)),
+            Radiograph::U16(p) => Radiograph::U16(p.crop(3, 3, w, h)),
+        }
+    };
+    for name in ["da-tb", "sz-tb-dev", "montgomery"] {
+        let d = data(name);
+        let moved: Vec<(String, f64)> = d
+            .samples
+            .par_iter()
+            .filter_map(|s| {
+                let img = lungfield::io::decode_file(&s.image).unwrap();
+                let whole = segment_with_prior(&img, &opts, Some(&prior)).unwrap();
+                let part = segment_with_prior(&cut(&img), &opts, Some(&prior)).unwrap();
+                let m = whole.binary();
+                let m = m.crop(3, 3, m.width() - 6, m.height() - 6);
+                let dice = lungfield::metrics::score_masks(&part.binary(), &m)
+                    .unwrap()
+                    .dice;
+                (dice < 0.95).then(|| (s.id.clone(), dice))
+            })
+            .collect();
+        eprintln!(
+            "{name}: {} films, {} moved by a 3-pixel cut: {moved:?}",
+            d.samples.len(),
+            moved.len()
+        );
+        let ceiling = match name {
+            "da-tb" => 30,
+            "sz-tb-dev" => 18,
+            _ => 3,
+        };
+        assert!(
+            moved.len() <= ceiling,
+            "{name}: {} films moved (ceiling {ceiling})",
+            moved.len()
+        );
+    }
 }

@@ -255,21 +255,20 @@ pub fn train_out_of_bag(
     linear: Option<&LinearOptions>,
 ) -> Result<(Ensemble, Vec<f64>)> {
     let (trees, p) = Forest::train_out_of_bag(x, y, forest)?;
-    let Some(lo) = linear else {
-        let ensemble = Ensemble {
-            forest: trees,
-            linear: None,
-        };
-        return Ok((ensemble, p));
+    let (linear, oof) = match linear {
+        None => (None, p),
+        Some(lo) => {
+            let pl = per_group(x, y, group, |xt, yt, xh, _| {
+                Linear::train(xt, yt, lo)?.predict_proba(xh)
+            })?;
+            (Some(Linear::train(x, y, lo)?), blend(&p, &pl))
+        }
     };
-    let pl = per_group(x, y, group, |xt, yt, xh, _| {
-        Linear::train(xt, yt, lo)?.predict_proba(xh)
-    })?;
     let ensemble = Ensemble {
         forest: trees,
-        linear: Some(Linear::train(x, y, lo)?),
+        linear,
     };
-    Ok((ensemble, blend(&p, &pl)))
+    Ok((ensemble, oof))
 }
 
 /// Cross-validates the classifier ([`Ensemble`]) on rows `x` with labels `y`.

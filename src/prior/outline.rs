@@ -1,6 +1,6 @@
 //! A lung's outline in the form the point distribution model ([`super::ShapeModel`]) works
 //! with: its centroid and its extent along [`RAYS`] fixed directions from it, in fractions of
-//! the image; and the rasterisation of such outlines back into masks.
+//! the image's [`Frame`]; and the rasterisation of such outlines back into masks.
 
 use crate::image::Labels;
 
@@ -15,6 +15,46 @@ pub const SHAPE_DIM: usize = 2 * PER_LUNG;
 pub(super) fn ray(k: usize) -> (f64, f64) {
     let t = std::f64::consts::TAU * k as f64 / RAYS as f64;
     (t.cos(), t.sin())
+}
+
+/// The square a shape vector's fractions refer to: as wide as the image's longer side and
+/// centred on it, as if the image were padded to a square. One unit is the same length
+/// across and down, so a landscape or portrait film's lungs keep their shape; for a square
+/// image it is the image itself (and the arithmetic the same, bit for bit).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Frame {
+    /// Pixel position of the frame's corner (negative along the shorter side).
+    x0: f64,
+    y0: f64,
+    /// Side in pixels.
+    side: f64,
+}
+
+impl Frame {
+    /// The frame of a `w × h` image.
+    pub(super) fn of(w: usize, h: usize) -> Frame {
+        let side = w.max(h) as f64;
+        Frame {
+            x0: (w as f64 - side) / 2.0,
+            y0: (h as f64 - side) / 2.0,
+            side,
+        }
+    }
+
+    /// Pixel coordinates of the point at fractions `(fx, fy)`.
+    pub(super) fn to_px(self, (fx, fy): (f64, f64)) -> (f64, f64) {
+        (self.x0 + fx * self.side, self.y0 + fy * self.side)
+    }
+
+    /// Fractions of the point at pixel coordinates `(x, y)`.
+    fn to_frac(self, (x, y): (f64, f64)) -> (f64, f64) {
+        ((x - self.x0) / self.side, (y - self.y0) / self.side)
+    }
+
+    /// A direction (or length) in fractions, in pixels.
+    fn scale(self, (dx, dy): (f64, f64)) -> (f64, f64) {
+        (dx * self.side, dy * self.side)
+    }
 }
 
 /// The shape vector values of the pixels labelled `label` in `labels`: their centroid and,
@@ -32,7 +72,7 @@ pub fn radial(labels: &Labels, label: u8) -> Option<[f32; PER_LUNG]> {
     Some(out)
 }
 
-/// Distance from `c` along `dir` (fraction coordinates) to the far edge of the furthest pixel
+/// Distance from `c` along `dir` (fractions of the [`Frame`]) to the far edge of the furthest pixel
 /// labelled `label`, in steps of half a pixel; `None` when the ray meets none. `bounds` is
 /// the labelled pixels' box (`x0, y0, x1, y1`, inclusive): the ray is walked inwards from
 /// where it leaves it, so the first labelled pixel met is the furthest.
@@ -45,7 +85,8 @@ pub(super) fn extent(
 ) -> Option<f64> {
     let (w, h) = (labels.width() as f64, labels.height() as f64);
     // The ray in pixels: p(t) = o + t·d, t in fraction units.
-    let (o, d) = ((c.0 * w, c.1 * h), (dir.0 * w, dir.1 * h));
+    let frame = Frame::of(labels.width(), labels.height());
+    let (o, d) = (frame.to_px(c), frame.scale(dir));
     let (lo, hi) = (
         (bounds.0 as f64, bounds.1 as f64),
         ((bounds.2 + 1) as f64, (bounds.3 + 1) as f64),
@@ -85,7 +126,7 @@ pub(super) fn extent(
 /// Centroid (fractions of the image) and pixel bounds of a lung.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Stats {
-    /// Centroid, fractions of the image width and height.
+    /// Centroid, fractions of the image's [`Frame`].
     pub centroid: (f64, f64),
     /// Pixel bounds `x0, y0, x1, y1`, inclusive.
     pub bounds: (usize, usize, usize, usize),
@@ -94,6 +135,7 @@ pub(super) struct Stats {
 /// The [`Stats`] of labels 1 and 2 in one pass.
 pub(super) fn lung_stats(labels: &Labels) -> [Option<Stats>; 2] {
     let (w, h) = (labels.width(), labels.height());
+    let frame = Frame::of(w, h);
     let mut acc = [(0f64, 0f64, 0usize, (usize::MAX, usize::MAX, 0usize, 0usize)); 2];
     for y in 0..h {
         for (x, &v) in labels.row(y).iter().enumerate() {
@@ -109,7 +151,7 @@ pub(super) fn lung_stats(labels: &Labels) -> [Option<Stats>; 2] {
     }
     acc.map(|(sx, sy, n, bounds)| {
         (n > 0).then(|| Stats {
-            centroid: (sx / n as f64 / w as f64, sy / n as f64 / h as f64),
+            centroid: frame.to_frac((sx / n as f64, sy / n as f64)),
             bounds,
         })
     })
@@ -175,6 +217,32 @@ mod tests {
             assert!((e - 0.2).abs() < 0.012, "{e}");
         }
         assert_eq!(radial(&m, 2), None);
+    }
+
+    /// A landscape film's lungs have the shape vector of the same lungs on the film padded
+    /// to a square: the frame is as wide as the longer side, so an ellipse is not
+    /// stretched into another shape.
+    #[test]
+    fn a_landscape_film_is_framed_as_if_padded_to_a_square() {
+        let ellipse = |w: usize, h: usize, cy: f64| {
+            let mut m = Labels::new(w, h);
+            for y in 0..h {
+                for x in 0..w {
+                    let (dx, dy) = (x as f64 + 0.5 - 40.0, y as f64 + 0.5 - cy);
+                    if (dx / 16.0).powi(2) + (dy / 30.0).powi(2) <= 1.0 {
+                        m.set(x, y, 1);
+                    }
+                }
+            }
+            m
+        };
+        let wide = radial(&ellipse(128, 96, 48.0), 1).unwrap();
+        let square = radial(&ellipse(128, 128, 64.0), 1).unwrap();
+        for (a, b) in wide.iter().zip(&square) {
+            assert!((a - b).abs() < 1e-6, "{a} {b}");
+        }
+        // Taller than wide along the vertical ray (k = RAYS / 4) and across (k = 0).
+        assert!(wide[2 + RAYS / 4] > 1.8 * wide[2]);
     }
 
     #[test]

@@ -12,10 +12,13 @@
 //! abdomen or out of the body. A fit that keeps under half of every found lung has settled
 //! on another pose, and repairs nothing.
 //!
-//! Coordinates are fractions of the image width and height, so a model fitted at one
-//! resolution applies at any other.
+//! Coordinates are fractions of the image's square [`Frame`] (its longer side), so a model
+//! fitted at one resolution applies at any other, and at any aspect ratio without
+//! stretching the lungs.
 
-use super::outline::{extent, fill_polygon, lung_stats, ray, Stats, PER_LUNG, RAYS, SHAPE_DIM};
+use super::outline::{
+    extent, fill_polygon, lung_stats, ray, Frame, Stats, PER_LUNG, RAYS, SHAPE_DIM,
+};
 use crate::image::{Labels, Mask};
 use crate::segment::Side;
 use smartcore::linalg::basic::arrays::Array;
@@ -37,6 +40,10 @@ const SD_SCALE: f64 = 0.1;
 const MAX_SD: f64 = 3.0;
 /// Smallest robust scale of the residuals (about 2 pixels at the 256-pixel reference).
 const MIN_SCALE: f64 = 2.0 / 256.0;
+/// Largest residual a ray counts with when fits from different starts are compared (about
+/// 10 pixels at the 256-pixel reference; Tukey's cut-off at the smallest scale): beyond it
+/// a boundary is an outlier, whichever fit it belongs to.
+const TRUNCATE: f64 = 10.0 / 256.0;
 
 /// The model: mean shape vector and modes of variation, each scaled by its standard
 /// deviation (a coefficient of 1 is one standard deviation).
@@ -56,10 +63,11 @@ impl Fitted {
     fn polygon(&self, side: Side, grow: f64, w: usize, h: usize) -> [(f64, f64); RAYS] {
         let i = side.index();
         let v = &self.0[i * PER_LUNG..(i + 1) * PER_LUNG];
+        let frame = Frame::of(w, h);
         std::array::from_fn(|k| {
             let (cx, cy) = ray(k);
             let r = (v[2 + k] + grow).max(0.0);
-            ((v[0] + r * cx) * w as f64, (v[1] + r * cy) * h as f64)
+            frame.to_px((v[0] + r * cx, v[1] + r * cy))
         })
     }
 
@@ -173,43 +181,134 @@ impl ShapeModel {
         self.fit_with(labels, &lung_stats(labels))
     }
 
-    /// [`ShapeModel::fit_to`] with the lungs' [`Stats`] already measured.
+    /// [`ShapeModel::fit_to`] with the lungs' [`Stats`] already measured: the robust fit
+    /// from each of [`ShapeModel::starts`], the one with the least [`ShapeModel::misfit`]
+    /// kept (the first on a tie). One start can settle on a wrong pose, the whole pair
+    /// shifted by a lung's width, when the found lungs are broken or lopsided; the starts
+    /// from each lung alone and from the model's own place do not all fall into it.
     fn fit_with(&self, labels: &Labels, stats: &[Option<Stats>; 2]) -> Option<Fitted> {
         let found = stats.map(|s| s.map(|s| s.bounds));
         if found.iter().all(Option::is_none) {
             return None;
         }
         let basis = self.basis();
+        self.starts(stats)
+            .into_iter()
+            .filter_map(|start| self.fit_from(labels, &found, &basis, start))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(fit, _)| Fitted(fit))
+    }
+
+    /// Where the robust fit starts, as shifts of the mean shape: onto the found lungs'
+    /// centroids (their mean offset from the model's), onto each found lung's alone, and
+    /// the mean shape where it is; duplicates left out.
+    fn starts(&self, stats: &[Option<Stats>; 2]) -> Vec<(f64, f64)> {
+        let offsets: Vec<(f64, f64)> = stats
+            .iter()
+            .enumerate()
+            .filter_map(|(side, st)| {
+                let st = st.as_ref()?;
+                Some((
+                    st.centroid.0 - self.mean[side * PER_LUNG],
+                    st.centroid.1 - self.mean[side * PER_LUNG + 1],
+                ))
+            })
+            .collect();
+        let n = offsets.len() as f64;
+        let both = offsets
+            .iter()
+            .fold((0.0, 0.0), |a, o| (a.0 + o.0 / n, a.1 + o.1 / n));
+        let mut starts = vec![both];
+        for s in offsets.into_iter().chain([(0.0, 0.0)]) {
+            if !starts.contains(&s) {
+                starts.push(s);
+            }
+        }
+        starts
+    }
+
+    /// The found boundary (`found`: each lung's pixel bounds, `None` when not found) along
+    /// each ray from the centroids of the shape vector `v`; `None` where a ray meets none.
+    fn targets(
+        labels: &Labels,
+        found: &[Option<(usize, usize, usize, usize)>; 2],
+        v: &[f64],
+    ) -> Vec<Option<f64>> {
+        let mut targets = vec![None; 2 * RAYS];
+        for side in Side::BOTH {
+            let i = side.index();
+            let Some(b) = found[i] else {
+                continue;
+            };
+            let o = i * PER_LUNG;
+            let c = (v[o], v[o + 1]);
+            for k in 0..RAYS {
+                targets[i * RAYS + k] = extent(labels, side.label(), b, c, ray(k));
+            }
+        }
+        targets
+    }
+
+    /// The robust fit's own measure of how badly the shape vector `v` (coefficients
+    /// `theta`) fits the found lungs: each ray of a found lung costs its squared residual,
+    /// at most [`TRUNCATE`]² (also when it meets no found pixel), plus the prior's cost of
+    /// the coefficients, in the fit's units.
+    fn misfit(
+        &self,
+        labels: &Labels,
+        found: &[Option<(usize, usize, usize, usize)>; 2],
+        v: &[f64],
+        theta: &[f64],
+    ) -> f64 {
+        let targets = Self::targets(labels, found, v);
+        let data: f64 = (0..2 * RAYS)
+            .filter(|i| found[i / RAYS].is_some())
+            .map(|i| match targets[i] {
+                Some(t) => (t - v[(i / RAYS) * PER_LUNG + 2 + i % RAYS])
+                    .powi(2)
+                    .min(TRUNCATE * TRUNCATE),
+                None => TRUNCATE * TRUNCATE,
+            })
+            .sum();
+        let prior: f64 = theta
+            .iter()
+            .enumerate()
+            .map(|(p, t)| (t * NOISE / self.prior_sd(p)).powi(2))
+            .sum();
+        data + prior
+    }
+
+    /// The prior's standard deviation of coefficient `p`: 1 for a mode (they are scaled by
+    /// theirs), [`SD_SHIFT`] for the two shifts, [`SD_SCALE`] for the scale.
+    fn prior_sd(&self, p: usize) -> f64 {
+        let nm = self.modes.len();
+        if p < nm {
+            1.0
+        } else if p < nm + 2 {
+            SD_SHIFT
+        } else {
+            SD_SCALE
+        }
+    }
+
+    /// The robust fit from the mean shape shifted by `start`: the shape vector and its
+    /// [`ShapeModel::misfit`]; `None` on a numerical failure.
+    fn fit_from(
+        &self,
+        labels: &Labels,
+        found: &[Option<(usize, usize, usize, usize)>; 2],
+        basis: &[Vec<f64>],
+        start: (f64, f64),
+    ) -> Option<(Vec<f64>, f64)> {
         let nb = basis.len();
         let nm = self.modes.len();
         let mut theta = vec![0f64; nb];
-        // Start on the found centroids (their mean offset from the model's).
-        let (mut ox, mut oy, mut k) = (0.0, 0.0, 0.0);
-        for (side, st) in stats.iter().enumerate() {
-            if let Some(st) = st {
-                ox += st.centroid.0 - self.mean[side * PER_LUNG];
-                oy += st.centroid.1 - self.mean[side * PER_LUNG + 1];
-                k += 1.0;
-            }
-        }
-        theta[nm] = ox / k;
-        theta[nm + 1] = oy / k;
-        let mut v = self.vector(&basis, &theta);
+        theta[nm] = start.0;
+        theta[nm + 1] = start.1;
+        let mut v = self.vector(basis, &theta);
         let (mut jx, mut jy) = (vec![0f64; nb], vec![0f64; nb]);
         for it in 0..ITERATIONS {
-            // Targets: the found boundary along each ray from the current centroids.
-            let mut targets = vec![None; 2 * RAYS];
-            for side in Side::BOTH {
-                let i = side.index();
-                let Some(b) = found[i] else {
-                    continue;
-                };
-                let o = i * PER_LUNG;
-                let c = (v[o], v[o + 1]);
-                for k in 0..RAYS {
-                    targets[i * RAYS + k] = extent(labels, side.label(), b, c, ray(k));
-                }
-            }
+            let targets = Self::targets(labels, found, &v);
             let resid: Vec<Option<f64>> = (0..2 * RAYS)
                 .map(|i| targets[i].map(|t| t - v[(i / RAYS) * PER_LUNG + 2 + i % RAYS]))
                 .collect();
@@ -255,23 +354,16 @@ impl ShapeModel {
             for p in 0..nb {
                 // One standard deviation of a mode (or of the pose) costs as much as one
                 // point off by NOISE.
-                a[p * nb + p] += (NOISE
-                    / if p < nm {
-                        1.0
-                    } else if p < nm + 2 {
-                        SD_SHIFT
-                    } else {
-                        SD_SCALE
-                    })
-                .powi(2);
+                a[p * nb + p] += (NOISE / self.prior_sd(p)).powi(2);
             }
             theta = solve(&mut a, rhs, nb)?;
             for t in theta.iter_mut().take(nm) {
                 *t = t.clamp(-MAX_SD, MAX_SD);
             }
-            v = self.vector(&basis, &theta);
+            v = self.vector(basis, &theta);
         }
-        Some(Fitted(v))
+        let cost = self.misfit(labels, found, &v, &theta);
+        Some((v, cost))
     }
 
     fn vector(&self, basis: &[Vec<f64>], theta: &[f64]) -> Vec<f64> {
@@ -530,6 +622,39 @@ mod tests {
         assert!(dice(&fixed, &m) > 0.95);
         assert!(ShapeModel::fit(&[&v, &v]).is_none());
         assert!(ShapeModel::fit(&[&v, &v, &v[..10]]).is_none());
+    }
+
+    /// A right lung found whole and, for the left, a round blob low in the middle (the
+    /// heart and a dense base taken for lung): the fit from the mean of the two centroids
+    /// settles with the pair dragged across (Dice of its right lung 0.56); the one from the
+    /// right lung alone does not, fits the found lungs better, and is the one kept.
+    #[test]
+    fn a_stray_blob_does_not_drag_the_fit_off_the_lung_it_found() {
+        let m = model();
+        let truth = lungs(128, 1.0, 0.0);
+        let right = |x: &Mask| x.map(|&v| u8::from(v == 1));
+        let mut found = right(&truth);
+        for y in 0..128 {
+            for x in 0..128 {
+                let (dx, dy) = (x as f64 + 0.5 - 64.0, y as f64 + 0.5 - 100.0);
+                if dx.hypot(dy) <= 24.0 && found.get(x, y) == 0 {
+                    found.set(x, y, 2);
+                }
+            }
+        }
+        let stats = lung_stats(&found);
+        let starts = m.starts(&stats);
+        assert_eq!(starts.len(), 4);
+        let bounds = stats.map(|s| s.map(|s| s.bounds));
+        let first = m.fit_from(&found, &bounds, &m.basis(), starts[0]).unwrap();
+        let d1 = dice(&right(&Fitted(first.0).mask(128, 128)), &right(&truth));
+        let d = dice(
+            &right(&m.fit_to(&found).unwrap().mask(128, 128)),
+            &right(&truth),
+        );
+        assert!(d1 < 0.8 && d > 0.95, "one start {d1}, all {d}");
+        // One lung found: its own start and the mean shape.
+        assert_eq!(m.starts(&lung_stats(&right(&truth))).len(), 2);
     }
 
     /// A pair the model cannot fit at all (a pose-only model; the lungs one above the other,
