@@ -45,6 +45,10 @@ const MIN_SCALE: f64 = 2.0 / 256.0;
 /// a boundary is an outlier, whichever fit it belongs to.
 const TRUNCATE: f64 = 10.0 / 256.0;
 
+/// Each found lung's pixel bounds (`x0, y0, x1, y1`, inclusive), right then left; `None`
+/// for a lung not found.
+type FoundBounds = [Option<(usize, usize, usize, usize)>; 2];
+
 /// The model: mean shape vector and modes of variation, each scaled by its standard
 /// deviation (a coefficient of 1 is one standard deviation).
 #[derive(Clone, Debug)]
@@ -227,13 +231,9 @@ impl ShapeModel {
         starts
     }
 
-    /// The found boundary (`found`: each lung's pixel bounds, `None` when not found) along
-    /// each ray from the centroids of the shape vector `v`; `None` where a ray meets none.
-    fn targets(
-        labels: &Labels,
-        found: &[Option<(usize, usize, usize, usize)>; 2],
-        v: &[f64],
-    ) -> Vec<Option<f64>> {
+    /// The found boundary (`found`: [`FoundBounds`]) along each ray from the centroids of
+    /// the shape vector `v`; `None` where a ray meets none.
+    fn targets(labels: &Labels, found: &FoundBounds, v: &[f64]) -> Vec<Option<f64>> {
         let mut targets = vec![None; 2 * RAYS];
         for side in Side::BOTH {
             let i = side.index();
@@ -253,13 +253,7 @@ impl ShapeModel {
     /// `theta`) fits the found lungs: each ray of a found lung costs its squared residual,
     /// at most [`TRUNCATE`]² (also when it meets no found pixel), plus the prior's cost of
     /// the coefficients, in the fit's units.
-    fn misfit(
-        &self,
-        labels: &Labels,
-        found: &[Option<(usize, usize, usize, usize)>; 2],
-        v: &[f64],
-        theta: &[f64],
-    ) -> f64 {
+    fn misfit(&self, labels: &Labels, found: &FoundBounds, v: &[f64], theta: &[f64]) -> f64 {
         let targets = Self::targets(labels, found, v);
         let data: f64 = (0..2 * RAYS)
             .filter(|i| found[i / RAYS].is_some())
@@ -296,7 +290,7 @@ impl ShapeModel {
     fn fit_from(
         &self,
         labels: &Labels,
-        found: &[Option<(usize, usize, usize, usize)>; 2],
+        found: &FoundBounds,
         basis: &[Vec<f64>],
         start: (f64, f64),
     ) -> Option<(Vec<f64>, f64)> {
