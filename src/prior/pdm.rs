@@ -249,20 +249,25 @@ impl ShapeModel {
         targets
     }
 
+    /// Each ray's residual: its found boundary (`targets`, from [`ShapeModel::targets`])
+    /// less the shape vector `v`'s extent along it; `None` where the ray meets no found pixel.
+    fn residuals(targets: &[Option<f64>], v: &[f64]) -> Vec<Option<f64>> {
+        targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| t.map(|t| t - v[(i / RAYS) * PER_LUNG + 2 + i % RAYS]))
+            .collect()
+    }
+
     /// The robust fit's own measure of how badly the shape vector `v` (coefficients
     /// `theta`) fits the found lungs: each ray of a found lung costs its squared residual,
     /// at most [`TRUNCATE`]² (also when it meets no found pixel), plus the prior's cost of
     /// the coefficients, in the fit's units.
     fn misfit(&self, labels: &Labels, found: &FoundBounds, v: &[f64], theta: &[f64]) -> f64 {
-        let targets = Self::targets(labels, found, v);
+        let resid = Self::residuals(&Self::targets(labels, found, v), v);
         let data: f64 = (0..2 * RAYS)
             .filter(|i| found[i / RAYS].is_some())
-            .map(|i| match targets[i] {
-                Some(t) => (t - v[(i / RAYS) * PER_LUNG + 2 + i % RAYS])
-                    .powi(2)
-                    .min(TRUNCATE * TRUNCATE),
-                None => TRUNCATE * TRUNCATE,
-            })
+            .map(|i| resid[i].map_or(TRUNCATE * TRUNCATE, |r| r.powi(2).min(TRUNCATE * TRUNCATE)))
             .sum();
         let prior: f64 = theta
             .iter()
@@ -303,9 +308,7 @@ impl ShapeModel {
         let (mut jx, mut jy) = (vec![0f64; nb], vec![0f64; nb]);
         for it in 0..ITERATIONS {
             let targets = Self::targets(labels, found, &v);
-            let resid: Vec<Option<f64>> = (0..2 * RAYS)
-                .map(|i| targets[i].map(|t| t - v[(i / RAYS) * PER_LUNG + 2 + i % RAYS]))
-                .collect();
+            let resid = Self::residuals(&targets, &v);
             // Plain least squares first, then robust weights of the residuals to the last fit.
             let w = if it == 0 {
                 resid
