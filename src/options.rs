@@ -19,6 +19,14 @@ pub struct SegmentOptions {
     pub seed_open: usize,
     /// Radius of the closing that bridges rib shadows in the seed. Default: 6.
     pub seed_close: usize,
+    /// Longest vertical gap bridged between stacked pieces of the dark class before the
+    /// seed's components are picked ([`crate::segment::bridge_vertical`]): about one rib
+    /// shadow's height, so a lung field that bright ribs cut into intercostal pieces is
+    /// found whole, not as its largest piece. 0 switches it off. Default: 6 (about 1 cm on
+    /// a 43 cm film); 0 when absent from a file written before it, the segmentation such a
+    /// file was made with.
+    #[serde(default)]
+    pub rib_bridge: usize,
     /// The active contour; `iterations: 0` switches it off. Default: see [`ContourOptions`].
     pub contour: ContourOptions,
     /// Radius of the per-lung opening that removes spurs and leaks (trachea, stomach bubble).
@@ -53,6 +61,7 @@ impl Default for SegmentOptions {
             blur_sigma: 1.0,
             seed_open: 3,
             seed_close: 6,
+            rib_bridge: 6,
             contour: ContourOptions::default(),
             final_open: 4,
             lung_close: 12,

@@ -12,8 +12,8 @@ use crate::segment::postprocess::{largest_piece, per_lung, pick_lungs, plausibil
 use crate::segment::provenance::COMPLETED_BELOW;
 use crate::segment::symmetry::clamp_to_mirror;
 use crate::segment::{
-    air, close, complete_from_other, fill_holes, open, otsu_from_histogram, otsu_level, refine,
-    threshold_below, Air, BetaField, LungPair, Provenance, Side,
+    air, bridge_vertical, close, complete_from_other, fill_holes, open, otsu_from_histogram,
+    otsu_level, refine, threshold_below, Air, BetaField, LungPair, Provenance, Side,
 };
 use crate::simd::{gaussian::gaussian_u8, median::median3_u8, Kernels};
 
@@ -140,15 +140,18 @@ fn field_box<T: Copy>(p: &Plane<T>, field: &Field) -> Option<Plane<T>> {
     (!field.box_is_image()).then(|| p.crop(field.x, field.y, field.width, field.height))
 }
 
-/// The seed: Otsu's dark class, cut off from the image edge and from thin bridges, the
-/// most plausible component on each side (retried with wider openings for a side left
-/// empty), closed and hole-filled.
+/// The seed: Otsu's dark class, cut off from the image edge and from thin bridges, its rib
+/// shadows bridged, the most plausible component on each side (retried with wider openings
+/// for a side left empty), closed and hole-filled.
 fn seed(smooth: &GrayU8, level: u8, outside: &Mask, opts: &SegmentOptions) -> Mask {
     let (w, h) = (smooth.width(), smooth.height());
+    let no_air = |bw: &mut Mask| {
+        for (b, &o) in bw.as_mut_slice().iter_mut().zip(outside.as_slice()) {
+            *b &= 1 - o;
+        }
+    };
     let mut bw = threshold_below(smooth, level);
-    for (b, &o) in bw.as_mut_slice().iter_mut().zip(outside.as_slice()) {
-        *b &= 1 - o;
-    }
+    no_air(&mut bw);
     let margin = (w.max(h) / 64).max(2);
     for y in 0..h {
         for x in 0..w {
@@ -158,6 +161,11 @@ fn seed(smooth: &GrayU8, level: u8, outside: &Mask, opts: &SegmentOptions) -> Ma
         }
     }
     let bw = open(&bw, opts.px(opts.seed_open));
+    // Bright ribs cut a lung field into stacked pieces; bridged, it is one component. The
+    // bridges join what the opening kept (never thin dark lines such as text), never
+    // through the air outside the body.
+    let mut bw = bridge_vertical(&bw, opts.px(opts.rib_bridge));
+    no_air(&mut bw);
     let place = Placement {
         margin,
         ..Placement::SEED

@@ -1,5 +1,7 @@
 //! Binary morphology with Euclidean disks: erosion, dilation, opening, closing on 0/1 masks.
-//! A disk of radius `r` holds the offsets with `dx² + dy² <= r²`.
+//! A disk of radius `r` holds the offsets with `dx² + dy² <= r²`. Also a closing by a
+//! column-wise bridge ([`bridge_vertical`]) that joins a lung field's intercostal pieces
+//! across the rib shadows between them.
 //!
 //! Two exact engines answer "is a target pixel within distance `r`?": for the radii the
 //! pipeline uses, per-row distances to the nearest target and one vectorisable comparison per
@@ -155,6 +157,55 @@ pub fn close(m: &Mask, r: usize) -> Mask {
     reach(&d, false, false, r).map(|&v| 1 - v)
 }
 
+/// Joins stacked runs of a 0/1 mask in each column: a background gap of at most `gap`
+/// pixels between two mask runs of at most `4 × gap` pixels each is filled. This bridges the
+/// rib shadows that cut a lung field into stacked intercostal pieces, without widening
+/// anything sideways; a taller dark run (a gastric bubble below the diaphragm, the air beside
+/// the neck) is not an intercostal space and is not joined. Runs open to the image edge stay
+/// as they are.
+///
+/// ```
+/// use lungfield::{segment::bridge_vertical, Mask};
+/// let mut m = Mask::new(1, 9);
+/// for y in [0, 1, 4, 8] { m.set(0, y, 1); }
+/// let b = bridge_vertical(&m, 2);
+/// assert_eq!((0..9).map(|y| b.get(0, y)).collect::<Vec<_>>(), [1, 1, 1, 1, 1, 0, 0, 0, 1]);
+/// ```
+pub fn bridge_vertical(m: &Mask, gap: usize) -> Mask {
+    let (w, h) = (m.width(), m.height());
+    let mut out = m.clone();
+    if gap == 0 {
+        return out;
+    }
+    let tallest = 4 * gap;
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for x in 0..w {
+        // The column's runs of mask pixels, as (first row, row after the last).
+        runs.clear();
+        let mut y = 0;
+        while y < h {
+            if m.get(x, y) == 0 {
+                y += 1;
+                continue;
+            }
+            let start = y;
+            while y < h && m.get(x, y) != 0 {
+                y += 1;
+            }
+            runs.push((start, y));
+        }
+        for pair in runs.windows(2) {
+            let ((a0, a1), (b0, b1)) = (pair[0], pair[1]);
+            if b0 - a1 <= gap && a1 - a0 <= tallest && b1 - b0 <= tallest {
+                for yy in a1..b0 {
+                    out.set(x, yy, 1);
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +237,52 @@ mod tests {
         let full = Mask::filled(10, 10, 1);
         assert_eq!(erode(&full, 1).count(), 64);
         assert_eq!(close(&full, 3), full);
+    }
+
+    #[test]
+    fn vertical_bridge_fills_short_gaps_only() {
+        // Two bars split by a band 3 rows high; a third bar 5 rows further down.
+        let mut m = Mask::new(6, 20);
+        for x in 1..5 {
+            for y in (2..6).chain(9..12).chain(17..19) {
+                m.set(x, y, 1);
+            }
+        }
+        let b = bridge_vertical(&m, 3);
+        for x in 1..5 {
+            assert!(
+                (2..12).all(|y| b.get(x, y) == 1),
+                "the 3-row band is bridged"
+            );
+            assert!((12..17).all(|y| b.get(x, y) == 0), "the 5-row gap is not");
+            assert!(
+                (0..2).chain(19..20).all(|y| b.get(x, y) == 0),
+                "runs open to the edge stay"
+            );
+        }
+        for x in [0, 5] {
+            assert!(
+                (0..20).all(|y| b.get(x, y) == 0),
+                "nothing spreads sideways"
+            );
+        }
+        assert_eq!(
+            bridge_vertical(&m, 2),
+            m,
+            "a gap one longer than allowed stays"
+        );
+        assert_eq!(bridge_vertical(&m, 0), m);
+        // A run taller than 4 × gap (a gastric bubble) is not joined to the run above it.
+        let mut b = Mask::new(1, 30);
+        for y in (0..5).chain(8..21) {
+            b.set(0, y, 1);
+        }
+        assert_eq!(bridge_vertical(&b, 3), b);
+        assert_eq!(
+            bridge_vertical(&b, 4).count(),
+            21,
+            "13 rows ≤ 4 × 4: joined"
+        );
     }
 
     #[test]

@@ -397,6 +397,8 @@ fn a_version_1_model_still_loads_and_scores_as_it_did() {
     assert_eq!(m.format_version, 1);
     assert!(!m.features.lung_box && !m.features.anatomy);
     assert!(m.operating_points.is_empty() && m.shape_prior.is_none());
+    // Written before the rib bridge: segmented again without it, as it was trained.
+    assert_eq!(m.segment.rib_bridge, 0);
     let o = run(
         &["classify", "--model"],
         &[&model, &root.join("phantoms/images")],

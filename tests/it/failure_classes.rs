@@ -1,5 +1,6 @@
 //! One test per class of real-world failure (issue 23), on images the project makes: a film
-//! on a rotated black canvas, an opacified hemithorax, an air-fluid level, a child-sized body.
+//! on a rotated black canvas, an opacified hemithorax, an air-fluid level, a child-sized body,
+//! bright ribs that cut the lung fields into stacked pieces.
 //! Each must come back with two lungs, in the right place, with the flags that say what
 //! happened. They are segmented with a prior fitted on phantoms (the built-in one follows
 //! JSRT's expert convention, which phantoms do not share: it would flag healthy phantom lungs
@@ -287,4 +288,65 @@ fn an_adult_film_raises_no_flag() {
     let seg = segment(&p.image);
     assert!(seg.flags.is_empty(), "{:?}", seg.flags);
     assert!(seg.provenance.from_image.iter().all(|&f| f > 0.6));
+}
+
+/// Each lung's height in `labels` (1 right, 2 left), in rows.
+fn heights(labels: &Mask) -> [usize; 2] {
+    [1, 2].map(|l| {
+        labels
+            .bounds(|v| v == l)
+            .map_or(0, |(_, y0, _, y1)| y1 + 1 - y0)
+    })
+}
+
+#[test]
+fn bright_ribs_across_the_lungs_leave_each_lung_whole() {
+    // Bands 5 rows high every 14 rows, as bright as the mediastinum, cut both lung fields
+    // into stacked intercostal pieces (as on a high-contrast film), none holding most of its
+    // lung. Without a prior, so the image-driven stages alone must find the whole field.
+    let mut p = phantom::make(256, 61, false);
+    let labels = phantom::render(256, 61, false).labels;
+    let mediastinum = median_where(&p.image, |x, y| {
+        (120..136).contains(&x) && (80..160).contains(&y)
+    });
+    let lung = median_where(&p.image, |x, y| labels.get(x, y) != 0);
+    let bright = ((u16::from(lung) + u16::from(mediastinum)) / 2) as u8;
+    for y in 0..256 {
+        if y % 14 < 5 {
+            for x in 0..256 {
+                if labels.get(x, y) != 0 {
+                    p.image.set(x, y, bright);
+                }
+            }
+        }
+    }
+    let run = |rib_bridge: usize| {
+        let opts = SegmentOptions {
+            rib_bridge,
+            ..Default::default()
+        };
+        lungfield::segment_radiograph(&Radiograph::U8(p.image.clone()), &opts)
+    };
+    let truth = heights(&labels);
+    let (bridged, unbridged) = (run(6).unwrap(), run(0));
+    let hb = heights(&bridged.labels);
+    let hu = unbridged.as_ref().map_or([0, 0], |s| heights(&s.labels));
+    eprintln!("ribs: truth {truth:?}, bridged {hb:?}, unbridged {hu:?}");
+    for i in 0..2 {
+        assert!(
+            hb[i] * 10 >= truth[i] * 8,
+            "lung {i}: {} of {} rows",
+            hb[i],
+            truth[i]
+        );
+    }
+    let s = score_masks(&bridged.binary(), &p.mask).unwrap();
+    eprintln!("ribs: dice {}", s.dice);
+    assert!(s.dice > 0.85, "dice {}", s.dice);
+    // The bridge is what keeps them whole: without it a lung is found as one piece, or
+    // (no piece being of lung size) not at all.
+    assert!(
+        (0..2).any(|i| hu[i] * 10 < truth[i] * 7),
+        "unbridged {hu:?} of {truth:?}"
+    );
 }

@@ -526,6 +526,11 @@ pub struct PipelineArgs {
     /// comparison; by default the exposed field is found first).
     #[arg(long)]
     pub no_field: bool,
+    /// Pick the seed's lung fields without bridging rib shadows first (for comparison; by
+    /// default gaps up to a rib's height are bridged, so a lung field cut by bright ribs is
+    /// found whole).
+    #[arg(long)]
+    pub no_rib_bridge: bool,
     /// With a prior: skip the repair of gross errors by its point distribution model (for
     /// comparison; the region corrections still apply).
     #[arg(long)]
@@ -613,6 +618,9 @@ impl From<&PipelineArgs> for lungfield::SegmentOptions {
             field: !a.no_field,
             ..Default::default()
         };
+        if a.no_rib_bridge {
+            o.rib_bridge = 0;
+        }
         o.prior.shape_repair = !a.no_shape_repair;
         o.prior.shade = !a.no_prior_shade;
         o.prior.refine = !a.no_prior_refine;
