@@ -1,7 +1,7 @@
 //! Binary morphology with Euclidean disks: erosion, dilation, opening, closing on 0/1 masks.
-//! A disk of radius `r` holds the offsets with `dx² + dy² <= r²`. Also a closing by a
-//! column-wise bridge ([`bridge_vertical`]) that joins a lung field's intercostal pieces
-//! across the rib shadows between them.
+//! A disk of radius `r` holds the offsets with `dx² + dy² <= r²`. Also a column-wise bridge
+//! ([`bridge_vertical`]) that joins a lung field's intercostal pieces across the rib shadows
+//! between them.
 //!
 //! Two exact engines answer "is a target pixel within distance `r`?": for the radii the
 //! pipeline uses, per-row distances to the nearest target and one vectorisable comparison per
