@@ -187,10 +187,11 @@ fn a_phantom_model_classifies_the_real_sample_and_names_what_fails() {
 /// Issue #6: a shape prior cross-validated within jsrt-dev (5 folds: each fold segmented with
 /// a prior fitted on the other four folds' images and masks). Measured: mean 0.9689, p5 0.932,
 /// HD95 median 14.2 px with the rib bridge (0.9691 / 0.934 before it; 0.9692 at d998497,
-/// 0.9685 before that); without the band classifier 0.957 / 0.921;
-/// without it and without the point distribution model's repair 0.955 / 0.914; without it
-/// and without the image's shade in the corrections 0.955 / 0.913; without the prior
-/// 0.920 / 0.853 / 36.2 px.
+/// 0.9685 before that); without the band classifier 0.956 / 0.917 (0.957 / 0.921 before the
+/// bridge); without it and without the point distribution model's repair 0.955 / 0.920
+/// (0.955 / 0.914); without it and without the image's shade in the corrections 0.955 /
+/// 0.912 (0.955 / 0.913); without the prior 0.925 / 0.889 / 34.9 px (0.920 / 0.853 / 36.2 px
+/// at d998497).
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn jsrt_dev_prior_cross_validated_floor() {
@@ -249,9 +250,11 @@ fn jsrt_dev_prior_cross_validated_floor() {
     );
     // Below, the stages before the classifier, each against the prior without it.
     let s = r;
-    // The shape model's repair is what lifts the worst cases (by less since issue 23: the
-    // outside-air clip now catches leaks out of the body that the repair used to cut;
-    // measured without the band classifier, p5 0.921 with the repair, 0.914 without).
+    // The shape model's repair is what cuts the gross errors: the far tail of the boundary
+    // distance (measured without the band classifier: HD95 p95 67.1 px with the repair,
+    // 75.5 without; mean 0.9564 against 0.9554). Since the seed bridges rib shadows it no
+    // longer lifts the 5th-percentile Dice on jsrt-dev (0.917 with, 0.920 without; before
+    // the bridge 0.921 and 0.914): the image-driven lungs it used to mend are found whole.
     let mut plain = unrefined;
     plain.prior.shape_repair = false;
     let no_repair =
@@ -261,12 +264,13 @@ fn jsrt_dev_prior_cross_validated_floor() {
         lungfield::report::summary_table(&no_repair)
     );
     assert!(
-        s.dice_p5 > no_repair.summary.dice_p5 + 0.004 && s.dice_mean > no_repair.summary.dice_mean,
-        "repair {}/{} vs none {}/{}",
+        s.hd95_p95_px < no_repair.summary.hd95_p95_px - 4.0
+            && s.dice_mean > no_repair.summary.dice_mean,
+        "repair {}/{} px vs none {}/{} px",
         s.dice_mean,
-        s.dice_p5,
+        s.hd95_p95_px,
         no_repair.summary.dice_mean,
-        no_repair.summary.dice_p5
+        no_repair.summary.hd95_p95_px
     );
     // The image's shade is what brings the boundaries closer.
     let mut unshaded = unrefined;
