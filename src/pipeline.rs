@@ -162,8 +162,8 @@ fn seed(smooth: &GrayU8, level: u8, outside: &Mask, opts: &SegmentOptions) -> Ma
     }
     let bw = open(&bw, opts.px(opts.seed_open));
     // Bright ribs cut a lung field into stacked pieces; bridged, it is one component. The
-    // bridges join what the opening kept (never thin dark lines such as text), never
-    // through the air outside the body.
+    // bridges join what the opening kept (never thin dark lines such as text); a bridge may
+    // cross the air outside the body, and the clip below takes those pixels out again.
     let mut bw = bridge_vertical(&bw, opts.px(opts.rib_bridge));
     no_air(&mut bw);
     let place = Placement {
