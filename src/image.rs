@@ -354,12 +354,11 @@ impl Mask {
         let mut b: Option<(usize, usize, usize, usize)> = None;
         for y in 0..self.height {
             let row = self.row(y);
-            let (Some(a), Some(z)) = (
-                row.iter().position(|&v| keep(v)),
-                row.iter().rposition(|&v| keep(v)),
-            ) else {
+            // A row with none is read once, not from both ends.
+            let Some(a) = row.iter().position(|&v| keep(v)) else {
                 continue;
             };
+            let z = row.iter().rposition(|&v| keep(v)).unwrap_or(a);
             b = Some(match b {
                 None => (a, y, z, y),
                 Some((x0, y0, x1, _)) => (x0.min(a), y0, x1.max(z), y),

@@ -77,9 +77,23 @@ pub struct Refiner {
 
 /// Signed distance to the boundary of `m`'s non-zero pixels, in reference pixels: positive
 /// inside, negative outside, clamped to ±[`FAR`] (−[`FAR`] everywhere when `m` is empty).
+///
+/// Computed on the mask's box grown by the clamp's reach (and one pixel), where every
+/// distance that is not clamped lies: the same values as on the whole image, since every
+/// lung pixel is in the box and an inside pixel's nearest background pixel is no farther
+/// than the box's background border.
 fn signed_distance(m: &Mask, unit: f32) -> Vec<f32> {
     let far = FAR * unit;
     let cap = far.ceil() as usize;
+    let (w, h) = (m.width(), m.height());
+    let mut out = vec![-FAR; w * h];
+    let Some((x0, y0, x1, y1)) = m.bounds(|v| v != 0) else {
+        return out;
+    };
+    let grow = cap + 1;
+    let (bx, by) = (x0.saturating_sub(grow), y0.saturating_sub(grow));
+    let (bw, bh) = ((x1 + grow + 1).min(w) - bx, (y1 + grow + 1).min(h) - by);
+    let part = m.crop(bx, by, bw, bh);
     let d = |v: u32| {
         if v == u32::MAX {
             FAR
@@ -88,9 +102,9 @@ fn signed_distance(m: &Mask, unit: f32) -> Vec<f32> {
         }
     };
     let dist = |target: bool| -> Vec<f32> {
-        match squared_distance_capped(m, target, false, cap) {
+        match squared_distance_capped(&part, target, false, cap) {
             Some(p) => p.as_slice().iter().map(|&v| d(u32::from(v))).collect(),
-            None => squared_distance(m, target, false)
+            None => squared_distance(&part, target, false)
                 .as_slice()
                 .iter()
                 .map(|&v| d(v))
@@ -98,24 +112,43 @@ fn signed_distance(m: &Mask, unit: f32) -> Vec<f32> {
         }
     };
     let (to_out, to_in) = (dist(false), dist(true));
-    m.as_slice()
-        .iter()
-        .zip(to_out.iter().zip(&to_in))
-        .map(|(&v, (&o, &i))| if v != 0 { o } else { -i })
-        .collect()
+    for y in 0..bh {
+        let row = &mut out[(by + y) * w + bx..(by + y) * w + bx + bw];
+        let k = y * bw..(y + 1) * bw;
+        for ((o, &v), (&a, &b)) in row
+            .iter_mut()
+            .zip(part.row(y))
+            .zip(to_out[k.clone()].iter().zip(&to_in[k]))
+        {
+            *o = if v != 0 { a } else { -b };
+        }
+    }
+    out
 }
 
-/// The box of the pixels `keep` selects as `[x0, y0, x1, y1]` (pixels, exclusive ends).
+/// The box of the pixels `keep` selects as `[x0, y0, x1, y1]` (pixels; `x1`, `y1` are the
+/// last column and row in it, so a lung's span reads one pixel short).
 fn bounds(m: &Mask, keep: impl Fn(u8) -> bool) -> Option<[f32; 4]> {
     m.bounds(keep)
         .map(|(x0, y0, x1, y1)| [x0 as f32, y0 as f32, x1 as f32, y1 as f32])
 }
 
-/// Every pixel's features, plane by plane: first the signed distances (reference pixels) to
-/// the image-driven lungs, then to the prior's pair ([`SD_PAIR`]), right lung and left lung
-/// ([`SD_SIDE`]).
+/// Every pixel's features ([`N_FEATURES`] per pixel, in this order): the signed distances
+/// (reference pixels) to the image-driven lungs, to the prior's pair ([`SD_PAIR`]), right
+/// lung and left lung ([`SD_SIDE`]); the place in the pair's box and in each lung's box;
+/// and the image at each blur scale (with its gradient and Laplacian at the first
+/// [`DERIVED`] scales). Only what needs the whole image (the distances and the blurs) is
+/// held as planes; the rest is computed for the pixels asked for ([`Features::row`]), which
+/// are a small part of the image.
 pub(super) struct Features {
-    planes: Vec<Vec<f32>>,
+    /// The signed-distance planes.
+    sd: [Vec<f32>; 4],
+    /// The pair's box, the right lung's and the left lung's as `[x0, y0, x1, y1]`.
+    boxes: [[f32; 4]; 3],
+    /// The normalised image blurred at each of [`SIGMAS`], with the scale in pixels.
+    blurs: Vec<(GrayF32, f32)>,
+    /// Width of the planes.
+    width: usize,
 }
 
 /// Plane of the signed distance to the prior's pair of lungs.
@@ -139,25 +172,13 @@ impl Features {
             .map(|(&a, &b)| a.max(b))
             .collect();
         let [right, left] = sd_side;
-        let mut planes = vec![signed_distance(found, unit), sd, right, left];
-        // Place in the lungs' box and in each lung's box (the pair's when a lung is missing).
-        for b in [
+        let sd = [signed_distance(found, unit), sd, right, left];
+        // The pair's box and each lung's (the pair's when a lung is missing).
+        let boxes = [
             all,
             bounds(labels, |v| v == 1).unwrap_or(all),
             bounds(labels, |v| v == 2).unwrap_or(all),
-        ] {
-            let (bw, bh) = ((b[2] - b[0]).max(1.0), (b[3] - b[1]).max(1.0));
-            let mut u = Vec::with_capacity(w * h);
-            let mut v = Vec::with_capacity(w * h);
-            for y in 0..h {
-                for x in 0..w {
-                    u.push((x as f32 + 0.5 - b[0]) / bw);
-                    v.push((y as f32 + 0.5 - b[1]) / bh);
-                }
-            }
-            planes.push(u);
-            planes.push(v);
-        }
+        ];
         // The image in units of the found lungs' grey spread, about their mean.
         let (mut n, mut s, mut s2) = (0f64, 0f64, 0f64);
         let use_all = found.count() == 0;
@@ -172,60 +193,80 @@ impl Features {
         let mean = s / n.max(1.0);
         let sd_grey = ((s2 / n.max(1.0) - mean * mean).max(0.0)).sqrt() + 1e-3;
         let norm = image.map(|&g| ((f64::from(g) - mean) / sd_grey) as f32);
-        for (k, &sigma) in SIGMAS.iter().enumerate() {
-            let sp = sigma * unit;
-            let g = gaussian_f32(&norm, sp, Kernels::active());
-            if k < DERIVED {
-                let [gx, gy, lap] = derivatives(&g, sp);
-                planes.extend([gx, gy, lap]);
-            }
-            planes.push(g.into_vec());
-        }
-        debug_assert_eq!(planes.len(), N_FEATURES);
-        Some(Features { planes })
+        let blurs = SIGMAS
+            .iter()
+            .map(|&sigma| {
+                let sp = sigma * unit;
+                (gaussian_f32(&norm, sp, Kernels::active()), sp)
+            })
+            .collect();
+        Some(Features {
+            sd,
+            boxes,
+            blurs,
+            width: w,
+        })
     }
 
     /// Signed distance of pixel `i` to the prior's pair of lungs.
     fn sd(&self, i: usize) -> f32 {
-        self.planes[SD_PAIR][i]
+        self.sd[SD_PAIR][i]
+    }
+
+    /// Whether pixel `i` is nearer the prior's right lung than its left.
+    fn nearer_right(&self, i: usize) -> bool {
+        self.sd[SD_SIDE[0]][i] >= self.sd[SD_SIDE[1]][i]
     }
 
     /// Indices of the band's pixels.
     pub(super) fn band(&self) -> Vec<usize> {
-        let sd = &self.planes[SD_PAIR];
+        let sd = &self.sd[SD_PAIR];
         (0..sd.len()).filter(|&i| sd[i].abs() <= BAND).collect()
     }
 
     /// The features of pixel `i` (`out` holds [`N_FEATURES`]).
     pub(super) fn row(&self, i: usize, out: &mut [f32]) {
-        for (o, p) in out.iter_mut().zip(&self.planes) {
-            *o = p[i];
+        let (x, y) = (i % self.width, i / self.width);
+        let mut k = 0;
+        let mut put = |v: f32| {
+            out[k] = v;
+            k += 1;
+        };
+        for p in &self.sd {
+            put(p[i]);
         }
+        for b in &self.boxes {
+            let (bw, bh) = ((b[2] - b[0]).max(1.0), (b[3] - b[1]).max(1.0));
+            put((x as f32 + 0.5 - b[0]) / bw);
+            put((y as f32 + 0.5 - b[1]) / bh);
+        }
+        for (s, (g, sigma)) in self.blurs.iter().enumerate() {
+            if s < DERIVED {
+                derivatives(g, *sigma, x, y).into_iter().for_each(&mut put);
+            }
+            put(g.row(y)[x]);
+        }
+        debug_assert_eq!(k, N_FEATURES);
     }
 }
 
-/// Central-difference gradient and Laplacian of `g` (border replicated), scaled by the
-/// blur's σ (pixels) so that they are in the same units at every scale and resolution.
-fn derivatives(g: &GrayF32, sigma: f32) -> [Vec<f32>; 3] {
+/// Central-difference gradient and Laplacian of `g` at `(x, y)` (border replicated), scaled
+/// by the blur's σ (pixels) so that they are in the same units at every scale and
+/// resolution.
+fn derivatives(g: &GrayF32, sigma: f32, x: usize, y: usize) -> [f32; 3] {
     let (w, h) = (g.width(), g.height());
-    let mut gx = Vec::with_capacity(w * h);
-    let mut gy = Vec::with_capacity(w * h);
-    let mut lap = Vec::with_capacity(w * h);
-    for y in 0..h {
-        let (up, row, down) = (
-            g.row(y.saturating_sub(1)),
-            g.row(y),
-            g.row((y + 1).min(h - 1)),
-        );
-        for x in 0..w {
-            let (l, r) = (row[x.saturating_sub(1)], row[(x + 1).min(w - 1)]);
-            let c = row[x];
-            gx.push((r - l) * 0.5 * sigma);
-            gy.push((down[x] - up[x]) * 0.5 * sigma);
-            lap.push((l + r + up[x] + down[x] - 4.0 * c) * sigma * sigma);
-        }
-    }
-    [gx, gy, lap]
+    let (up, row, down) = (
+        g.row(y.saturating_sub(1)),
+        g.row(y),
+        g.row((y + 1).min(h - 1)),
+    );
+    let (l, r) = (row[x.saturating_sub(1)], row[(x + 1).min(w - 1)]);
+    let c = row[x];
+    [
+        (r - l) * 0.5 * sigma,
+        (down[x] - up[x]) * 0.5 * sigma,
+        (l + r + up[x] + down[x] - 4.0 * c) * sigma * sigma,
+    ]
 }
 
 impl Refiner {
@@ -309,7 +350,7 @@ impl Refiner {
                 0
             } else if l != 0 {
                 l
-            } else if f.planes[SD_SIDE[0]][i] >= f.planes[SD_SIDE[1]][i] {
+            } else if f.nearer_right(i) {
                 1
             } else {
                 2
