@@ -78,10 +78,11 @@ pub struct Refiner {
 /// Signed distance to the boundary of `m`'s non-zero pixels, in reference pixels: positive
 /// inside, negative outside, clamped to ±[`FAR`] (−[`FAR`] everywhere when `m` is empty).
 ///
-/// Computed on the mask's box grown by the clamp's reach (and one pixel), where every
-/// distance that is not clamped lies: the same values as on the whole image, since every
-/// lung pixel is in the box and an inside pixel's nearest background pixel is no farther
-/// than the box's background border.
+/// Each side is computed on a part of the image, with the same values as on the whole: the
+/// distance outside on the mask's box grown by the clamp's reach (and one pixel), which
+/// holds every distance not clamped; the distance inside on the box grown by one pixel,
+/// whose border of background is no farther from an inside pixel than any other
+/// background pixel.
 fn signed_distance(m: &Mask, unit: f32) -> Vec<f32> {
     let far = FAR * unit;
     let cap = far.ceil() as usize;
@@ -90,10 +91,6 @@ fn signed_distance(m: &Mask, unit: f32) -> Vec<f32> {
     let Some((x0, y0, x1, y1)) = m.bounds(|v| v != 0) else {
         return out;
     };
-    let grow = cap + 1;
-    let (bx, by) = (x0.saturating_sub(grow), y0.saturating_sub(grow));
-    let (bw, bh) = ((x1 + grow + 1).min(w) - bx, (y1 + grow + 1).min(h) - by);
-    let part = m.crop(bx, by, bw, bh);
     let d = |v: u32| {
         if v == u32::MAX {
             FAR
@@ -101,28 +98,32 @@ fn signed_distance(m: &Mask, unit: f32) -> Vec<f32> {
             ((v as f32).sqrt() / unit).min(FAR)
         }
     };
-    let dist = |target: bool| -> Vec<f32> {
-        match squared_distance_capped(&part, target, false, cap) {
+    // Writes the distance to the nearest pixel with `target`'s state into `out`, for the
+    // pixels without it, on the box grown by `grow`.
+    let mut side = |target: bool, grow: usize| {
+        let (bx, by) = (x0.saturating_sub(grow), y0.saturating_sub(grow));
+        let (bw, bh) = ((x1 + grow + 1).min(w) - bx, (y1 + grow + 1).min(h) - by);
+        let part = m.crop(bx, by, bw, bh);
+        let dist: Vec<f32> = match squared_distance_capped(&part, target, false, cap) {
             Some(p) => p.as_slice().iter().map(|&v| d(u32::from(v))).collect(),
             None => squared_distance(&part, target, false)
                 .as_slice()
                 .iter()
                 .map(|&v| d(v))
                 .collect(),
+        };
+        let sign = if target { -1.0 } else { 1.0 };
+        for y in 0..bh {
+            let row = &mut out[(by + y) * w + bx..(by + y) * w + bx + bw];
+            for ((o, &v), &t) in row.iter_mut().zip(part.row(y)).zip(&dist[y * bw..]) {
+                if (v != 0) != target {
+                    *o = sign * t;
+                }
+            }
         }
     };
-    let (to_out, to_in) = (dist(false), dist(true));
-    for y in 0..bh {
-        let row = &mut out[(by + y) * w + bx..(by + y) * w + bx + bw];
-        let k = y * bw..(y + 1) * bw;
-        for ((o, &v), (&a, &b)) in row
-            .iter_mut()
-            .zip(part.row(y))
-            .zip(to_out[k.clone()].iter().zip(&to_in[k]))
-        {
-            *o = if v != 0 { a } else { -b };
-        }
-    }
+    side(true, cap + 1);
+    side(false, 1);
     out
 }
 
