@@ -415,6 +415,52 @@ mod tests {
             .collect()
     }
 
+    /// [`signed_distance`] on the whole image, as it was computed before the boxes.
+    fn signed_distance_whole(m: &Mask, unit: f32) -> Vec<f32> {
+        let cap = (FAR * unit).ceil() as usize;
+        let d = |v: u16| ((f32::from(v)).sqrt() / unit).min(FAR);
+        let to_out = squared_distance_capped(m, false, false, cap).unwrap();
+        let to_in = squared_distance_capped(m, true, false, cap).unwrap();
+        m.as_slice()
+            .iter()
+            .zip(to_out.as_slice().iter().zip(to_in.as_slice()))
+            .map(|(&v, (&o, &i))| if v != 0 { d(o) } else { -d(i) })
+            .collect()
+    }
+
+    #[test]
+    fn signed_distances_on_the_boxes_equal_those_on_the_whole_image() {
+        let mut r = Rng::new(7);
+        for case in 0..40 {
+            let (w, h) = (40 + case * 7 % 90, 30 + case * 11 % 100);
+            let mut m = Mask::new(w, h);
+            // A few discs, some across the image's edges, some tiny, some none.
+            for _ in 0..case % 4 {
+                let (cx, cy) = (
+                    r.uniform(-5.0, w as f64 + 5.0),
+                    r.uniform(-5.0, h as f64 + 5.0),
+                );
+                let rad = r.uniform(0.5, w.min(h) as f64 * 0.4);
+                for y in 0..h {
+                    for x in 0..w {
+                        if (x as f64 - cx).hypot(y as f64 - cy) <= rad {
+                            m.set(x, y, 1);
+                        }
+                    }
+                }
+            }
+            for unit in [0.25f32, 0.5, 1.0] {
+                let (got, want) = (signed_distance(&m, unit), signed_distance_whole(&m, unit));
+                assert!(
+                    got.iter()
+                        .zip(&want)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "case {case}, unit {unit}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn the_classifier_follows_the_image_where_the_corrections_cannot() {
         let prior = ShapePrior::from_shapes(pairs(12), Vec::new()).unwrap();
