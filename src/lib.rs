@@ -22,7 +22,7 @@
 //! use lungfield::{io, segment_radiograph, SegmentOptions};
 //! let img = io::decode_file("chest.png".as_ref())?;
 //! let seg = segment_radiograph(&img, &SegmentOptions::default())?;
-//! io::write_png_gray8("chest_mask.png".as_ref(), &seg.mask_u8())?;
+//! io::write_png_mask("chest_mask.png".as_ref(), &seg.mask_u8())?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]

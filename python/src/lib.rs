@@ -556,7 +556,7 @@ fn segment_files(
                     if let Some(dir) = &out {
                         let mut name = p.file_stem().unwrap_or_default().to_os_string();
                         name.push("_mask.png");
-                        lungfield::io::write_png_gray8(&dir.join(name), &seg.mask_u8())?;
+                        lungfield::io::write_png_mask(&dir.join(name), &seg.mask_u8())?;
                     }
                     Ok(seg.flags)
                 });

@@ -21,7 +21,8 @@ pub use decode::{
 pub use dicom::{decode_dicom, dicom_age_years, is_dicom, DicomInfo};
 pub use dicom_lengths::{check_dataset_lengths, check_file_lengths};
 pub use encode::{
-    encode_png_gray16, encode_png_gray8, encode_png_rgb8, write_png_gray8, write_png_rgb8,
+    encode_png_gray16, encode_png_gray8, encode_png_mask, encode_png_rgb8, write_png_gray8,
+    write_png_mask, write_png_rgb8,
 };
 pub use import::{import_dataset, ImportReport, MAX_ENTRY_BYTES};
 pub use radiograph::{Radiograph, MAX_FILE_BYTES, MAX_PIXELS};

@@ -10,7 +10,7 @@ use super::header::{valid_uid, Header};
 use super::objects::{secondary_capture, structured_report, Finding};
 use super::worklist::Row;
 use crate::classify::{screen_file, Model, ScreenOptions, Screened};
-use crate::io::{encode_png_gray8, encode_png_rgb8, write_atomic};
+use crate::io::{encode_png_gray8, encode_png_mask, encode_png_rgb8, write_atomic};
 use crate::prior::ShapePrior;
 use crate::report::card::{card_rgb, CardInfo};
 
@@ -121,7 +121,7 @@ impl Screening {
         if let Some(sc) = &s.scored {
             write_atomic(
                 &dir.join(name("_mask.png")),
-                &encode_png_gray8(&sc.segmentation.mask_u8())?,
+                &encode_png_mask(&sc.segmentation.mask_u8())?,
             )?;
             if let Some(heat) = &sc.heat {
                 let full = heat.at_size(&sc.segmentation.labels);

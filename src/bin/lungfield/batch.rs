@@ -98,7 +98,7 @@ impl SegmentBatch<'_> {
             let img = io::decode_file(path)?;
             let seg =
                 segment_with_prior(&img, self.opts, self.prior).map_err(|e| e.in_file(path))?;
-            io::write_png_gray8(&outputs[0], &seg.mask_u8())?;
+            io::write_png_mask(&outputs[0], &seg.mask_u8())?;
             if let Some(o) = outputs.get(1) {
                 let grey = img.to_u8();
                 let thickness = (grey.width().max(grey.height()) / 300).max(1);

@@ -150,7 +150,7 @@ pub fn run(
                 median_ms(runs, || {
                     let img = lungfield::io::decode_bytes(bytes, std::path::Path::new("bench"))?;
                     let seg = lungfield::segment_with_prior(&img, &seg, Some(p))?;
-                    lungfield::io::encode_png_gray8(&seg.mask_u8())
+                    lungfield::io::encode_png_mask(&seg.mask_u8())
                 })
             });
         }
