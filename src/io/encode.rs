@@ -11,9 +11,16 @@ use crate::image::{GrayU16, GrayU8};
 
 use super::write_atomic;
 
-fn encode(data: &[u8], w: usize, h: usize, color: ExtendedColorType) -> Result<Vec<u8>> {
+/// PNG bytes of `data` at the encoder's fast compression with `filter`.
+fn encode(
+    data: &[u8],
+    w: usize,
+    h: usize,
+    color: ExtendedColorType,
+    filter: FilterType,
+) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    PngEncoder::new(&mut out)
+    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, filter)
         .write_image(data, w as u32, h as u32, color)
         .map_err(|e| Error::InvalidOption(format!("PNG encoding failed: {e}")))?;
     Ok(out)
@@ -29,6 +36,7 @@ pub fn encode_png_gray8(img: &GrayU8) -> Result<Vec<u8>> {
         img.width(),
         img.height(),
         ExtendedColorType::L8,
+        FilterType::Adaptive,
     )
 }
 
@@ -40,16 +48,13 @@ pub fn encode_png_gray8(img: &GrayU8) -> Result<Vec<u8>> {
 /// # Errors
 /// Only if the encoder fails (it does not for valid planes).
 pub fn encode_png_mask(img: &GrayU8) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Up)
-        .write_image(
-            img.as_slice(),
-            img.width() as u32,
-            img.height() as u32,
-            ExtendedColorType::L8,
-        )
-        .map_err(|e| Error::InvalidOption(format!("PNG encoding failed: {e}")))?;
-    Ok(out)
+    encode(
+        img.as_slice(),
+        img.width(),
+        img.height(),
+        ExtendedColorType::L8,
+        FilterType::Up,
+    )
 }
 
 /// Encodes a 16-bit grey plane as PNG bytes.
@@ -63,7 +68,13 @@ pub fn encode_png_gray16(img: &GrayU16) -> Result<Vec<u8>> {
         .iter()
         .flat_map(|v| v.to_ne_bytes())
         .collect();
-    encode(&bytes, img.width(), img.height(), ExtendedColorType::L16)
+    encode(
+        &bytes,
+        img.width(),
+        img.height(),
+        ExtendedColorType::L16,
+        FilterType::Adaptive,
+    )
 }
 
 /// Encodes interleaved RGB bytes (`width * height * 3`) as PNG bytes.
@@ -76,7 +87,13 @@ pub fn encode_png_rgb8(rgb: &[u8], width: usize, height: usize) -> Result<Vec<u8
             "RGB buffer has the wrong length".into(),
         ));
     }
-    encode(rgb, width, height, ExtendedColorType::Rgb8)
+    encode(
+        rgb,
+        width,
+        height,
+        ExtendedColorType::Rgb8,
+        FilterType::Adaptive,
+    )
 }
 
 /// Writes an 8-bit grey PNG atomically.
