@@ -543,9 +543,10 @@ fn sz_cxr_sample_with_the_builtin_prior_floor() {
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn tb_screening_in_site_and_leave_one_site_out_floors() {
-    // Measured (forest + linear model, the absolute feature families left out): sz-tb-dev
-    // 0.892; held out, plain: da-tb 0.868, montgomery 0.872 (issue 24's targets 0.88 and
-    // 0.80); harmonised: 0.862, 0.866 (with the seed's rib bridge; a 3-px cut of every film
+    // Measured (forest + linear model, the absolute feature families left out, the
+    // shape-index histograms in): sz-tb-dev 0.905; held out, plain: da-tb 0.896, montgomery
+    // 0.870 (issue 24's targets 0.88 and 0.80); harmonised: 0.889, 0.882. Before the
+    // shape-index histograms: 0.892; 0.868, 0.872; 0.862, 0.866 (with the seed's rib bridge; a 3-px cut of every film
     // moves held-out figures by up to 0.04, docs/SCREENING.md; before the bridge 0.893;
     // 0.881, 0.866; 0.876, 0.838; before the shape fit's several starts and square
     // frame 0.878; 0.877, 0.830; 0.885, 0.819, and at d998497's field and
@@ -554,9 +555,9 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
     // below (at 34300ad, the forest alone:
     // 0.871; 0.855, 0.693; 0.854, 0.720. With the absolute families, before: 0.889; 0.848,
     // 0.817; 0.840, 0.798).
-    const SZ_CV_FLOOR: f64 = 0.86;
-    const LOSO_PLAIN: (f64, f64) = (0.86, 0.80);
-    const LOSO_HARMONISED: (f64, f64) = (0.85, 0.78);
+    const SZ_CV_FLOOR: f64 = 0.87;
+    const LOSO_PLAIN: (f64, f64) = (0.87, 0.82);
+    const LOSO_HARMONISED: (f64, f64) = (0.86, 0.83);
     use lungfield::classify::{leave_one_site_out, study, CvOptions, TrainOptions, TrainingRows};
     use lungfield::features::{feature_table, jobs_from_dataset, FeatureOptions, MaskSource};
     let prior = lungfield::prior::ShapePrior::builtin().unwrap();

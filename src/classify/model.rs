@@ -24,7 +24,7 @@ use crate::forest::{Forest, ForestOptions};
 /// Identifies a lungfield model file.
 pub const MODEL_FORMAT: &str = "lungfield-model";
 /// Version of the model file layout written; files of a later version are refused.
-pub const MODEL_VERSION: u32 = 4;
+pub const MODEL_VERSION: u32 = 5;
 /// Largest model file read (a forest of thousands of trees fits well within it).
 pub const MAX_MODEL_BYTES: u64 = 1 << 30;
 
@@ -443,6 +443,10 @@ impl Model {
         if h.format_version < 4 {
             // Files before version 4 kept the absolute feature families in the vector.
             m.features.absolute = true;
+        }
+        if h.format_version < 5 {
+            // Files before version 5 had no shape-index histograms.
+            m.features.curvature = false;
         }
         let names = feature_names(&m.features);
         if names != m.feature_names || m.forest.n_features != names.len() {

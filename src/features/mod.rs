@@ -26,6 +26,8 @@
 //!   the image showed; the rest was completed from shape (see
 //!   [`crate::segment::Provenance`]), itself evidence of an opacified lung;
 //! - `diff_*`: absolute left/right differences of the per-lung first-order and GLCM features;
+//! - `si_<scale>_<bin>_<lung>_<zone>`: curvedness-weighted histograms of the Hessian's shape index
+//!   per zone at two scales ([`curvature`]), free of exposure and contrast;
 //! - `rel_lr_*`, `rel_ul_*`: every per-region feature of the right lung against the left, and
 //!   of each upper zone against its lower zone ([`relative`]): features relative to the
 //!   patient's own anatomy, which travel between sites better than absolute ones.
@@ -40,6 +42,7 @@
 //! Distances and radii are given at 512 px and scale with the size.
 
 pub mod blobs;
+pub mod curvature;
 mod edges;
 mod first_order;
 mod glcm;
@@ -94,6 +97,10 @@ pub struct FeatureOptions {
     /// it existed.
     #[serde(default = "kept_in_older_files")]
     pub absolute: bool,
+    /// Add the shape-index histograms ([`curvature`], `si_*`). Default: true; false in model
+    /// files written before they existed.
+    #[serde(default)]
+    pub curvature: bool,
 }
 
 fn kept_in_older_files() -> bool {
@@ -119,6 +126,7 @@ impl Default for FeatureOptions {
             lung_box: true,
             anatomy: true,
             absolute: false,
+            curvature: true,
         }
     }
 }
@@ -132,6 +140,7 @@ impl FeatureOptions {
             lung_box: false,
             anatomy: false,
             absolute: true,
+            curvature: false,
             ..Default::default()
         }
     }
@@ -277,6 +286,15 @@ fn base_names(opts: &FeatureOptions) -> Vec<String> {
     for &d in &opts.glcm_distances {
         for f in glcm::NAMES {
             n.push(format!("diff_glcm_{f}_d{d}"));
+        }
+    }
+    for (_, scale) in curvature::SCALES.iter().filter(|_| opts.curvature) {
+        for b in curvature::BINS {
+            for (_, l) in LUNGS {
+                for z in Zone::ALL {
+                    n.push(format!("si_{scale}_{b}_{l}_{}", z.name()));
+                }
+            }
         }
     }
     n
@@ -458,6 +476,32 @@ pub fn extract_local(
             .zip(&per_lung_glcm[1])
             .map(|(a, b)| (a - b).abs()),
     );
+    // Shape-index histograms per zone.
+    if opts.curvature {
+        let zones = Zone::ALL.len();
+        let region: Vec<u8> = fi
+            .labels
+            .as_slice()
+            .iter()
+            .zip(fi.zones.as_slice())
+            .map(|(&l, &z)| match l {
+                1 | 2 if usize::from(z) < zones => 1 + (l - 1) * zones as u8 + z,
+                _ => 0,
+            })
+            .collect();
+        for (sigma, _) in curvature::SCALES {
+            let per_zone = curvature::histograms(
+                &fi.img,
+                sigma,
+                opts.scale() as f32,
+                &region,
+                LUNGS.len() * zones,
+            );
+            for k in 0..curvature::BINS.len() {
+                v.extend(per_zone.iter().map(|h| h[k]));
+            }
+        }
+    }
     // Relative to the patient's own anatomy: left against right, upper against lower.
     let mut names = base_names(opts);
     if opts.anatomy {

@@ -30,6 +30,42 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A model trained through the library with `feat` (20 trees), for the feature settings the
+/// command line does not offer; saved to `path`.
+fn train_with(data: &Path, feat: &lungfield::features::FeatureOptions, path: &Path) {
+    use lungfield::classify::{Model, TrainOptions, TrainingSet};
+    use lungfield::features::{feature_table, jobs_from_dataset, MaskSource};
+    use lungfield::io::{Dataset, Subset};
+    let seg = lungfield::SegmentOptions::default();
+    let prior = lungfield::prior::ShapePrior::builtin().unwrap();
+    let set = Dataset::open(data).unwrap();
+    let t = feature_table(
+        &jobs_from_dataset(&set, Subset::All),
+        MaskSource::Found,
+        &seg,
+        Some(&prior),
+        feat,
+        &(),
+    );
+    let ids: Vec<String> = t.rows.iter().map(|r| r.id.clone()).collect();
+    let x: Vec<Vec<f64>> = t.rows.iter().map(|r| r.values.clone()).collect();
+    let y: Vec<u8> = t.rows.iter().map(|r| r.label.unwrap()).collect();
+    let sites = vec![String::from("phantoms"); ids.len()];
+    let mut opts = TrainOptions::default();
+    opts.forest.trees = 20;
+    let training = TrainingSet {
+        ids: &ids,
+        x: &x,
+        y: &y,
+        sites: &sites,
+        local: &[],
+    };
+    Model::train(training, &seg, feat, &opts)
+        .unwrap()
+        .save(path)
+        .unwrap();
+}
+
 #[test]
 fn cv_separates_tb_phantoms_and_is_identical_at_any_thread_count() {
     let data = phantoms(60, 3);
@@ -163,7 +199,7 @@ fn train_then_classify_and_refuse_broken_models() {
         ),
         (
             "v9.lfm",
-            text.replacen("\"format_version\":4", "\"format_version\":9", 1),
+            text.replacen("\"format_version\":5", "\"format_version\":9", 1),
             "version 9",
         ),
         (
@@ -195,16 +231,18 @@ fn a_version_3_model_keeps_its_absolute_features_and_scores_as_it_did() {
     let data = phantoms(16, 9);
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.lfm");
-    let o = run(
-        &["train", "--trees", "20", "--absolute-features", "--data"],
-        &[data.path(), Path::new("-o"), &model],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    let feat = lungfield::features::FeatureOptions {
+        absolute: true,
+        curvature: false,
+        ..Default::default()
+    };
+    train_with(data.path(), &feat, &model);
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     assert_eq!(v["features"]["absolute"], true);
     assert_eq!(v["feature_names"][0], "fo_mean_r_all");
     v["format_version"] = 3.into();
     v["features"].as_object_mut().unwrap().remove("absolute");
+    v["features"].as_object_mut().unwrap().remove("curvature");
     let old = dir.path().join("v3.lfm");
     std::fs::write(&old, v.to_string()).unwrap();
     let classify = |m: &Path| {
@@ -227,6 +265,57 @@ fn a_version_3_model_keeps_its_absolute_features_and_scores_as_it_did() {
     let o = run(
         &["classify", "--model"],
         &[&lean, &data.path().join("images")],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("other features"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_version_4_model_has_no_shape_index_features_and_scores_as_it_did() {
+    // Version 4 files predate FeatureOptions::curvature: a model trained without the
+    // shape-index histograms, written back as version 4 without the field, loads without
+    // them and scores exactly as the same model in version 5.
+    let data = phantoms(16, 10);
+    let feat = lungfield::features::FeatureOptions {
+        curvature: false,
+        ..Default::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("v5.lfm");
+    train_with(data.path(), &feat, &new);
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&new).unwrap()).unwrap();
+    assert_eq!(v["format_version"], 5);
+    v["format_version"] = 4.into();
+    v["features"].as_object_mut().unwrap().remove("curvature");
+    let old = dir.path().join("v4.lfm");
+    std::fs::write(&old, v.to_string()).unwrap();
+    let classify = |m: &Path| {
+        let o = run(&["classify", "--model"], &[m, &data.path().join("images")]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        o.stdout
+    };
+    let scored = classify(&new);
+    assert_eq!(String::from_utf8_lossy(&scored).lines().count(), 17);
+    assert_eq!(scored, classify(&old));
+    // A version 5 model with them, relabelled version 4, is refused: its names are not the
+    // ones a version 4 file computes.
+    let full = dir.path().join("full.lfm");
+    let o = run(
+        &["train", "--trees", "20", "--data"],
+        &[data.path(), Path::new("-o"), &full],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&full).unwrap()).unwrap();
+    assert!(v["feature_names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().starts_with("si_s2_cap_")));
+    v["format_version"] = 4.into();
+    std::fs::write(&full, v.to_string()).unwrap();
+    let o = run(
+        &["classify", "--model"],
+        &[&full, &data.path().join("images")],
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("other features"), "{}", stderr(&o));
@@ -287,7 +376,7 @@ fn calibrate_hits_the_requested_sensitivity_and_classify_labels_at_it() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
-    assert_eq!(v["format_version"], 4);
+    assert_eq!(v["format_version"], 5);
     assert!(
         v["linear"]["weights"].is_array(),
         "the linear partner is in the file"

@@ -72,7 +72,7 @@ def find_images(folder: PathLike) -> List[Path]:
 
 
 def features(image: np.ndarray, lungs: Union[Segmentation, np.ndarray]) -> Dict[str, float]:
-    """The 434 texture and shape features of ``image`` inside its lungs, by name, in order
+    """The 544 texture and shape features of ``image`` inside its lungs, by name, in order
     (the model's vector: the absolute families ``fo_*``, ``glcm_*`` and ``blob_*`` left out).
 
     ``lungs`` is a :class:`Segmentation` (then the ``seg_from_image_*`` features say how much
