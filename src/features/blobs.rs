@@ -54,6 +54,15 @@ pub fn blob_stats(v: &mut [f32]) -> [f64; 5] {
     [mean, f64::from(p95), f64::from(p99), f64::from(max), frac]
 }
 
+/// The Hessian `(∂xx, ∂yy, ∂xy)` at pixel `i` of the image `p` of width `w` by central
+/// differences (`i` not on the border).
+pub(crate) fn hessian_at(p: &[f32], i: usize, w: usize) -> (f32, f32, f32) {
+    let dxx = p[i + 1] - 2.0 * p[i] + p[i - 1];
+    let dyy = p[i + w] - 2.0 * p[i] + p[i - w];
+    let dxy = (p[i + w + 1] - p[i + w - 1] - p[i - w + 1] + p[i - w - 1]) / 4.0;
+    (dxx, dyy, dxy)
+}
+
 /// Scales σ (at 512 px) of the Hessian blob measure and their names.
 pub const HESSIAN_SCALES: [(f32, &str); 2] = [(4.0, "h4"), (8.0, "h8")];
 
@@ -73,9 +82,7 @@ pub fn hessian_blobs(img: &GrayF32, sigma: f32, scale: f32) -> GrayF32 {
     for y in 1..h - 1 {
         for x in 1..w - 1 {
             let i = y * w + x;
-            let dxx = p[i + 1] - 2.0 * p[i] + p[i - 1];
-            let dyy = p[i + w] - 2.0 * p[i] + p[i - w];
-            let dxy = (p[i + w + 1] - p[i + w - 1] - p[i - w + 1] + p[i - w - 1]) / 4.0;
+            let (dxx, dyy, dxy) = hessian_at(p, i, w);
             let tr = dxx + dyy;
             let disc = libm::sqrtf(((dxx - dyy) / 2.0).powi(2) + dxy * dxy);
             // The eigenvalue of smaller magnitude among two negatives is the larger one.

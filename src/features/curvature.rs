@@ -5,6 +5,7 @@
 //! consolidation) — not how strongly: the histogram, normalised to sum to 1, does not move
 //! when exposure or contrast scales the image.
 
+use super::blobs::hessian_at;
 use crate::image::GrayF32;
 use crate::simd::{gaussian::gaussian_f32, Kernels};
 
@@ -52,13 +53,11 @@ pub fn histograms(img: &GrayF32, sigma: f32, scale: f32, region: &[u8], n: usize
 /// The shape-index bin and curvedness at pixel `i` of the smoothed image `p` (width `w`;
 /// `i` not on the border).
 fn bin_and_curvedness(p: &[f32], i: usize, w: usize) -> (usize, f32) {
-    let dxx = p[i + 1] - 2.0 * p[i] + p[i - 1];
-    let dyy = p[i + w] - 2.0 * p[i] + p[i - w];
-    let dxy = (p[i + w + 1] - p[i + w - 1] - p[i - w + 1] + p[i - w - 1]) / 4.0;
+    let (dxx, dyy, dxy) = hessian_at(p, i, w);
     let half_tr = (dxx + dyy) / 2.0;
     let disc = libm::sqrtf(((dxx - dyy) / 2.0).powi(2) + dxy * dxy);
-    let (l1, l2) = (half_tr + disc, half_tr - disc); // l1 ≥ l2
-                                                     // Bright cap (both curvatures negative) → 1, dark cup → −1, ridge → 0.5.
+    // l1 ≥ l2. Bright cap (both curvatures negative) → 1, dark cup → −1, ridge → 0.5.
+    let (l1, l2) = (half_tr + disc, half_tr - disc);
     let si = libm::atan2f(-(l1 + l2), l1 - l2) * std::f32::consts::FRAC_2_PI;
     let k = (((si + 1.0) / 2.0 * BINS.len() as f32) as usize).min(BINS.len() - 1);
     (k, libm::sqrtf((l1 * l1 + l2 * l2) / 2.0))

@@ -30,6 +30,13 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// What `classify --model model images` prints; it must succeed.
+fn classified(model: &Path, images: &Path) -> Vec<u8> {
+    let o = run(&["classify", "--model"], &[model, images]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    o.stdout
+}
+
 /// A model trained through the library with `feat` (20 trees), for the feature settings the
 /// command line does not offer; saved to `path`.
 fn train_with(data: &Path, feat: &lungfield::features::FeatureOptions, path: &Path) {
@@ -245,11 +252,7 @@ fn a_version_3_model_keeps_its_absolute_features_and_scores_as_it_did() {
     v["features"].as_object_mut().unwrap().remove("curvature");
     let old = dir.path().join("v3.lfm");
     std::fs::write(&old, v.to_string()).unwrap();
-    let classify = |m: &Path| {
-        let o = run(&["classify", "--model"], &[m, &data.path().join("images")]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        o.stdout
-    };
+    let classify = |m: &Path| classified(m, &data.path().join("images"));
     assert_eq!(classify(&model), classify(&old));
     // A version 4 model without them, relabelled version 3, is refused: its names are not
     // the ones a version 3 file computes.
@@ -289,11 +292,7 @@ fn a_version_4_model_has_no_shape_index_features_and_scores_as_it_did() {
     v["features"].as_object_mut().unwrap().remove("curvature");
     let old = dir.path().join("v4.lfm");
     std::fs::write(&old, v.to_string()).unwrap();
-    let classify = |m: &Path| {
-        let o = run(&["classify", "--model"], &[m, &data.path().join("images")]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        o.stdout
-    };
+    let classify = |m: &Path| classified(m, &data.path().join("images"));
     let scored = classify(&new);
     assert_eq!(String::from_utf8_lossy(&scored).lines().count(), 17);
     assert_eq!(scored, classify(&old));
