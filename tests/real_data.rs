@@ -543,21 +543,23 @@ fn sz_cxr_sample_with_the_builtin_prior_floor() {
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn tb_screening_in_site_and_leave_one_site_out_floors() {
-    // Measured (forest + linear model, the absolute feature families left out, the
-    // shape-index histograms in): sz-tb-dev 0.905; held out, plain: da-tb 0.896, montgomery
-    // 0.870 (issue 24's targets 0.88 and 0.80); harmonised: 0.889, 0.882. Before the
-    // shape-index histograms: 0.892; 0.868, 0.872; 0.862, 0.866 (with the seed's rib bridge; a 3-px cut of every film
+    // Measured (forest + linear model blended 0.2 / 0.8, the absolute feature families left
+    // out, the shape-index histograms in): sz-tb-dev 0.907; held out, plain: da-tb 0.893,
+    // montgomery 0.893, sz-tb-dev 0.804 (issue 24's targets 0.88 and 0.80); harmonised:
+    // 0.882, 0.901, 0.810. With the even blend before 7 December 2026: 0.905; 0.896, 0.870,
+    // 0.772; 0.889, 0.882, 0.784. Before the shape-index histograms: 0.892; 0.868, 0.872;
+    // 0.862, 0.866 (with the seed's rib bridge; a 3-px cut of every film
     // moves held-out figures by up to 0.04, docs/SCREENING.md; before the bridge 0.893;
     // 0.881, 0.866; 0.876, 0.838; before the shape fit's several starts and square
     // frame 0.878; 0.877, 0.830; 0.885, 0.819, and at d998497's field and
     // repair changes 0.879; 0.885, 0.832; 0.881, 0.805). The forest's seed alone moves a
-    // held-out figure by up to 0.03 (docs/SCREENING.md), so the floors sit 0.01–0.05
+    // held-out figure by up to 0.03 (docs/SCREENING.md), so the floors sit 0.02–0.04
     // below (at 34300ad, the forest alone:
     // 0.871; 0.855, 0.693; 0.854, 0.720. With the absolute families, before: 0.889; 0.848,
     // 0.817; 0.840, 0.798).
-    const SZ_CV_FLOOR: f64 = 0.87;
-    const LOSO_PLAIN: (f64, f64) = (0.87, 0.82);
-    const LOSO_HARMONISED: (f64, f64) = (0.86, 0.83);
+    const SZ_CV_FLOOR: f64 = 0.88;
+    const LOSO_PLAIN: (f64, f64, f64) = (0.87, 0.86, 0.77);
+    const LOSO_HARMONISED: (f64, f64, f64) = (0.86, 0.87, 0.78);
     use lungfield::classify::{leave_one_site_out, study, CvOptions, TrainOptions, TrainingRows};
     use lungfield::features::{feature_table, jobs_from_dataset, FeatureOptions, MaskSource};
     let prior = lungfield::prior::ShapePrior::builtin().unwrap();
@@ -619,7 +621,7 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
                 .auc
                 .unwrap()
         };
-        let (da, mc) = if harmonise {
+        let (da, mc, sz) = if harmonise {
             LOSO_HARMONISED
         } else {
             LOSO_PLAIN
@@ -633,6 +635,11 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
             auc("montgomery") >= mc,
             "montgomery held out (harmonise {harmonise}): {}",
             auc("montgomery")
+        );
+        assert!(
+            auc("sz-tb-dev") >= sz,
+            "sz-tb-dev held out (harmonise {harmonise}): {}",
+            auc("sz-tb-dev")
         );
     }
 }

@@ -261,7 +261,7 @@ pub fn train_out_of_bag(
             let pl = per_group(x, y, group, |xt, yt, xh, _| {
                 Linear::train(xt, yt, lo)?.predict_proba(xh)
             })?;
-            (Some(Linear::train(x, y, lo)?), blend(&p, &pl))
+            (Some(Linear::train(x, y, lo)?), blend(&p, &pl, lo.weight))
         }
     };
     let ensemble = Ensemble {

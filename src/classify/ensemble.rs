@@ -1,5 +1,6 @@
 //! The classifier a model holds: the random forest and, unless switched off, its linear
-//! partner ([`super::linear`]); the probability of TB is the mean of the two.
+//! partner ([`super::linear`]); the probability of TB is a blend of the two, led by the
+//! linear model ([`super::linear::WEIGHT`]).
 
 use crate::error::Result;
 
@@ -48,7 +49,7 @@ impl Ensemble {
 pub fn predict(forest: &Forest, linear: Option<&Linear>, x: &[Vec<f64>]) -> Result<Vec<f64>> {
     let p = forest.predict_proba(x)?;
     match linear {
-        Some(l) => Ok(blend(&p, &l.predict_proba(x)?)),
+        Some(l) => Ok(blend(&p, &l.predict_proba(x)?, l.options.weight)),
         None => Ok(p),
     }
 }

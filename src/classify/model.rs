@@ -24,7 +24,7 @@ use crate::forest::{Forest, ForestOptions};
 /// Identifies a lungfield model file.
 pub const MODEL_FORMAT: &str = "lungfield-model";
 /// Version of the model file layout written; files of a later version are refused.
-pub const MODEL_VERSION: u32 = 5;
+pub const MODEL_VERSION: u32 = 6;
 /// Largest model file read (a forest of thousands of trees fits well within it).
 pub const MAX_MODEL_BYTES: u64 = 1 << 30;
 
@@ -448,6 +448,12 @@ impl Model {
             // Files before version 5 had no shape-index histograms.
             m.features.curvature = false;
         }
+        if h.format_version < 6 {
+            // Files before version 6 blended the forest and the linear model evenly.
+            if let Some(l) = m.linear.as_mut() {
+                l.options.weight = 0.5;
+            }
+        }
         let names = feature_names(&m.features);
         if names != m.feature_names || m.forest.n_features != names.len() {
             return Err(bad(format!(
@@ -459,12 +465,18 @@ impl Model {
         let thresholds_ok = std::iter::once(m.threshold)
             .chain(m.operating_points.iter().map(|o| o.threshold))
             .all(|t| (0.0..=1.0 + 1e-9).contains(&t));
-        if !thresholds_ok
-            || m.forest.is_empty()
-            || !(m.calibration.a.is_finite() && m.calibration.b.is_finite())
-        {
+        let weight_ok = m
+            .linear
+            .as_ref()
+            .is_none_or(|l| (0.0..=1.0).contains(&l.options.weight));
+        let plausible = thresholds_ok
+            && weight_ok
+            && !m.forest.is_empty()
+            && m.calibration.a.is_finite()
+            && m.calibration.b.is_finite();
+        if !plausible {
             return Err(bad(
-                "implausible model (no trees or threshold outside 0..1)".into(),
+                "implausible model (no trees, or a threshold or blend weight outside 0..1)".into(),
             ));
         }
         m.forest

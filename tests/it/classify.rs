@@ -37,8 +37,8 @@ fn classified(model: &Path, images: &Path) -> Vec<u8> {
     o.stdout
 }
 
-/// A model trained through the library with `feat` (20 trees), for the feature settings the
-/// command line does not offer; saved to `path`.
+/// A model trained through the library with `feat` (20 trees) and the even blend of model
+/// files before format 6, for the settings the command line does not offer; saved to `path`.
 fn train_with(data: &Path, feat: &lungfield::features::FeatureOptions, path: &Path) {
     use lungfield::classify::{Model, TrainOptions, TrainingSet};
     use lungfield::features::{feature_table, jobs_from_dataset, MaskSource};
@@ -60,6 +60,10 @@ fn train_with(data: &Path, feat: &lungfield::features::FeatureOptions, path: &Pa
     let sites = vec![String::from("phantoms"); ids.len()];
     let mut opts = TrainOptions::default();
     opts.forest.trees = 20;
+    opts.linear = Some(lungfield::classify::LinearOptions {
+        weight: 0.5,
+        ..Default::default()
+    });
     let training = TrainingSet {
         ids: &ids,
         x: &x,
@@ -206,7 +210,7 @@ fn train_then_classify_and_refuse_broken_models() {
         ),
         (
             "v9.lfm",
-            text.replacen("\"format_version\":5", "\"format_version\":9", 1),
+            text.replacen("\"format_version\":6", "\"format_version\":9", 1),
             "version 9",
         ),
         (
@@ -250,6 +254,10 @@ fn a_version_3_model_keeps_its_absolute_features_and_scores_as_it_did() {
     v["format_version"] = 3.into();
     v["features"].as_object_mut().unwrap().remove("absolute");
     v["features"].as_object_mut().unwrap().remove("curvature");
+    v["linear"]["options"]
+        .as_object_mut()
+        .unwrap()
+        .remove("weight");
     let old = dir.path().join("v3.lfm");
     std::fs::write(&old, v.to_string()).unwrap();
     let classify = |m: &Path| classified(m, &data.path().join("images"));
@@ -277,26 +285,30 @@ fn a_version_3_model_keeps_its_absolute_features_and_scores_as_it_did() {
 fn a_version_4_model_has_no_shape_index_features_and_scores_as_it_did() {
     // Version 4 files predate FeatureOptions::curvature: a model trained without the
     // shape-index histograms, written back as version 4 without the field, loads without
-    // them and scores exactly as the same model in version 5.
+    // them and scores exactly as the same model in version 6.
     let data = phantoms(16, 10);
     let feat = lungfield::features::FeatureOptions {
         curvature: false,
         ..Default::default()
     };
     let dir = tempfile::tempdir().unwrap();
-    let new = dir.path().join("v5.lfm");
+    let new = dir.path().join("v6.lfm");
     train_with(data.path(), &feat, &new);
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&new).unwrap()).unwrap();
-    assert_eq!(v["format_version"], 5);
+    assert_eq!(v["format_version"], 6);
     v["format_version"] = 4.into();
     v["features"].as_object_mut().unwrap().remove("curvature");
+    v["linear"]["options"]
+        .as_object_mut()
+        .unwrap()
+        .remove("weight");
     let old = dir.path().join("v4.lfm");
     std::fs::write(&old, v.to_string()).unwrap();
     let classify = |m: &Path| classified(m, &data.path().join("images"));
     let scored = classify(&new);
     assert_eq!(String::from_utf8_lossy(&scored).lines().count(), 17);
     assert_eq!(scored, classify(&old));
-    // A version 5 model with them, relabelled version 4, is refused: its names are not the
+    // A model with them, relabelled version 4, is refused: its names are not the
     // ones a version 4 file computes.
     let full = dir.path().join("full.lfm");
     let o = run(
@@ -318,6 +330,52 @@ fn a_version_4_model_has_no_shape_index_features_and_scores_as_it_did() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("other features"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_version_5_model_blends_evenly_and_scores_as_it_did() {
+    // Version 5 files predate LinearOptions::weight and blended the forest and the linear model
+    // evenly: a model written back as version 5 without the field scores exactly as the same
+    // model with weight 0.5 in version 6, and not as the default blend.
+    let data = phantoms(16, 12);
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.lfm");
+    let o = run(
+        &["train", "--trees", "20", "--data"],
+        &[data.path(), Path::new("-o"), &model],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(v["format_version"], 6);
+    assert_eq!(
+        v["linear"]["options"]["weight"].as_f64(),
+        Some(lungfield::classify::linear::WEIGHT)
+    );
+    v["linear"]["options"]["weight"] = 0.5.into();
+    let even = dir.path().join("even.lfm");
+    std::fs::write(&even, v.to_string()).unwrap();
+    v["format_version"] = 5.into();
+    v["linear"]["options"]
+        .as_object_mut()
+        .unwrap()
+        .remove("weight");
+    let old = dir.path().join("v5.lfm");
+    std::fs::write(&old, v.to_string()).unwrap();
+    let classify = |m: &Path| classified(m, &data.path().join("images"));
+    let scored = classify(&old);
+    assert_eq!(String::from_utf8_lossy(&scored).lines().count(), 17);
+    assert_eq!(scored, classify(&even));
+    assert_ne!(scored, classify(&model));
+    // A weight outside 0..1 is refused.
+    v["format_version"] = 6.into();
+    v["linear"]["options"]["weight"] = 1.5.into();
+    std::fs::write(&old, v.to_string()).unwrap();
+    let o = run(
+        &["classify", "--model"],
+        &[&old, &data.path().join("images")],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("blend weight"), "{}", stderr(&o));
 }
 
 #[test]
@@ -375,7 +433,7 @@ fn calibrate_hits_the_requested_sensitivity_and_classify_labels_at_it() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
-    assert_eq!(v["format_version"], 5);
+    assert_eq!(v["format_version"], 6);
     assert!(
         v["linear"]["weights"].is_array(),
         "the linear partner is in the file"

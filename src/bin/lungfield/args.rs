@@ -297,6 +297,10 @@ pub struct TrainArgs {
     /// it transfers worse to other sites).
     #[arg(long)]
     pub forest_only: bool,
+    /// The linear partner's share of the blended probability, 0–1 (the forest has the rest;
+    /// 0.5 was the default before 7 December 2026).
+    #[arg(long, default_value_t = lungfield::classify::linear::WEIGHT, value_name = "W", conflicts_with = "forest_only")]
+    pub linear_weight: f64,
     /// Standardise every feature site by site (median and interquartile range of the
     /// site's own images); the model then scores harmonised batches only.
     #[arg(long)]
@@ -416,6 +420,10 @@ pub struct CvArgs {
     /// it transfers worse to other sites).
     #[arg(long)]
     pub forest_only: bool,
+    /// The linear partner's share of the blended probability, 0–1 (the forest has the rest;
+    /// 0.5 was the default before 7 December 2026).
+    #[arg(long, default_value_t = lungfield::classify::linear::WEIGHT, value_name = "W", conflicts_with = "forest_only")]
+    pub linear_weight: f64,
     /// Hold out each site in turn (train on the others) instead of k-fold: per_site.csv.
     #[arg(long)]
     pub by_site: bool,

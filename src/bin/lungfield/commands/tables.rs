@@ -111,7 +111,10 @@ pub fn training_table_of(d: &DataArgs, data: &[Dataset], quiet: bool) -> Result<
     Ok(t)
 }
 
-/// The linear partner's settings, unless `--forest-only`.
-pub fn linear_of(forest_only: bool) -> Option<LinearOptions> {
-    (!forest_only).then(LinearOptions::default)
+/// The linear partner's settings with its share `weight`, unless `--forest-only`.
+pub fn linear_of(forest_only: bool, weight: f64) -> Option<LinearOptions> {
+    (!forest_only).then(|| LinearOptions {
+        weight,
+        ..Default::default()
+    })
 }
