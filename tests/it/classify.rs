@@ -366,7 +366,13 @@ fn a_version_5_model_blends_evenly_and_scores_as_it_did() {
     assert_eq!(String::from_utf8_lossy(&scored).lines().count(), 17);
     assert_eq!(scored, classify(&even));
     assert_ne!(scored, classify(&model));
-    // A weight outside 0..1 is refused.
+    // A weight outside 0..1 is refused, in a file and on the command line.
+    let o = run(
+        &["train", "--trees", "20", "--linear-weight", "1.5", "--data"],
+        &[data.path(), Path::new("-o"), &dir.path().join("heavy.lfm")],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("between 0 and 1"), "{}", stderr(&o));
     v["format_version"] = 6.into();
     v["linear"]["options"]["weight"] = 1.5.into();
     std::fs::write(&old, v.to_string()).unwrap();
