@@ -546,7 +546,7 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
     // Measured (forest + linear model blended 0.2 / 0.8, the absolute feature families left
     // out, the shape-index histograms in): sz-tb-dev 0.907; held out, plain: da-tb 0.893,
     // montgomery 0.893, sz-tb-dev 0.804 (issue 24's targets 0.88 and 0.80); harmonised:
-    // 0.882, 0.901, 0.810. With the even blend before 7 December 2026: 0.905; 0.896, 0.870,
+    // 0.882, 0.901, 0.810. With the even blend (89875e2): 0.905; 0.896, 0.870,
     // 0.772; 0.889, 0.882, 0.784. Before the shape-index histograms: 0.892; 0.868, 0.872;
     // 0.862, 0.866 (with the seed's rib bridge; a 3-px cut of every film
     // moves held-out figures by up to 0.04, docs/SCREENING.md; before the bridge 0.893;

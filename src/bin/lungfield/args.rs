@@ -298,7 +298,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub forest_only: bool,
     /// The linear partner's share of the blended probability, 0–1 (the forest has the rest;
-    /// 0.5 was the default before 7 December 2026).
+    /// an even 0.5 in model files before format 6).
     #[arg(long, default_value_t = lungfield::classify::linear::WEIGHT, value_name = "W", conflicts_with = "forest_only")]
     pub linear_weight: f64,
     /// Standardise every feature site by site (median and interquartile range of the
@@ -421,7 +421,7 @@ pub struct CvArgs {
     #[arg(long)]
     pub forest_only: bool,
     /// The linear partner's share of the blended probability, 0–1 (the forest has the rest;
-    /// 0.5 was the default before 7 December 2026).
+    /// an even 0.5 in model files before format 6).
     #[arg(long, default_value_t = lungfield::classify::linear::WEIGHT, value_name = "W", conflicts_with = "forest_only")]
     pub linear_weight: f64,
     /// Hold out each site in turn (train on the others) instead of k-fold: per_site.csv.
