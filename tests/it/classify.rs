@@ -37,6 +37,24 @@ fn classified(model: &Path, images: &Path) -> Vec<u8> {
     o.stdout
 }
 
+/// The model file `v` as format `version` wrote it: without the fields later formats added
+/// (`features.absolute` in 4, `features.curvature` in 5, the blend's weight in 6).
+fn written_as(v: &mut serde_json::Value, version: u32) {
+    v["format_version"] = version.into();
+    let features = v["features"].as_object_mut().unwrap();
+    for (field, added) in [("absolute", 4), ("curvature", 5)] {
+        if version < added {
+            features.remove(field);
+        }
+    }
+    if version < 6 {
+        v["linear"]["options"]
+            .as_object_mut()
+            .unwrap()
+            .remove("weight");
+    }
+}
+
 /// A model trained through the library with `feat` (20 trees) and the even blend of model
 /// files before format 6, for the settings the command line does not offer; saved to `path`.
 fn train_with(data: &Path, feat: &lungfield::features::FeatureOptions, path: &Path) {
@@ -251,13 +269,7 @@ fn a_version_3_model_keeps_its_absolute_features_and_scores_as_it_did() {
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     assert_eq!(v["features"]["absolute"], true);
     assert_eq!(v["feature_names"][0], "fo_mean_r_all");
-    v["format_version"] = 3.into();
-    v["features"].as_object_mut().unwrap().remove("absolute");
-    v["features"].as_object_mut().unwrap().remove("curvature");
-    v["linear"]["options"]
-        .as_object_mut()
-        .unwrap()
-        .remove("weight");
+    written_as(&mut v, 3);
     let old = dir.path().join("v3.lfm");
     std::fs::write(&old, v.to_string()).unwrap();
     let classify = |m: &Path| classified(m, &data.path().join("images"));
@@ -296,12 +308,7 @@ fn a_version_4_model_has_no_shape_index_features_and_scores_as_it_did() {
     train_with(data.path(), &feat, &new);
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&new).unwrap()).unwrap();
     assert_eq!(v["format_version"], 6);
-    v["format_version"] = 4.into();
-    v["features"].as_object_mut().unwrap().remove("curvature");
-    v["linear"]["options"]
-        .as_object_mut()
-        .unwrap()
-        .remove("weight");
+    written_as(&mut v, 4);
     let old = dir.path().join("v4.lfm");
     std::fs::write(&old, v.to_string()).unwrap();
     let classify = |m: &Path| classified(m, &data.path().join("images"));
@@ -354,11 +361,7 @@ fn a_version_5_model_blends_evenly_and_scores_as_it_did() {
     v["linear"]["options"]["weight"] = 0.5.into();
     let even = dir.path().join("even.lfm");
     std::fs::write(&even, v.to_string()).unwrap();
-    v["format_version"] = 5.into();
-    v["linear"]["options"]
-        .as_object_mut()
-        .unwrap()
-        .remove("weight");
+    written_as(&mut v, 5);
     let old = dir.path().join("v5.lfm");
     std::fs::write(&old, v.to_string()).unwrap();
     let classify = |m: &Path| classified(m, &data.path().join("images"));

@@ -203,6 +203,19 @@ pub enum MasksArg {
     Provided,
 }
 
+/// How `train` and `cv` blend the forest with its linear partner.
+#[derive(Args, Debug)]
+pub struct BlendArgs {
+    /// The random forest alone, without its linear partner (lungfield 0.1's classifier;
+    /// it transfers worse to other sites).
+    #[arg(long)]
+    pub forest_only: bool,
+    /// The linear partner's share of the blended probability, 0–1 (the forest has the rest;
+    /// an even 0.5 in model files before format 6).
+    #[arg(long, default_value_t = lungfield::classify::linear::WEIGHT, value_name = "W", conflicts_with = "forest_only")]
+    pub linear_weight: f64,
+}
+
 /// Options shared by the commands that compute features from a dataset.
 #[derive(Args, Debug, Clone)]
 pub struct DataArgs {
@@ -293,14 +306,9 @@ pub struct TrainArgs {
     /// Seed of the forest.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// The random forest alone, without its linear partner (lungfield 0.1's classifier;
-    /// it transfers worse to other sites).
-    #[arg(long)]
-    pub forest_only: bool,
-    /// The linear partner's share of the blended probability, 0–1 (the forest has the rest;
-    /// an even 0.5 in model files before format 6).
-    #[arg(long, default_value_t = lungfield::classify::linear::WEIGHT, value_name = "W", conflicts_with = "forest_only")]
-    pub linear_weight: f64,
+    /// The forest and its linear partner.
+    #[command(flatten)]
+    pub blend: BlendArgs,
     /// Standardise every feature site by site (median and interquartile range of the
     /// site's own images); the model then scores harmonised batches only.
     #[arg(long)]
@@ -416,14 +424,9 @@ pub struct CvArgs {
     /// Number of trees.
     #[arg(long, default_value_t = 200)]
     pub trees: usize,
-    /// The random forest alone, without its linear partner (lungfield 0.1's classifier;
-    /// it transfers worse to other sites).
-    #[arg(long)]
-    pub forest_only: bool,
-    /// The linear partner's share of the blended probability, 0–1 (the forest has the rest;
-    /// an even 0.5 in model files before format 6).
-    #[arg(long, default_value_t = lungfield::classify::linear::WEIGHT, value_name = "W", conflicts_with = "forest_only")]
-    pub linear_weight: f64,
+    /// The forest and its linear partner.
+    #[command(flatten)]
+    pub blend: BlendArgs,
     /// Hold out each site in turn (train on the others) instead of k-fold: per_site.csv.
     #[arg(long)]
     pub by_site: bool,

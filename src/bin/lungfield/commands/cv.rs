@@ -55,7 +55,7 @@ pub fn run(a: &CvArgs, quiet: bool) -> Result<bool> {
         repeats: a.repeats,
         seed: a.seed,
         forest,
-        linear: super::tables::linear_of(a.forest_only, a.linear_weight),
+        linear: super::tables::linear_of(&a.blend),
         ..Default::default()
     };
     let st = study(&t, &split, &opts)?;
@@ -114,7 +114,7 @@ fn by_site_study(a: &CvArgs, t: &FeatureTable, forest: ForestOptions, title: &st
     let rows = TrainingRows::labelled(t)?;
     let opts = TrainOptions {
         forest,
-        linear: super::tables::linear_of(a.forest_only, a.linear_weight),
+        linear: super::tables::linear_of(&a.blend),
         harmonise: a.harmonise,
         ..Default::default()
     };

@@ -12,7 +12,7 @@ use lungfield::io::Dataset;
 use lungfield::prior::ShapePrior;
 use lungfield::SegmentOptions;
 
-use crate::args::DataArgs;
+use crate::args::{BlendArgs, DataArgs};
 use crate::bar::Bar;
 
 /// Opens the datasets and relabels them when asked.
@@ -111,10 +111,10 @@ pub fn training_table_of(d: &DataArgs, data: &[Dataset], quiet: bool) -> Result<
     Ok(t)
 }
 
-/// The linear partner's settings with its share `weight`, unless `--forest-only`.
-pub fn linear_of(forest_only: bool, weight: f64) -> Option<LinearOptions> {
-    (!forest_only).then(|| LinearOptions {
-        weight,
+/// The linear partner's settings with its share `--linear-weight`, unless `--forest-only`.
+pub fn linear_of(b: &BlendArgs) -> Option<LinearOptions> {
+    (!b.forest_only).then(|| LinearOptions {
+        weight: b.linear_weight,
         ..Default::default()
     })
 }

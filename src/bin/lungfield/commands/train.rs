@@ -35,7 +35,7 @@ pub fn run(a: &TrainArgs, quiet: bool) -> Result<bool> {
             seed: a.seed,
             ..Default::default()
         },
-        linear: super::tables::linear_of(a.forest_only, a.linear_weight),
+        linear: super::tables::linear_of(&a.blend),
         harmonise: a.harmonise,
         ..Default::default()
     };
