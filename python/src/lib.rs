@@ -423,7 +423,7 @@ fn jobs(data: &[PathBuf]) -> PyResult<Vec<lungfield::features::FeatureJob>> {
 
 /// Trains a TB model on datasets (each folder a site), as `lungfield train` does.
 #[pyfunction]
-#[pyo3(signature = (data, trees = 200, seed = 1, harmonise = false))]
+#[pyo3(signature = (data, trees = lungfield::forest::TREES, seed = 1, harmonise = false))]
 fn train(
     py: Python<'_>,
     data: Vec<PathBuf>,

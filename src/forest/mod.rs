@@ -7,4 +7,4 @@ pub mod flat;
 pub mod grow;
 
 pub use flat::FlatForest;
-pub use grow::{Forest, ForestOptions};
+pub use grow::{Forest, ForestOptions, TREES};

@@ -301,7 +301,7 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Number of trees.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = lungfield::forest::TREES)]
     pub trees: usize,
     /// Seed of the forest.
     #[arg(long, default_value_t = 1)]
@@ -422,7 +422,7 @@ pub struct CvArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Number of trees.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = lungfield::forest::TREES)]
     pub trees: usize,
     /// The forest and its linear partner.
     #[command(flatten)]
