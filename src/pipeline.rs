@@ -144,6 +144,12 @@ fn field_box<T: Copy>(p: &Plane<T>, field: &Field) -> Option<Plane<T>> {
 /// shadows bridged, the most plausible component on each side (retried with wider openings
 /// for a side left empty), closed and hole-filled.
 fn seed(smooth: &GrayU8, level: u8, outside: &Mask, opts: &SegmentOptions) -> Mask {
+    let m = seed_lungs(smooth, level, outside, opts).map(|&v| u8::from(v != 0));
+    fill_holes(&close(&m, opts.px(opts.seed_close)))
+}
+
+/// [`seed`]'s lungs before the closing (labels: 1 right, 2 left).
+fn seed_lungs(smooth: &GrayU8, level: u8, outside: &Mask, opts: &SegmentOptions) -> Labels {
     let (w, h) = (smooth.width(), smooth.height());
     let no_air = |bw: &mut Mask| {
         for (b, &o) in bw.as_mut_slice().iter_mut().zip(outside.as_slice()) {
@@ -196,8 +202,7 @@ fn seed(smooth: &GrayU8, level: u8, outside: &Mask, opts: &SegmentOptions) -> Ma
             }
         }
     }
-    let m = pair.labels.map(|&v| u8::from(v != 0));
-    fill_holes(&close(&m, opts.px(opts.seed_close)))
+    pair.labels
 }
 
 /// Segments the lungs of a decoded radiograph.
@@ -336,20 +341,34 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
         outside,
         open: open_air,
     } = air(&smooth, level);
-    let mut s = seed(&smooth, level, &open_air, opts);
-    if s.count() == 0 {
+    // Otsu's level over the body alone, without the air around it.
+    let mut hist = [0u64; 256];
+    for (&v, &o) in smooth.as_slice().iter().zip(open_air.as_slice()) {
+        if o == 0 {
+            hist[usize::from(v)] += 1;
+        }
+    }
+    let body_level = otsu_from_histogram(&hist);
+    let lungs = seed_lungs(&smooth, level, &open_air, opts);
+    let closed = |l: &Labels| {
+        fill_holes(&close(
+            &l.map(|&v| u8::from(v != 0)),
+            opts.px(opts.seed_close),
+        ))
+    };
+    let mut s = closed(&lungs);
+    // A lung whose seed is much shorter than the other's, retried at the level midway to
+    // the body's ([`lengthen_short`]).
+    let longer = (body_level > level)
+        .then(|| {
+            let mid = level + (body_level - level) / 2;
+            lengthen_short(&lungs, || seed_lungs(&smooth, mid, &open_air, opts))
+        })
+        .flatten();
+    if s.count() == 0 && body_level > level {
         // A chest whose lungs are as bright as its soft tissue (both opacified, or a film
-        // mostly air): Otsu's level again over the body alone, without the air around it.
-        let mut hist = [0u64; 256];
-        for (&v, &o) in smooth.as_slice().iter().zip(open_air.as_slice()) {
-            if o == 0 {
-                hist[usize::from(v)] += 1;
-            }
-        }
-        let body_level = otsu_from_histogram(&hist);
-        if body_level > level {
-            s = seed(&smooth, body_level, &open_air, opts);
-        }
+        // mostly air): the body's level.
+        s = seed(&smooth, body_level, &open_air, opts);
     }
     if s.count() == 0 {
         return Err(Error::no_lungs(
@@ -359,10 +378,32 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
     let mut contour = opts.contour;
     contour.sigma *= opts.scale();
     contour.band = opts.px(contour.band);
-    let beta = BetaField::anatomical(&s, &contour);
-    let refined = refine(&smooth.map(|&v| f32::from(v)), &s, &contour, &beta);
-    let pair = pick_lungs(&refined, Placement::FINAL);
-    let pair = clean_lungs(&pair.labels, opts);
+    let smooth_f = smooth.map(|&v| f32::from(v));
+    let lungs_from = |s: &Mask| {
+        let beta = BetaField::anatomical(s, &contour);
+        let refined = refine(&smooth_f, s, &contour, &beta);
+        let pair = pick_lungs(&refined, Placement::FINAL);
+        clean_lungs(&pair.labels, opts)
+    };
+    let mut pair = lungs_from(&s);
+    if let Some((long, side)) = longer {
+        // The lengthened lung from its own run; the other keeps the contour it had.
+        let other = lungs_from(&closed(&long));
+        let mut labels = pair.labels.clone();
+        for (o, &n) in labels
+            .as_mut_slice()
+            .iter_mut()
+            .zip(other.labels.as_slice())
+        {
+            if *o == side {
+                *o = 0;
+            }
+            if n == side && *o == 0 {
+                *o = side;
+            }
+        }
+        pair = pair_of(labels);
+    }
     if pair.areas == [0, 0] {
         return Err(Error::no_lungs("the lung fields vanished after clean-up"));
     }
@@ -378,6 +419,71 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
         outside,
     })
 }
+
+/// The seeded lungs `lungs` with a lung much shorter than the other ([`SHORT_RATIO`]) taken
+/// from `higher` (the seed at a higher level), and which lung that is; `None` when neither is
+/// short or the higher seed's lung does not qualify.
+///
+/// A lower lung under breast shadow or under more soft tissue is brighter than Otsu's level
+/// over the whole film and never joins the seed; the shape model then completes a lung the
+/// image shows (on normal films too, which the flags then send for review). At the higher
+/// level the lung qualifies when it holds nine tenths of the short seed, reaches lower,
+/// starts no higher (a higher level can leak into the neck), is no wider than the other
+/// lung (or into the shoulder), no taller than 1.1 times it and no larger than 1.5 times.
+fn lengthen_short(lungs: &Labels, higher: impl FnOnce() -> Labels) -> Option<(Labels, u8)> {
+    let b = [1u8, 2].map(|l| lungs.bounds(|v| v == l));
+    let [Some(r), Some(l)] = b else { return None };
+    let hgt = |b: (usize, usize, usize, usize)| (b.3 + 1 - b.1) as f64;
+    let area = |m: &Labels, l: u8| m.as_slice().iter().filter(|&&v| v == l).count();
+    let (hr, hl) = (hgt(r), hgt(l));
+    let short = if hr < SHORT_RATIO * hl {
+        1u8
+    } else if hl < SHORT_RATIO * hr {
+        2u8
+    } else {
+        return None;
+    };
+    let other = 3 - short;
+    let hi = higher();
+    let nb = hi.bounds(|v| v == short)?;
+    let (h_other, a_other) = (hr.max(hl), area(lungs, other));
+    let kept = lungs
+        .as_slice()
+        .iter()
+        .zip(hi.as_slice())
+        .filter(|&(&a, &b)| a == short && b == short)
+        .count();
+    let a_short = area(lungs, short);
+    let a_new = area(&hi, short);
+    let (ob, otb) = if short == 1 { (r, l) } else { (l, r) };
+    let slack = lungs.height() / 50;
+    let wid = |b: (usize, usize, usize, usize)| (b.2 + 1 - b.0) as f64;
+    // Longer downwards only, the same top and no wider than the other lung (a higher level
+    // can leak upwards into the neck or sideways into the shoulder).
+    let same_frame = nb.1 + slack >= ob.1 && wid(nb) <= 1.15 * wid(otb);
+    if !same_frame
+        || nb.3 <= ob.3
+        || kept * 10 < a_short * 9
+        || hgt(nb) > 1.1 * h_other
+        || a_new as f64 > 1.5 * a_other as f64
+    {
+        return None;
+    }
+    let mut lungs = lungs.clone();
+    for (o, &n) in lungs.as_mut_slice().iter_mut().zip(hi.as_slice()) {
+        if *o == short {
+            *o = 0;
+        }
+        if n == short && *o == 0 {
+            *o = short;
+        }
+    }
+    Some((lungs, short))
+}
+
+/// A seeded lung shorter than this share of the other's height is retried at a higher level
+/// (experts' left and right lungs: height ratio 0.92–1.11, 5th–95th percentile on jsrt-dev).
+const SHORT_RATIO: f64 = 0.85;
 
 /// Each lung of `labels` less the pixels of `outside`, its largest piece kept.
 fn without(labels: &Labels, outside: &Mask) -> LungPair {
@@ -548,5 +654,62 @@ mod tests {
             }
             proptest::prop_assert_eq!(to_original_size(&labels, w, h), reference(&labels, w, h));
         }
+    }
+
+    /// Two lungs as rectangles (1 right at x 10..40, 2 left at x 60..90), each from its top
+    /// row to its bottom row (exclusive).
+    fn two_lungs(right: (usize, usize), left: (usize, usize)) -> Labels {
+        let mut m = Mask::new(100, 100);
+        for (label, (x0, x1), (y0, y1)) in [(1u8, (10, 40), right), (2, (60, 90), left)] {
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    m.set(x, y, label);
+                }
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn a_short_lung_is_taken_from_the_higher_seed_when_it_only_reaches_lower() {
+        let seeded = two_lungs((10, 50), (10, 80));
+        // At the higher level the right lung reaches as low as the left one.
+        let (out, side) = lengthen_short(&seeded, || two_lungs((10, 78), (10, 80))).unwrap();
+        assert_eq!(side, 1);
+        assert_eq!(out.get(20, 70), 1);
+        assert_eq!(out, two_lungs((10, 78), (10, 80)));
+    }
+
+    #[test]
+    fn a_higher_seed_that_leaks_is_not_taken() {
+        let seeded = two_lungs((10, 50), (10, 80));
+        // Up into the neck.
+        assert!(lengthen_short(&seeded, || two_lungs((2, 78), (10, 80))).is_none());
+        // Down past the other lung's height by more than a tenth.
+        assert!(lengthen_short(&seeded, || two_lungs((10, 99), (10, 80))).is_none());
+        // Sideways: the right lung twice as wide as the left.
+        let mut wide = two_lungs((10, 78), (10, 80));
+        for y in 10..78 {
+            for x in 0..10 {
+                wide.set(x, y, 1);
+            }
+            for x in 40..55 {
+                wide.set(x, y, 1);
+            }
+        }
+        assert!(lengthen_short(&seeded, || wide).is_none());
+        // Not holding the short seed.
+        assert!(lengthen_short(&seeded, || two_lungs((52, 80), (10, 80))).is_none());
+    }
+
+    #[test]
+    fn lungs_of_like_height_are_left_alone_without_a_second_seed() {
+        let seeded = two_lungs((10, 75), (10, 80));
+        let out = lengthen_short(&seeded, || panic!("no second seed is needed"));
+        assert!(out.is_none());
+        // The left lung can be the short one too.
+        let seeded = two_lungs((10, 80), (10, 50));
+        let (_, side) = lengthen_short(&seeded, || two_lungs((10, 80), (10, 79))).unwrap();
+        assert_eq!(side, 2);
     }
 }
