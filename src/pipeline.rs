@@ -1,6 +1,7 @@
 //! The segmentation pipeline, top-down: working resolution → CLAHE → SIMD filtering → Otsu
-//! seed → morphology and components → active contour → two lungs → (a learned shape prior,
-//! when given) → original size.
+//! seed (a lung much shorter than the other seeded again at a higher level) → morphology and
+//! components → active contour → two lungs → (a learned shape prior, when given) → original
+//! size.
 
 use crate::enhance::{area_resize, clahe_u16, clahe_u8, exposed_field, working_size, Field};
 use crate::error::{Error, Result};
@@ -428,8 +429,9 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
 /// over the whole film and never joins the seed; the shape model then completes a lung the
 /// image shows (on normal films too, which the flags then send for review). At the higher
 /// level the lung qualifies when it holds nine tenths of the short seed, reaches lower,
-/// starts no higher (a higher level can leak into the neck), is no wider than the other
-/// lung (or into the shoulder), no taller than 1.1 times it and no larger than 1.5 times.
+/// starts no higher (a higher level can leak into the neck), is at most 1.15 times as wide
+/// as the other lung (or it has leaked into the shoulder), no taller than 1.1 times it and
+/// no larger than 1.5 times.
 fn lengthen_short(lungs: &Labels, higher: impl FnOnce() -> Labels) -> Option<(Labels, u8)> {
     let b = [1u8, 2].map(|l| lungs.bounds(|v| v == l));
     let [Some(r), Some(l)] = b else { return None };
@@ -458,8 +460,8 @@ fn lengthen_short(lungs: &Labels, higher: impl FnOnce() -> Labels) -> Option<(La
     let (ob, otb) = if short == 1 { (r, l) } else { (l, r) };
     let slack = lungs.height() / 50;
     let wid = |b: (usize, usize, usize, usize)| (b.2 + 1 - b.0) as f64;
-    // Longer downwards only, the same top and no wider than the other lung (a higher level
-    // can leak upwards into the neck or sideways into the shoulder).
+    // Longer downwards only, the same top and about as wide as the other lung at most (a
+    // higher level can leak upwards into the neck or sideways into the shoulder).
     let same_frame = nb.1 + slack >= ob.1 && wid(nb) <= 1.15 * wid(otb);
     if !same_frame
         || nb.3 <= ob.3
