@@ -145,7 +145,12 @@ fn field_box<T: Copy>(p: &Plane<T>, field: &Field) -> Option<Plane<T>> {
 /// shadows bridged, the most plausible component on each side (retried with wider openings
 /// for a side left empty), closed and hole-filled.
 fn seed(smooth: &GrayU8, level: u8, outside: &Mask, opts: &SegmentOptions) -> Mask {
-    let m = seed_lungs(smooth, level, outside, opts).map(|&v| u8::from(v != 0));
+    closed_seed(&seed_lungs(smooth, level, outside, opts), opts)
+}
+
+/// The seed's lungs as one mask, closed and hole-filled.
+fn closed_seed(lungs: &Labels, opts: &SegmentOptions) -> Mask {
+    let m = lungs.map(|&v| u8::from(v != 0));
     fill_holes(&close(&m, opts.px(opts.seed_close)))
 }
 
@@ -351,13 +356,7 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
     }
     let body_level = otsu_from_histogram(&hist);
     let lungs = seed_lungs(&smooth, level, &open_air, opts);
-    let closed = |l: &Labels| {
-        fill_holes(&close(
-            &l.map(|&v| u8::from(v != 0)),
-            opts.px(opts.seed_close),
-        ))
-    };
-    let mut s = closed(&lungs);
+    let mut s = closed_seed(&lungs, opts);
     // A lung whose seed is much shorter than the other's, retried at the level midway to
     // the body's ([`lengthen_short`]).
     let longer = (body_level > level)
@@ -389,21 +388,8 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
     let mut pair = lungs_from(&s);
     if let Some((long, side)) = longer {
         // The lengthened lung from its own run; the other keeps the contour it had.
-        let other = lungs_from(&closed(&long));
-        let mut labels = pair.labels.clone();
-        for (o, &n) in labels
-            .as_mut_slice()
-            .iter_mut()
-            .zip(other.labels.as_slice())
-        {
-            if *o == side {
-                *o = 0;
-            }
-            if n == side && *o == 0 {
-                *o = side;
-            }
-        }
-        pair = pair_of(labels);
+        let other = lungs_from(&closed_seed(&long, opts));
+        pair = pair_of(with_lung_from(&pair.labels, &other.labels, side));
     }
     if pair.areas == [0, 0] {
         return Err(Error::no_lungs("the lung fields vanished after clean-up"));
@@ -436,7 +422,6 @@ fn lengthen_short(lungs: &Labels, higher: impl FnOnce() -> Labels) -> Option<(La
     let b = [1u8, 2].map(|l| lungs.bounds(|v| v == l));
     let [Some(r), Some(l)] = b else { return None };
     let hgt = |b: (usize, usize, usize, usize)| (b.3 + 1 - b.1) as f64;
-    let area = |m: &Labels, l: u8| m.as_slice().iter().filter(|&&v| v == l).count();
     let (hr, hl) = (hgt(r), hgt(l));
     let short = if hr < SHORT_RATIO * hl {
         1u8
@@ -445,18 +430,16 @@ fn lengthen_short(lungs: &Labels, higher: impl FnOnce() -> Labels) -> Option<(La
     } else {
         return None;
     };
-    let other = 3 - short;
+    let (si, oi) = (usize::from(short - 1), usize::from(2 - short));
     let hi = higher();
     let nb = hi.bounds(|v| v == short)?;
-    let (h_other, a_other) = (hr.max(hl), area(lungs, other));
+    let (area, area_new) = (areas(lungs), areas(&hi)[si]);
     let kept = lungs
         .as_slice()
         .iter()
         .zip(hi.as_slice())
         .filter(|&(&a, &b)| a == short && b == short)
         .count();
-    let a_short = area(lungs, short);
-    let a_new = area(&hi, short);
     let (ob, otb) = if short == 1 { (r, l) } else { (l, r) };
     let slack = lungs.height() / 50;
     let wid = |b: (usize, usize, usize, usize)| (b.2 + 1 - b.0) as f64;
@@ -465,22 +448,28 @@ fn lengthen_short(lungs: &Labels, higher: impl FnOnce() -> Labels) -> Option<(La
     let same_frame = nb.1 + slack >= ob.1 && wid(nb) <= 1.15 * wid(otb);
     if !same_frame
         || nb.3 <= ob.3
-        || kept * 10 < a_short * 9
-        || hgt(nb) > 1.1 * h_other
-        || a_new as f64 > 1.5 * a_other as f64
+        || kept * 10 < area[si] * 9
+        || hgt(nb) > 1.1 * hr.max(hl)
+        || area_new as f64 > 1.5 * area[oi] as f64
     {
         return None;
     }
-    let mut lungs = lungs.clone();
-    for (o, &n) in lungs.as_mut_slice().iter_mut().zip(hi.as_slice()) {
-        if *o == short {
+    Some((with_lung_from(lungs, &hi, short), short))
+}
+
+/// `labels` with its lung `label` replaced by that lung in `from`, where it does not fall
+/// on the other lung.
+fn with_lung_from(labels: &Labels, from: &Labels, label: u8) -> Labels {
+    let mut out = labels.clone();
+    for (o, &n) in out.as_mut_slice().iter_mut().zip(from.as_slice()) {
+        if *o == label {
             *o = 0;
         }
-        if n == short && *o == 0 {
-            *o = short;
+        if n == label && *o == 0 {
+            *o = label;
         }
     }
-    Some((lungs, short))
+    out
 }
 
 /// A seeded lung shorter than this share of the other's height is retried at a higher level
@@ -501,9 +490,14 @@ fn without(labels: &Labels, outside: &Mask) -> LungPair {
 /// A label image (1 right, 2 left) with its lungs' areas.
 fn pair_of(labels: Labels) -> LungPair {
     LungPair {
-        areas: [1, 2].map(|l| labels.as_slice().iter().filter(|&&v| v == l).count()),
+        areas: areas(&labels),
         labels,
     }
+}
+
+/// Pixels of the right (1) and left (2) lung of `labels`.
+fn areas(labels: &Labels) -> [usize; 2] {
+    [1, 2].map(|l| labels.as_slice().iter().filter(|&&v| v == l).count())
 }
 
 /// Cleans each lung on its own: an opening cuts spurs and leaks through narrow necks (the
