@@ -141,6 +141,12 @@ fn field_box<T: Copy>(p: &Plane<T>, field: &Field) -> Option<Plane<T>> {
     (!field.box_is_image()).then(|| p.crop(field.x, field.y, field.width, field.height))
 }
 
+/// How far in from the image edge no seed starts, and from which the air outside the body is
+/// flooded (past a bright rim along the film's edge): 1/64 of the longer side, at least 2.
+fn edge_margin(w: usize, h: usize) -> usize {
+    (w.max(h) / 64).max(2)
+}
+
 /// The seed: Otsu's dark class, cut off from the image edge and from thin bridges, its rib
 /// shadows bridged, the most plausible component on each side (retried with wider openings
 /// for a side left empty), closed and hole-filled.
@@ -164,7 +170,7 @@ fn seed_lungs(smooth: &GrayU8, level: u8, outside: &Mask, opts: &SegmentOptions)
     };
     let mut bw = threshold_below(smooth, level);
     no_air(&mut bw);
-    let margin = (w.max(h) / 64).max(2);
+    let margin = edge_margin(w, h);
     for y in 0..h {
         for x in 0..w {
             if x < margin || y < margin || x + margin >= w || y + margin >= h {
@@ -346,7 +352,7 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
     let Air {
         outside,
         open: open_air,
-    } = air(&smooth, level);
+    } = air(&smooth, level, edge_margin(smooth.width(), smooth.height()));
     // Otsu's level over the body alone, without the air around it.
     let mut hist = [0u64; 256];
     for (&v, &o) in smooth.as_slice().iter().zip(open_air.as_slice()) {

@@ -7,7 +7,9 @@
 //! to reach it. A lung pixel's level is that of the lowest pass over its walls, well above
 //! its own grey; a pixel of outside air is reached at about its own grey. [`air`] sets the
 //! air outside the body apart from the lungs by that difference: no lung is dropped for
-//! being dark, only for being open to the edge.
+//! being dark, only for being open to the edge. A bright rim along a scanned film's lower or
+//! side edge would wall the air in, so the flood starts from a band a few pixels deep there
+//! ([`fill_level_from`]).
 //!
 //! The flood is a priority flood with one bucket per grey level, so it costs O(pixels).
 
@@ -27,7 +29,36 @@ use crate::image::{neighbours4, GrayU8, Mask};
 /// assert_eq!((f.get(0, 0), f.get(3, 3), f.get(1, 1)), (20, 200, 200));
 /// ```
 pub fn fill_level(img: &GrayU8) -> GrayU8 {
+    fill_level_from(img, 1)
+}
+
+/// [`fill_level`] with the flood also starting from every pixel less than `band` pixels
+/// from the left, right and bottom edges (`band` 1 or 0: the edges themselves); the top
+/// edge is always the edge itself.
+///
+/// A scanned film often has a bright rim along its lower edge (or a bright line where it
+/// meets a black canvas): flooded from the edge itself, the air beside the body is walled
+/// in by the rim and looks like a lung. The band steps over such a rim. Not at the top,
+/// where a tightly cut film can show the lung apices within a few pixels of the edge.
+///
+/// ```
+/// use lungfield::{segment::fill_level_from, GrayU8};
+/// // Dark air (20) walled in by bright (200) sides and top and a bright rim one pixel in
+/// // from the bottom edge.
+/// let rim = GrayU8::from_rows(9, 8, |y, row| for (x, v) in row.iter_mut().enumerate() {
+///     *v = if y == 0 || y == 6 || x == 0 || x == 8 { 200 } else { 20 };
+/// });
+/// assert_eq!(fill_level_from(&rim, 1).get(4, 3), 200);
+/// assert_eq!(fill_level_from(&rim, 2).get(4, 3), 20);
+/// // Walls three pixels thick, the top one pixel: the band does not step over the top.
+/// let top = GrayU8::from_rows(9, 8, |y, row| for (x, v) in row.iter_mut().enumerate() {
+///     *v = if y == 0 || y >= 5 || x < 3 || x >= 6 { 200 } else { 20 };
+/// });
+/// assert_eq!(fill_level_from(&top, 2).get(4, 3), 200);
+/// ```
+pub fn fill_level_from(img: &GrayU8, band: usize) -> GrayU8 {
     let (w, h) = (img.width(), img.height());
+    let band = band.max(1);
     let mut out = GrayU8::new(w, h);
     if w == 0 || h == 0 {
         return out;
@@ -37,7 +68,7 @@ pub fn fill_level(img: &GrayU8) -> GrayU8 {
     let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); 256];
     for y in 0..h {
         for x in 0..w {
-            if x == 0 || y == 0 || x + 1 == w || y + 1 == h {
+            if x < band || y == 0 || x + band >= w || y + band >= h {
                 let i = y * w + x;
                 seen[i] = true;
                 buckets[usize::from(src[i])].push(i as u32);
@@ -85,7 +116,8 @@ pub struct Air {
 }
 
 /// The outside air of a smoothed working image; `dark` is the level below which a pixel
-/// may be air (e.g. Otsu's).
+/// may be air (e.g. Otsu's), `band` how far in from the sides and the bottom the flood
+/// starts ([`fill_level_from`]: a bright rim along the film's edge does not wall the air in).
 ///
 /// ```
 /// use lungfield::{segment::air, GrayU8};
@@ -93,12 +125,12 @@ pub struct Air {
 /// let img = GrayU8::from_rows(7, 7, |y, row| for (x, v) in row.iter_mut().enumerate() {
 ///     *v = if x == 3 && y == 3 { 10 } else if (1..6).contains(&x) && (1..6).contains(&y) { 200 } else { 5 };
 /// });
-/// let a = air(&img, 100);
+/// let a = air(&img, 100, 1);
 /// assert_eq!((a.outside.get(0, 0), a.outside.get(3, 3), a.outside.get(2, 2)), (1, 0, 0));
 /// assert_eq!(a.open.get(3, 3), 0);
 /// ```
-pub fn air(img: &GrayU8, dark: u8) -> Air {
-    let fill = fill_level(img);
+pub fn air(img: &GrayU8, dark: u8, band: usize) -> Air {
+    let fill = fill_level_from(img, band);
     let mut hist = [0usize; 256];
     for (&v, &f) in img.as_slice().iter().zip(fill.as_slice()) {
         if f >= v.saturating_add(CORE_DEPTH) {
@@ -135,13 +167,15 @@ pub fn air(img: &GrayU8, dark: u8) -> Air {
 mod tests {
     use super::*;
 
-    /// The fill level by its definition: repeated relaxation until nothing changes.
-    fn reference(img: &GrayU8) -> GrayU8 {
+    /// The fill level by its definition (flooded from `band`): repeated relaxation until
+    /// nothing changes.
+    fn reference(img: &GrayU8, band: usize) -> GrayU8 {
         let (w, h) = (img.width(), img.height());
+        let band = band.max(1);
         let mut f = GrayU8::filled(w, h, 255);
         for y in 0..h {
             for x in 0..w {
-                if x == 0 || y == 0 || x + 1 == w || y + 1 == h {
+                if x < band || y == 0 || x + band >= w || y + band >= h {
                     f.set(x, y, img.get(x, y));
                 }
             }
@@ -174,10 +208,42 @@ mod tests {
         }
     }
 
+    /// A body (150) holding a lung (60), the air beside it (40) walled in by an arm (200)
+    /// along the right edge, the shoulder above and a bright rim two rows in from the lower
+    /// edge, the film's last row dark again.
+    fn walled_air() -> GrayU8 {
+        GrayU8::from_rows(64, 64, |y, row| {
+            for (x, v) in row.iter_mut().enumerate() {
+                *v = if (61..63).contains(&y) || (60..63).contains(&x) || (1..8).contains(&y) {
+                    200
+                } else if x >= 44 {
+                    40
+                } else if (8..36).contains(&x) && (12..52).contains(&y) {
+                    60
+                } else {
+                    150
+                };
+            }
+        })
+    }
+
+    #[test]
+    fn a_bright_rim_at_the_films_edge_does_not_wall_the_air_in() {
+        let img = walled_air();
+        let a = air(&img, 100, 4);
+        assert_eq!(a.outside.get(50, 30), 1, "the air beside the body");
+        assert_eq!(a.outside.get(20, 30), 0, "the lung");
+        // Flooded from the edge itself, the rim walls the air in: it passes for a lung.
+        let edge = air(&img, 100, 1);
+        assert_eq!(edge.outside.get(50, 30), 0);
+        assert_eq!(edge.outside.get(20, 30), 0);
+    }
+
     proptest::proptest! {
         #[test]
         fn fill_level_matches_relaxation(
-            w in 1usize..24, h in 1usize..24, seed in proptest::prelude::any::<u64>(),
+            w in 1usize..24, h in 1usize..24, band in 0usize..5,
+            seed in proptest::prelude::any::<u64>(),
         ) {
             let mut rng = crate::rng::Rng::new(seed);
             let img = GrayU8::from_rows(w, h, |_, row| {
@@ -185,7 +251,8 @@ mod tests {
                     *v = rng.range(0, 255) as u8;
                 }
             });
-            proptest::prop_assert_eq!(fill_level(&img), reference(&img));
+            proptest::prop_assert_eq!(fill_level_from(&img, band), reference(&img, band));
+            proptest::prop_assert_eq!(fill_level(&img), reference(&img, 1));
         }
     }
 }
