@@ -43,13 +43,13 @@ pub fn fill_level(img: &GrayU8) -> GrayU8 {
 ///
 /// ```
 /// use lungfield::{segment::fill_level_from, GrayU8};
-/// // Dark air (20) walled in by bright (200) sides and top and a bright rim one pixel in
-/// // from the bottom edge.
+/// // Dark air (20) walled in by bright (200) sides three pixels thick, the top, and a
+/// // rim one pixel in from the bottom edge.
 /// let rim = GrayU8::from_rows(9, 8, |y, row| for (x, v) in row.iter_mut().enumerate() {
-///     *v = if y == 0 || y == 6 || x == 0 || x == 8 { 200 } else { 20 };
+///     *v = if y == 0 || y == 6 || x < 3 || x >= 6 { 200 } else { 20 };
 /// });
 /// assert_eq!(fill_level_from(&rim, 1).get(4, 3), 200);
-/// assert_eq!(fill_level_from(&rim, 2).get(4, 3), 20);
+/// assert_eq!(fill_level_from(&rim, 3).get(4, 3), 20);
 /// // Walls three pixels thick, the top one pixel: the band does not step over the top.
 /// let top = GrayU8::from_rows(9, 8, |y, row| for (x, v) in row.iter_mut().enumerate() {
 ///     *v = if y == 0 || y >= 5 || x < 3 || x >= 6 { 200 } else { 20 };
@@ -209,12 +209,12 @@ mod tests {
     }
 
     /// A body (150) holding a lung (60), the air beside it (40) walled in by an arm (200)
-    /// along the right edge, the shoulder above and a bright rim two rows in from the lower
-    /// edge, the film's last row dark again.
+    /// eight pixels wide out to the right edge, the shoulder above and a bright rim two rows
+    /// deep, one row in from the lower edge (the film's last row dark again).
     fn walled_air() -> GrayU8 {
         GrayU8::from_rows(64, 64, |y, row| {
             for (x, v) in row.iter_mut().enumerate() {
-                *v = if (61..63).contains(&y) || (60..63).contains(&x) || (1..8).contains(&y) {
+                *v = if (61..63).contains(&y) || x >= 56 || (1..8).contains(&y) {
                     200
                 } else if x >= 44 {
                     40
