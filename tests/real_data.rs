@@ -187,7 +187,7 @@ fn a_phantom_model_classifies_the_real_sample_and_names_what_fails() {
 /// Issue #6: a shape prior cross-validated within jsrt-dev (5 folds: each fold segmented with
 /// a prior fitted on the other four folds' images and masks). Measured: mean 0.9693, p5 0.932,
 /// HD95 median 14.2 px with the air flooded past a bright edge rim (7 December 2026; 0.9693
-/// at e51fb0c; 0.9689 with the rib bridge (0.9691 / 0.934 before it; 0.9692 at d998497,
+/// at e51fb0c, 0.9689 with the rib bridge, 0.9691 / 0.934 before it, 0.9692 at d998497,
 /// 0.9685 before that); without the band classifier 0.956 / 0.917 (0.957 / 0.921 before the
 /// bridge); without it and without the point distribution model's repair 0.955 / 0.920
 /// (0.955 / 0.914); without it and without the image's shade in the corrections 0.955 /
