@@ -130,6 +130,8 @@ pub(super) struct Stats {
     pub centroid: (f64, f64),
     /// Pixel bounds `x0, y0, x1, y1`, inclusive.
     pub bounds: (usize, usize, usize, usize),
+    /// Pixels.
+    pub area: usize,
 }
 
 /// The [`Stats`] of labels 1 and 2 in one pass.
@@ -153,6 +155,7 @@ pub(super) fn lung_stats(labels: &Labels) -> [Option<Stats>; 2] {
         (n > 0).then(|| Stats {
             centroid: frame.to_frac((sx / n as f64, sy / n as f64)),
             bounds,
+            area: n,
         })
     })
 }

@@ -186,19 +186,43 @@ impl ShapeModel {
     }
 
     /// [`ShapeModel::fit_to`] with the lungs' [`Stats`] already measured: the robust fit
-    /// from each of [`ShapeModel::starts`], the one with the least [`ShapeModel::misfit`]
-    /// kept (the first on a tie). One start can settle on a wrong pose, the whole pair
-    /// shifted by a lung's width, when the found lungs are broken or lopsided; the starts
-    /// from each lung alone and from the model's own place do not all fall into it.
+    /// from each of [`ShapeModel::starts`], and, when both lungs are found, the fit to each
+    /// lung alone (from its own start); the one with the least [`ShapeModel::misfit`] on
+    /// both found lungs kept (the first on a tie). One start can settle on a wrong pose, the
+    /// whole pair shifted by a lung's width, when the found lungs are broken or lopsided;
+    /// the starts from each lung alone and from the model's own place do not all fall into
+    /// it. And a found lung that is no lung at all (a blob in the shoulder where an
+    /// opacified hemithorax left nothing to find) drags every fit to both towards a
+    /// compromise that fits neither: the fit to the other lung alone, judged on both, is
+    /// the better one then.
     fn fit_with(&self, labels: &Labels, stats: &[Option<Stats>; 2]) -> Option<Fitted> {
         let found = stats.map(|s| s.map(|s| s.bounds));
         if found.iter().all(Option::is_none) {
             return None;
         }
         let basis = self.basis();
-        self.starts(stats)
+        let mut fits: Vec<((f64, f64), [bool; 2])> = self
+            .starts(stats)
             .into_iter()
-            .filter_map(|start| self.fit_from(labels, &found, &basis, start))
+            .map(|start| (start, [true; 2]))
+            .collect();
+        if let [Some(r), Some(l)] = stats {
+            let side = usize::from(l.area > r.area);
+            let (big, small) = (
+                stats[side].map_or(0, |s| s.area),
+                stats[1 - side].map_or(0, |s| s.area),
+            );
+            if small * 2 < big {
+                let mut one = [None, None];
+                one[side] = stats[side];
+                let start = self.starts(&one)[0];
+                let mut uses = [false; 2];
+                uses[side] = true;
+                fits.push((start, uses));
+            }
+        }
+        fits.into_iter()
+            .filter_map(|(start, uses)| self.fit_from(labels, &found, &basis, start, uses))
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(fit, _)| Fitted(fit))
     }
@@ -290,14 +314,16 @@ impl ShapeModel {
         }
     }
 
-    /// The robust fit from the mean shape shifted by `start`: the shape vector and its
-    /// [`ShapeModel::misfit`]; `None` on a numerical failure.
+    /// The robust fit from the mean shape shifted by `start` to the found lungs `uses`
+    /// (right, left): the shape vector and its [`ShapeModel::misfit`] on every found lung;
+    /// `None` on a numerical failure.
     fn fit_from(
         &self,
         labels: &Labels,
         found: &FoundBounds,
         basis: &[Vec<f64>],
         start: (f64, f64),
+        uses: [bool; 2],
     ) -> Option<(Vec<f64>, f64)> {
         let nb = basis.len();
         let nm = self.modes.len();
@@ -325,10 +351,10 @@ impl ShapeModel {
                 let (Some(t), wi) = (targets[i], w[i]) else {
                     continue;
                 };
-                if wi <= 0.0 {
+                let side = i / RAYS;
+                if wi <= 0.0 || !uses[side] {
                     continue;
                 }
-                let side = i / RAYS;
                 let k = i % RAYS;
                 let (o, (cx, cy)) = (side * PER_LUNG, ray(k));
                 // The target point, cast from the current centroid.
@@ -643,7 +669,9 @@ mod tests {
         let starts = m.starts(&stats);
         assert_eq!(starts.len(), 4);
         let bounds = stats.map(|s| s.map(|s| s.bounds));
-        let first = m.fit_from(&found, &bounds, &m.basis(), starts[0]).unwrap();
+        let first = m
+            .fit_from(&found, &bounds, &m.basis(), starts[0], [true; 2])
+            .unwrap();
         let d1 = dice(&right(&Fitted(first.0).mask(128, 128)), &right(&truth));
         let d = dice(
             &right(&m.fit_to(&found).unwrap().mask(128, 128)),
@@ -675,6 +703,56 @@ mod tests {
             }
         }
         assert_eq!(model.repair(&odd, 6.0 / 96.0, 1.0 / 96.0), odd);
+    }
+
+    /// The built-in model's mean pair with its right lung found whole and, for the left,
+    /// only a large blob in the upper outer corner (the shoulder, where an opacified left
+    /// hemithorax left nothing else to find; CHNCXR_0502_1 of the Shenzhen sample): every fit
+    /// to both lungs, whatever its start, settles on a compromise that places the left lung
+    /// in neither (Dice under 0.6); the fit to the right lung alone, judged on both, fits
+    /// them better, is kept, and places the left lung where it is.
+    #[test]
+    fn a_much_smaller_lung_in_the_wrong_place_does_not_drag_the_fit() {
+        let prior = crate::prior::ShapePrior::builtin().unwrap();
+        let m = prior.shape_model().unwrap();
+        let n = 256;
+        let truth = m.mean().mask(n, n);
+        let side = |x: &Mask, l: u8| x.map(|&v| u8::from(v == l));
+        for (cx, cy, r) in [(235.0, 60.0, 35.0), (240.0, 50.0, 40.0)] {
+            let mut found = side(&truth, 1);
+            for y in 0..n {
+                for x in 0..n {
+                    let (dx, dy) = (x as f64 + 0.5 - cx, y as f64 + 0.5 - cy);
+                    if dx.hypot(dy) <= r {
+                        found.set(x, y, 2);
+                    }
+                }
+            }
+            let stats = lung_stats(&found);
+            let bounds = stats.map(|s| s.map(|s| s.bounds));
+            let basis = m.basis();
+            let both = m
+                .starts(&stats)
+                .into_iter()
+                .filter_map(|s| m.fit_from(&found, &bounds, &basis, s, [true; 2]))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap();
+            let (old, new) = (
+                Fitted(both.0).mask(n, n),
+                m.fit_to(&found).unwrap().mask(n, n),
+            );
+            let d = |x: &Mask, l: u8| dice(&side(x, l), &side(&truth, l));
+            assert!(d(&old, 2) < 0.6, "fit to both: left {}", d(&old, 2));
+            assert!(
+                d(&new, 1) > 0.99 && d(&new, 2) > 0.98,
+                "{} {}",
+                d(&new, 1),
+                d(&new, 2)
+            );
+            let repaired = m.repair(&found, 6.0 / 256.0, 1.0 / 256.0);
+            assert!(d(&repaired, 2) > 0.9, "repaired left {}", d(&repaired, 2));
+            assert_eq!(repaired.get(cx as usize + 10, cy as usize - 20), 0);
+        }
     }
 
     #[test]
