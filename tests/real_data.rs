@@ -545,7 +545,7 @@ fn sz_cxr_sample_with_the_builtin_prior_floor() {
 /// abdomen (each bottom above 0.85 of the height), the two lungs' heights within 1.5 times each
 /// other. CHNCXR_0502_1 (left hemithorax opacified) had its left lung placed from 0.21 to 0.97
 /// of the height until the shape repair also tried the larger lung alone (7 December 2026);
-/// now 0.18 to 0.71, the right lung 0.15 to 0.82.
+/// now 0.18 to 0.72, the right lung 0.15 to 0.82.
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn the_shenzhen_sample_tb_films_get_both_lungs_in_their_hemithoraces() {

@@ -186,9 +186,9 @@ impl ShapeModel {
     }
 
     /// [`ShapeModel::fit_to`] with the lungs' [`Stats`] already measured: the robust fit
-    /// from each of [`ShapeModel::starts`], and, when both lungs are found, the fit to each
-    /// lung alone (from its own start); the one with the least [`ShapeModel::misfit`] on
-    /// both found lungs kept (the first on a tie). One start can settle on a wrong pose, the
+    /// from each of [`ShapeModel::starts`], and, when one found lung has under half the
+    /// other's area, the fit to the larger alone (from its own start); the one with the
+    /// least [`ShapeModel::misfit`] on both found lungs kept (the first on a tie). One start can settle on a wrong pose, the
     /// whole pair shifted by a lung's width, when the found lungs are broken or lopsided;
     /// the starts from each lung alone and from the model's own place do not all fall into
     /// it. And a found lung that is no lung at all (a blob in the shoulder where an
@@ -207,11 +207,11 @@ impl ShapeModel {
             .map(|start| (start, [true; 2]))
             .collect();
         if let [Some(r), Some(l)] = stats {
-            let side = usize::from(l.area > r.area);
-            let (big, small) = (
-                stats[side].map_or(0, |s| s.area),
-                stats[1 - side].map_or(0, |s| s.area),
-            );
+            let (side, big, small) = if l.area > r.area {
+                (1, l.area, r.area)
+            } else {
+                (0, r.area, l.area)
+            };
             if small * 2 < big {
                 let mut one = [None, None];
                 one[side] = stats[side];
