@@ -607,7 +607,13 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
     // below (at 34300ad, the forest alone:
     // 0.871; 0.855, 0.693; 0.854, 0.720. With the absolute families, before: 0.889; 0.848,
     // 0.817; 0.840, 0.798).
+    // At the default operating point (sensitivity 0.90), chosen leave-one-site-out within the
+    // training sites since 7 December 2026, the held-out sensitivity is 0.955 / 0.929 / 0.885
+    // (seed 1; over seeds 1-3 0.885-0.955; chosen on in-site folds it was 0.955 / 0.571 /
+    // 0.872, and 0.50 on montgomery with seeds 2 and 3): floor 0.85 on every held-out site.
+    // Harmonised models keep the in-site points and are not held to it.
     const SZ_CV_FLOOR: f64 = 0.89;
+    const HELD_OUT_SENSITIVITY_FLOOR: f64 = 0.85;
     const LOSO_PLAIN: (f64, f64, f64) = (0.87, 0.87, 0.79);
     const LOSO_HARMONISED: (f64, f64, f64) = (0.86, 0.86, 0.79);
     use lungfield::classify::{leave_one_site_out, study, CvOptions, TrainOptions, TrainingRows};
@@ -691,6 +697,16 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
             "sz-tb-dev held out (harmonise {harmonise}): {}",
             auc("sz-tb-dev")
         );
+        if !harmonise {
+            for p in &st.per_site {
+                assert!(
+                    p.sensitivity.0 >= HELD_OUT_SENSITIVITY_FLOOR,
+                    "{} held out: sensitivity {} at the default operating point",
+                    p.site,
+                    p.sensitivity.0
+                );
+            }
+        }
     }
 }
 

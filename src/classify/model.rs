@@ -99,9 +99,14 @@ pub struct TrainOptions {
     pub harmonise: bool,
     /// Folds of the linear partner's out-of-fold predictions. Default: 5.
     pub folds: usize,
-    /// Make the out-of-fold predictions leave-one-site-out instead when there are several
-    /// sites. Default: false (with two or three sites, each inner forest sees too few
-    /// images for stable thresholds).
+    /// Choose the operating points on leave-one-site-out predictions when there are several
+    /// sites (each site predicted by a whole model trained on the others), so a threshold
+    /// is chosen on sites the predicting model never saw, as a new site will be. The
+    /// calibration of the score stays on the stratified folds. Default: true; a single site falls back to stratified folds, and so
+    /// does a harmonised model, whose features already have each site's shift taken out.
+    /// (Chosen on in-site folds, the default point's sensitivity on a held-out site ranged
+    /// from 0.50 to 1.00; leave-one-site-out, from 0.885 to 0.955. Harmonised, leaving a
+    /// site out again overshoots: specificity 0.80 -> 0.35 on `da-tb`. docs/SCREENING.md.)
     pub by_site: bool,
     /// Targets of the operating points, the default first. Default: sensitivity 0.90,
     /// sensitivity 0.95, Youden's J.
@@ -117,7 +122,7 @@ impl Default for TrainOptions {
             linear: Some(LinearOptions::default()),
             harmonise: false,
             folds: 5,
-            by_site: false,
+            by_site: true,
             targets: vec![
                 Target::Sensitivity(0.90),
                 Target::Sensitivity(0.95),
@@ -230,8 +235,9 @@ pub fn training_set_hash(ids: &[String], y: &[u8], x: &[Vec<f64>]) -> String {
 impl Model {
     /// Trains a model: the forest (and its linear partner) on everything, and out-of-fold
     /// predictions for the calibration and the operating points: the forest's out-of-bag
-    /// probabilities with the linear partner's from stratified k-fold refits, or, with
-    /// [`TrainOptions::by_site`], a whole model refitted per held-out site.
+    /// probabilities with the linear partner's from stratified k-fold refits; with
+    /// [`TrainOptions::by_site`] (the default) and two or more sites, unharmonised, the
+    /// operating points come from a whole model refitted per held-out site instead.
     ///
     /// # Errors
     /// As [`Ensemble::train`]; [`Error::InvalidOption`] when the sets disagree in length, or a
@@ -273,24 +279,39 @@ impl Model {
         let mut names: Vec<String> = sites.to_vec();
         names.sort();
         names.dedup();
-        let v = validation_groups(y, sites, opts.folds, opts.forest.seed, opts.by_site)?;
-        // Leave-one-site-out needs a forest per site; stratified folds take the forest's
-        // out-of-bag probabilities instead, at the cost of one forest.
-        let (Ensemble { forest, linear }, oof, validation) = if v.by_site {
-            let oof = out_of_fold(&xh, y, &v.group, &opts.forest, opts.linear.as_ref())?;
-            let ensemble = Ensemble::train(&xh, y, &opts.forest, opts.linear.as_ref())?;
-            (ensemble, oof, v.description)
+        // The calibration: the forest's out-of-bag probabilities with the linear partner's
+        // from stratified folds (what a probability means where the model was trained).
+        let folds = validation_groups(y, sites, opts.folds, opts.forest.seed, false)?;
+        let (Ensemble { forest, linear }, oof) =
+            train_out_of_bag(&xh, y, &folds.group, &opts.forest, opts.linear.as_ref())?;
+        let mut validation = format!("out-of-bag forest, {} linear model", folds.description);
+        // The operating points: on each site's predictions by a whole model trained on the
+        // others when there are several sites (a threshold is applied at a site the model
+        // never saw), else on the same out-of-fold predictions.
+        let site_groups = validation_groups(
+            y,
+            sites,
+            opts.folds,
+            opts.forest.seed,
+            opts.by_site && !opts.harmonise,
+        )?;
+        let points_oof = if site_groups.by_site {
+            validation.push_str(&format!("; operating points {}", site_groups.description));
+            out_of_fold(
+                &xh,
+                y,
+                &site_groups.group,
+                &opts.forest,
+                opts.linear.as_ref(),
+            )?
         } else {
-            let (ensemble, oof) =
-                train_out_of_bag(&xh, y, &v.group, &opts.forest, opts.linear.as_ref())?;
-            let how = format!("out-of-bag forest, {} linear model", v.description);
-            (ensemble, oof, how)
+            oof.clone()
         };
         let calibration = Platt::fit(&oof, y).unwrap_or_default();
         let operating_points: Vec<OperatingPoint> = opts
             .targets
             .iter()
-            .filter_map(|&t| choose(&oof, y, t))
+            .filter_map(|&t| choose(&points_oof, y, t))
             .collect();
         let tb = y.iter().filter(|&&v| v == 1).count();
         Ok(Model {

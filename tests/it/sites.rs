@@ -171,23 +171,51 @@ fn a_model_stores_operating_points_chosen_out_of_fold() {
     // The score is monotone in the probability and spans 0–100.
     assert!(m.score(0.9) > m.score(0.1));
     assert!((0.0..=100.0).contains(&m.score(0.0)) && (0.0..=100.0).contains(&m.score(1.0)));
-    // Asked to, the operating points come from leave-one-site-out.
-    opts.by_site = true;
-    let m3 = Model::train(
-        TrainingSet {
-            ids: &ids,
-            x: &xs,
-            y: &y,
-            sites: &sites,
-            local: &[],
-        },
-        &SegmentOptions::default(),
-        &FeatureOptions::default(),
-        &opts,
-    )
-    .unwrap();
-    assert_eq!(m3.validation, "leave-one-site-out (3 sites)");
+    // With several sites the operating points come, by default, from leave-one-site-out
+    // (chosen where the predicting model never saw the site); the calibration of the score
+    // and the model itself stay what the folds give.
+    assert!(opts.by_site);
+    let train = |opts: &TrainOptions| {
+        Model::train(
+            TrainingSet {
+                ids: &ids,
+                x: &xs,
+                y: &y,
+                sites: &sites,
+                local: &[],
+            },
+            &SegmentOptions::default(),
+            &FeatureOptions::default(),
+            opts,
+        )
+        .unwrap()
+    };
+    let m3 = train(&opts);
+    assert_eq!(
+        m3.validation,
+        "out-of-bag forest, 5-fold linear model; operating points leave-one-site-out (3 sites)"
+    );
     assert_eq!(m3.sites, ["site0", "site1", "site2"]);
+    let in_site = train(&TrainOptions {
+        by_site: false,
+        ..opts.clone()
+    });
+    assert_eq!(in_site.validation, "out-of-bag forest, 5-fold linear model");
+    assert_eq!(in_site.calibration, m3.calibration);
+    assert_eq!(
+        in_site.predict_proba(&xs).unwrap(),
+        m3.predict_proba(&xs).unwrap()
+    );
+    assert_ne!(in_site.threshold, m3.threshold);
+    // Harmonised features have each site's shift taken out: the points stay on the folds.
+    let harmonised = train(&TrainOptions {
+        harmonise: true,
+        ..opts.clone()
+    });
+    assert_eq!(
+        harmonised.validation,
+        "out-of-bag forest, 5-fold linear model"
+    );
     // choose() on the same out-of-fold predictions agrees with what was stored.
     let p: Vec<f64> = (0..10).map(|i| i as f64 / 10.0).collect();
     let yy = [0, 0, 0, 1, 0, 1, 1, 0, 1, 1];

@@ -313,6 +313,12 @@ pub struct TrainArgs {
     /// site's own images); the model then scores harmonised batches only.
     #[arg(long)]
     pub harmonise: bool,
+    /// Choose the score's calibration and the operating points on stratified folds even
+    /// when the images come from several sites (the engine before 7 December 2026). By
+    /// default, with two or more sites, they are chosen on each site's predictions by a
+    /// model trained on the others: thresholds that hold at a site the model never saw.
+    #[arg(long)]
+    pub in_site_thresholds: bool,
     /// Output model file.
     #[arg(long, short = 'o', default_value = "model.lfm")]
     pub out: PathBuf,
@@ -433,6 +439,12 @@ pub struct CvArgs {
     /// Standardise the features site by site (see `train --harmonise`).
     #[arg(long)]
     pub harmonise: bool,
+    /// Choose the score's calibration and the operating points on stratified folds even
+    /// when the images come from several sites (with --by-site; the engine before 7 December 2026). By
+    /// default, with two or more sites, they are chosen on each site's predictions by a
+    /// model trained on the others: thresholds that hold at a site the model never saw.
+    #[arg(long)]
+    pub in_site_thresholds: bool,
     /// Output folder (summary.json, roc.csv, oof.csv, importance.csv, per_site.csv,
     /// features.csv; with --by-site: per_site.csv, oof.csv, summary.json, features.csv).
     #[arg(long, short = 'o', default_value = "lungfield-cv")]

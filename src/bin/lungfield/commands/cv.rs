@@ -116,6 +116,7 @@ fn by_site_study(a: &CvArgs, t: &FeatureTable, forest: ForestOptions, title: &st
         forest,
         linear: super::tables::linear_of(&a.blend),
         harmonise: a.harmonise,
+        by_site: !a.in_site_thresholds,
         ..Default::default()
     };
     let st = leave_one_site_out(

@@ -37,6 +37,7 @@ pub fn run(a: &TrainArgs, quiet: bool) -> Result<bool> {
         },
         linear: super::tables::linear_of(&a.blend),
         harmonise: a.harmonise,
+        by_site: !a.in_site_thresholds,
         ..Default::default()
     };
     let started = std::time::Instant::now();
