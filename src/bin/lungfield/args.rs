@@ -313,7 +313,7 @@ pub struct TrainArgs {
     /// site's own images); the model then scores harmonised batches only.
     #[arg(long)]
     pub harmonise: bool,
-    /// Choose the score's calibration and the operating points on stratified folds even
+    /// Choose the operating points on stratified folds (as the score's calibration is) even
     /// when the images come from several sites (the engine before 7 December 2026). By
     /// default, with two or more sites, they are chosen on each site's predictions by a
     /// model trained on the others: thresholds that hold at a site the model never saw.
@@ -439,7 +439,7 @@ pub struct CvArgs {
     /// Standardise the features site by site (see `train --harmonise`).
     #[arg(long)]
     pub harmonise: bool,
-    /// Choose the score's calibration and the operating points on stratified folds even
+    /// Choose the operating points on stratified folds (as the score's calibration is) even
     /// when the images come from several sites (with --by-site; the engine before 7 December 2026). By
     /// default, with two or more sites, they are chosen on each site's predictions by a
     /// model trained on the others: thresholds that hold at a site the model never saw.
