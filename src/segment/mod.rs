@@ -15,7 +15,7 @@ pub mod threshold;
 pub use components::{components, fill_holes, Component, Labels};
 pub use contour::{refine, BetaField, ContourOptions};
 pub use morphology::{bridge_vertical, close, dilate, erode, open};
-pub use outside::{air, fill_level, fill_level_from, Air};
+pub use outside::{air, air_beside, fill_level, fill_level_beside, fill_level_from, Air};
 pub use postprocess::{two_lungs, LungPair, Side};
 pub use provenance::Provenance;
 pub use symmetry::complete_from_other;

@@ -57,18 +57,48 @@ pub fn fill_level(img: &GrayU8) -> GrayU8 {
 /// assert_eq!(fill_level_from(&top, 2).get(4, 3), 200);
 /// ```
 pub fn fill_level_from(img: &GrayU8, band: usize) -> GrayU8 {
+    fill_level_beside(img, band, &Mask::new(img.width(), img.height()))
+}
+
+/// [`fill_level_from`] with the flood also starting from every pixel less than `band`
+/// pixels from a pixel of `padding` (the canvas in the corners of a rotated film, filled
+/// from the film's edge: [`crate::enhance::Field::padding_mask`]). A film's edge that runs
+/// slanted across the image is no side of it; the bright rim along that edge, copied into
+/// the padding beside it, would wall in the air between the body and the arm.
+///
+/// ```
+/// use lungfield::{segment::{fill_level_beside, fill_level_from}, GrayU8, Mask};
+/// // Dark air (20) walled in by bright (200): three pixels thick at the left and the
+/// // bottom, one at the top, and on the right a rim one pixel wide beside four pixels of
+/// // padding (filled bright from the rim).
+/// let img = GrayU8::from_rows(12, 8, |y, row| for (x, v) in row.iter_mut().enumerate() {
+///     *v = if y == 0 || y >= 5 || x < 3 || x >= 7 { 200 } else { 20 };
+/// });
+/// let padding = Mask::from_rows(12, 8, |_, row| for (x, v) in row.iter_mut().enumerate() {
+///     *v = u8::from(x >= 8);
+/// });
+/// assert_eq!(fill_level_from(&img, 2).get(4, 3), 200);
+/// assert_eq!(fill_level_beside(&img, 2, &padding).get(4, 3), 20);
+/// ```
+pub fn fill_level_beside(img: &GrayU8, band: usize, padding: &Mask) -> GrayU8 {
     let (w, h) = (img.width(), img.height());
     let band = band.max(1);
     let mut out = GrayU8::new(w, h);
     if w == 0 || h == 0 {
         return out;
     }
+    let beside = super::morphology::dilate(padding, band);
     let src = img.as_slice();
     let mut seen = vec![false; w * h];
     let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); 256];
     for y in 0..h {
         for x in 0..w {
-            if x < band || y == 0 || x + band >= w || y + band >= h {
+            if x < band
+                || y == 0
+                || x + band >= w
+                || y + band >= h
+                || (beside.width() == w && beside.get(x, y) != 0)
+            {
                 let i = y * w + x;
                 seen[i] = true;
                 buckets[usize::from(src[i])].push(i as u32);
@@ -130,7 +160,12 @@ pub struct Air {
 /// assert_eq!(a.open.get(3, 3), 0);
 /// ```
 pub fn air(img: &GrayU8, dark: u8, band: usize) -> Air {
-    let fill = fill_level_from(img, band);
+    air_beside(img, dark, band, &Mask::new(img.width(), img.height()))
+}
+
+/// [`air`] with the flood also starting beside the `padding` ([`fill_level_beside`]).
+pub fn air_beside(img: &GrayU8, dark: u8, band: usize, padding: &Mask) -> Air {
+    let fill = fill_level_beside(img, band, padding);
     let mut hist = [0usize; 256];
     for (&v, &f) in img.as_slice().iter().zip(fill.as_slice()) {
         if f >= v.saturating_add(CORE_DEPTH) {

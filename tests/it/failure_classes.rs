@@ -114,6 +114,81 @@ fn a_film_rotated_on_a_black_canvas_keeps_its_lungs_inside_the_film() {
     }
 }
 
+/// A film turned on a black canvas with a bright rim along its edge (Montgomery's films
+/// have one), built to show the mechanism: dark air (25) in strips between the rim (250) and
+/// the body (170), two lungs (60) in the body, the film turned by 8°. The working image's
+/// padding is filled from the film's edge, which copies the rim into the canvas corners, and
+/// the rim then walls the strips in: flooded from the box's sides only (the film's slanted
+/// edge is no side of the box), the air is a walled basin like the lungs; flooded from
+/// beside the black canvas too, it is outside. On real films: `tests/real_data.rs`,
+/// Montgomery turned by 3°.
+#[test]
+fn the_flood_steps_over_a_rim_copied_into_a_rotated_films_corners() {
+    use lungfield::enhance::exposed_field;
+    use lungfield::segment::{air, air_beside};
+    let (cw, a) = (280usize, 8f64.to_radians());
+    let mut img = GrayU8::new(cw, cw);
+    let mut strip = Mask::new(cw, cw);
+    for y in 0..cw {
+        for x in 0..cw {
+            let (dx, dy) = (x as f64 - 140.0, y as f64 - 140.0);
+            let u = a.cos() * dx + a.sin() * dy + 100.0;
+            let v = -a.sin() * dx + a.cos() * dy + 100.0;
+            if !((0.0..200.0).contains(&u) && (0.0..200.0).contains(&v)) {
+                continue;
+            }
+            let lung = (20.0..170.0).contains(&v)
+                && ((55.0..90.0).contains(&u) || (110.0..145.0).contains(&u));
+            let g = if u < 8.0 || v < 8.0 || u >= 192.0 || v >= 192.0 {
+                250
+            } else if !(40.0..160.0).contains(&u) {
+                strip.set(x, y, u8::from((10.0..190.0).contains(&v)));
+                25
+            } else if lung {
+                60
+            } else {
+                170
+            };
+            img.set(x, y, g);
+        }
+    }
+    let field = exposed_field(&img);
+    let (w, h) = (field.width, field.height);
+    assert!(w < cw && h < cw, "the canvas is cut off");
+    let mut work = GrayU8::from_rows(w, h, |y, row| {
+        for (x, v) in row.iter_mut().enumerate() {
+            *v = img.get(field.x + x, field.y + y);
+        }
+    });
+    assert!(field.fill_padding(&mut work) > 0, "the corners are canvas");
+    let in_strip = |outside: &Mask| {
+        (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .filter(|&(x, y)| strip.get(field.x + x, field.y + y) != 0 && outside.get(x, y) != 0)
+            .count()
+    };
+    let band = 4;
+    let plain = air(&work, 100, band).outside;
+    let beside = air_beside(&work, 100, band, &field.dark_padding_mask(w, h)).outside;
+    let n = strip.count();
+    assert!(
+        in_strip(&plain) * 10 < n,
+        "from the sides: {} of {n}",
+        in_strip(&plain)
+    );
+    assert!(
+        in_strip(&beside) * 10 > 9 * n,
+        "beside the canvas: {} of {n}",
+        in_strip(&beside)
+    );
+    // The lungs stay walled in either way.
+    let lung_out = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| work.get(x, y) == 60 && beside.get(x, y) != 0)
+        .count();
+    assert_eq!(lung_out, 0);
+}
+
 /// A film on a black canvas is segmented the same wherever the canvas puts it: the field's
 /// box is cut to the film's edge to the pixel, so the working image does not depend on how
 /// the canvas falls on the field's block grid (before, the box's edge lay up to a block out
