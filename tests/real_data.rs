@@ -185,8 +185,9 @@ fn a_phantom_model_classifies_the_real_sample_and_names_what_fails() {
 }
 
 /// Issue #6: a shape prior cross-validated within jsrt-dev (5 folds: each fold segmented with
-/// a prior fitted on the other four folds' images and masks). Measured: mean 0.9693, p5 0.932,
-/// HD95 median 14.2 px with the air flooded past a bright edge rim (7 December 2026; 0.9693
+/// a prior fitted on the other four folds' images and masks). Measured: mean 0.9693, p5 0.933,
+/// HD95 median 14.2 px at 0bea9e9 (the flood also beside a turned film's canvas; 0.9693 /
+/// 0.932 with the air flooded past a bright edge rim, 7 December 2026; 0.9693
 /// at e51fb0c, 0.9689 with the rib bridge, 0.9691 / 0.934 before it, 0.9692 at d998497,
 /// 0.9685 before that); without the band classifier 0.956 / 0.917 (0.957 / 0.921 before the
 /// bridge); without it and without the point distribution model's repair 0.955 / 0.920
@@ -405,7 +406,8 @@ fn every_real_frontal_radiograph_gets_two_lungs() {
 
 /// Issue 23's Montgomery targets with the built-in prior (mean >= 0.95, p5 >= 0.90, the 14
 /// TB images >= 0.93): 48 films from another site, most on black scanner canvases. Measured
-/// 0.9606 / 0.9261 / 0.948 on 7 December 2026 (0.9609 / 0.9259 / 0.9485 with the rib bridge,
+/// 0.9600 / 0.9253 / 0.947 at 0bea9e9 (0.9606 / 0.9261 / 0.948 earlier on 7 December 2026,
+/// 0.9609 / 0.9259 / 0.9485 with the rib bridge,
 /// 0.9605 / 0.9259 / 0.948 before the seed bridged rib shadows;
 /// the floors are the targets).
 #[test]
