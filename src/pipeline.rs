@@ -350,8 +350,8 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
     );
     let level = otsu_level(&smooth);
     let (sw, sh) = (smooth.width(), smooth.height());
-    // The black canvas inside the box (a rotated film's corners): the flood starts beside
-    // it too.
+    // The black canvas inside the box (a turned film's corners, filled from the film's edge,
+    // its bright rim included): the flood starts beside it too.
     let padding = field.dark_padding_mask(sw, sh);
     let Air {
         outside,

@@ -50,7 +50,7 @@ pub struct Field {
     block: usize,
     /// Padding blocks over the whole image's block grid (`grid_w` per row).
     padding: Vec<bool>,
-    /// The padding blocks that are flat dark canvas (black), on the same grid.
+    /// The padding blocks that are black canvas, flat to a grey level, on the same grid.
     dark: Vec<bool>,
     grid_w: usize,
     /// Width and height of the whole image.
@@ -308,14 +308,17 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
             }
         })
         .collect();
-    let mut kind = kind;
     let mut padding = reached_from_edge(&kind, gw, gh);
+    // The black canvas, flat to a grey level (a canvas flat only to within its noise can
+    // take in the air burnt out to black beside the body, whose border is the chest wall,
+    // not a film's rim: it is left out).
+    let mut black: Vec<bool> = kind.iter().map(|&k| k == 1).collect();
     if !padding.iter().any(|&p| p) {
         // No canvas flat to a grey level: perhaps one flat to within its noise.
         match noisy_canvas(img, block, (gw, gh), (gmin, gmax), tol) {
             Some(noisy) => {
                 padding = reached_from_edge(&noisy, gw, gh);
-                kind = noisy;
+                black.fill(false);
             }
             None => return Field::whole(w, h),
         }
@@ -351,11 +354,7 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
         height: py1 - py0,
         block,
         padding: piece.iter().map(|&p| !p).collect(),
-        dark: piece
-            .iter()
-            .zip(&kind)
-            .map(|(&p, &k)| !p && k == 1)
-            .collect(),
+        dark: piece.iter().zip(&black).map(|(&p, &b)| !p && b).collect(),
         grid_w: gw,
         image: (w, h),
     }
