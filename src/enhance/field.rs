@@ -116,8 +116,9 @@ impl Field {
     }
 
     /// Per block: whether it or one of its eight neighbours is one of `blocks` (padding, or
-    /// its black canvas) that reaches into the box (the blocks the film's edge crosses hold padding pixels too; the canvas outside
-    /// the box, which the box's edge already cuts off at the film's, does not count).
+    /// its black canvas) that reaches into the box (the blocks the film's edge crosses hold
+    /// padding pixels too; the canvas outside the box, which the box's edge already cuts off
+    /// at the film's, does not count).
     fn near(&self, blocks: &[bool]) -> Vec<bool> {
         let (gw, gh) = (self.grid_w, self.padding.len() / self.grid_w);
         let b = self.block;
@@ -145,9 +146,9 @@ impl Field {
         self.mask_near(&self.padding, ww, wh)
     }
 
-    /// [`Field::padding_mask`] for the black canvas alone (flat dark padding blocks): where a
-    /// rotated film's edge runs across the box beside black, the air beside the body may be
-    /// walled in by the film's rim.
+    /// [`Field::padding_mask`] for the black canvas alone (padding blocks black to a grey
+    /// level, not to within their noise): where a turned film's edge runs across the box
+    /// beside black, the air beside the body may be walled in by the film's rim.
     pub fn dark_padding_mask(&self, ww: usize, wh: usize) -> Mask {
         self.mask_near(&self.dark, ww, wh)
     }

@@ -61,10 +61,11 @@ pub fn fill_level_from(img: &GrayU8, band: usize) -> GrayU8 {
 }
 
 /// [`fill_level_from`] with the flood also starting from every pixel less than `band`
-/// pixels from a pixel of `padding` (the canvas in the corners of a rotated film, filled
-/// from the film's edge: [`crate::enhance::Field::padding_mask`]). A film's edge that runs
-/// slanted across the image is no side of it; the bright rim along that edge, copied into
-/// the padding beside it, would wall in the air between the body and the arm.
+/// pixels from a pixel of `padding` (the black canvas in the corners of a turned film,
+/// filled from the film's edge: [`crate::enhance::Field::dark_padding_mask`]; `img`'s size,
+/// a mask of another size adds nothing). A film's edge that runs slanted across the image
+/// is no side of it; the bright rim along that edge, copied into the padding beside it,
+/// would wall in the air between the body and the arm.
 ///
 /// ```
 /// use lungfield::{segment::{fill_level_beside, fill_level_from}, GrayU8, Mask};
@@ -87,7 +88,11 @@ pub fn fill_level_beside(img: &GrayU8, band: usize, padding: &Mask) -> GrayU8 {
     if w == 0 || h == 0 {
         return out;
     }
-    let beside = super::morphology::dilate(padding, band);
+    let beside = if padding.as_slice().iter().any(|&v| v != 0) {
+        super::morphology::dilate(padding, band)
+    } else {
+        Mask::new(0, 0)
+    };
     let src = img.as_slice();
     let mut seen = vec![false; w * h];
     let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); 256];
