@@ -13,6 +13,20 @@ use std::path::PathBuf;
 use lungfield::io::{Dataset, Subset};
 use lungfield::SegmentOptions;
 
+/// Dice of the lungs found in `img` with `prior` against `truth`; the error names the film.
+fn builtin_dice(
+    img: &lungfield::io::Radiograph,
+    truth: &lungfield::Mask,
+    prior: &lungfield::prior::ShapePrior,
+    id: &str,
+) -> Result<f64, String> {
+    let seg = lungfield::segment_with_prior(img, &SegmentOptions::default(), Some(prior))
+        .map_err(|e| format!("{id}: {e}"))?;
+    Ok(lungfield::metrics::score_masks(&seg.binary(), truth)
+        .unwrap()
+        .dice)
+}
+
 fn data(name: &str) -> Dataset {
     let root = std::env::var_os("LUNGFIELD_DATA")
         .map(PathBuf::from)
@@ -464,8 +478,8 @@ fn montgomery_with_the_builtin_prior_floor() {
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn montgomery_with_noise_keeps_its_canvas_and_its_lungs() {
     use lungfield::io::Radiograph;
+    use lungfield::prior::ShapePrior;
     use lungfield::qc::{check, QcCode};
-    use lungfield::{prior::ShapePrior, segment_with_prior};
     use rayon::prelude::*;
     let prior = ShapePrior::builtin().unwrap();
     let d = data("montgomery");
@@ -495,11 +509,7 @@ fn montgomery_with_noise_keeps_its_canvas_and_its_lungs() {
             if c.codes.contains(&QcCode::Inverted) {
                 return Err(format!("{}: taken for inverted", s.id));
             }
-            let seg = segment_with_prior(&c.image, &SegmentOptions::default(), Some(&prior))
-                .map_err(|e| format!("{}: {e}", s.id))?;
-            Ok(lungfield::metrics::score_masks(&seg.binary(), &truth)
-                .unwrap()
-                .dice)
+            builtin_dice(&c.image, &truth, &prior, &s.id)
         })
         .collect();
     let failed: Vec<&String> = dice.iter().filter_map(|r| r.as_ref().err()).collect();
@@ -525,7 +535,7 @@ fn montgomery_with_noise_keeps_its_canvas_and_its_lungs() {
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn montgomery_turned_by_three_degrees_keeps_its_lungs_on_the_film() {
     use lungfield::io::Radiograph;
-    use lungfield::{prior::ShapePrior, segment_with_prior, Mask, Plane};
+    use lungfield::{prior::ShapePrior, Mask, Plane};
     use rayon::prelude::*;
     /// `p` turned by `deg` about its centre: bilinear (`nearest` for masks), 0 outside.
     fn turn<T: Copy + Default + PartialEq + Into<f64>>(
@@ -575,11 +585,7 @@ fn montgomery_turned_by_three_degrees_keeps_its_lungs_on_the_film() {
                 Radiograph::U8(p) => Radiograph::U8(turn(&p, deg, false, |v| v.round() as u8)),
                 Radiograph::U16(p) => Radiograph::U16(turn(&p, deg, false, |v| v.round() as u16)),
             };
-            let seg = segment_with_prior(&turned, &SegmentOptions::default(), Some(&prior))
-                .map_err(|e| format!("{}: {e}", s.id))?;
-            Ok(lungfield::metrics::score_masks(&seg.binary(), &truth)
-                .unwrap()
-                .dice)
+            builtin_dice(&turned, &truth, &prior, &s.id)
         })
         .collect();
     let failed: Vec<&String> = dice.iter().filter_map(|r| r.as_ref().err()).collect();

@@ -289,13 +289,11 @@ impl Model {
         // The operating points: on each site's predictions by a whole model trained on the
         // others when there are several sites (a threshold is applied at a site the model
         // never saw), else on the same out-of-fold predictions.
-        let site_groups = validation_groups(
-            y,
-            sites,
-            opts.folds,
-            opts.forest.seed,
-            opts.by_site && !opts.harmonise,
-        )?;
+        let site_groups = if opts.by_site && !opts.harmonise {
+            validation_groups(y, sites, opts.folds, opts.forest.seed, true)?
+        } else {
+            folds
+        };
         let points_oof = if site_groups.by_site {
             validation.push_str(&format!("; operating points {}", site_groups.description));
             out_of_fold(
