@@ -68,6 +68,23 @@ fn training(c: &mut Criterion) {
             )
         })
     });
+    // The same rows from three sites: the operating points come from leave-one-site-out
+    // refits (TrainOptions::by_site), as `lungfield train` with three --data folders.
+    let three: Vec<String> = (0..300).map(|i| format!("site{}", i % 3)).collect();
+    let set = lungfield::classify::TrainingSet {
+        sites: &three,
+        ..set
+    };
+    g.bench_function("model_three_sites", |b| {
+        b.iter(|| {
+            lungfield::classify::Model::train(
+                set,
+                &Default::default(),
+                &FeatureOptions::default(),
+                &Default::default(),
+            )
+        })
+    });
     g.finish();
 }
 
