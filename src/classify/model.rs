@@ -106,8 +106,9 @@ pub struct TrainOptions {
     /// site falls back to stratified folds, and so does a harmonised model, whose features
     /// already have each site's shift taken out. (Chosen on in-site folds, the default
     /// point's sensitivity on a held-out site ranged from 0.50 to 1.00 over three seeds;
-    /// leave-one-site-out, from 0.857 to 0.955. Harmonised, leaving a site out again
-    /// overshoots: specificity 0.80 -> 0.35 on `da-tb`. docs/SCREENING.md.)
+    /// leave-one-site-out, from 0.857 to 0.955 over seeds and refits of the lung model.
+    /// Harmonised, leaving a site out again overshoots: specificity 0.80 -> 0.35 on
+    /// `da-tb`. docs/SCREENING.md.)
     pub by_site: bool,
     /// Targets of the operating points, the default first. Default: sensitivity 0.90,
     /// sensitivity 0.95, Youden's J.
