@@ -703,8 +703,9 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
     // 0.881, 0.866; 0.876, 0.838; before the shape fit's several starts and square
     // frame 0.878; 0.877, 0.830; 0.885, 0.819, and at d998497's field and
     // repair changes 0.879; 0.885, 0.832; 0.881, 0.805). The forest's seed alone moves a
-    // held-out figure by up to 0.03 (docs/SCREENING.md), so the floors sit 0.02–0.04
-    // below (at 34300ad, the forest alone:
+    // held-out figure by up to 0.03 (docs/SCREENING.md), and so does a refit of the
+    // built-in lung model, so the floors sit 0.02–0.04 below (montgomery's lowered from 0.87
+    // to 0.85 at ebe455b, which measured 0.878; at 34300ad, the forest alone:
     // 0.871; 0.855, 0.693; 0.854, 0.720. With the absolute families, before: 0.889; 0.848,
     // 0.817; 0.840, 0.798).
     // At the default operating point (sensitivity 0.90), chosen leave-one-site-out within the
@@ -716,7 +717,7 @@ fn tb_screening_in_site_and_leave_one_site_out_floors() {
     // Harmonised models keep the in-site points and are not held to it.
     const SZ_CV_FLOOR: f64 = 0.89;
     const HELD_OUT_SENSITIVITY_FLOOR: f64 = 0.78;
-    const LOSO_PLAIN: (f64, f64, f64) = (0.87, 0.87, 0.79);
+    const LOSO_PLAIN: (f64, f64, f64) = (0.87, 0.85, 0.79);
     const LOSO_HARMONISED: (f64, f64, f64) = (0.86, 0.86, 0.79);
     use lungfield::classify::{leave_one_site_out, study, CvOptions, TrainOptions, TrainingRows};
     use lungfield::features::{feature_table, jobs_from_dataset, FeatureOptions, MaskSource};

@@ -9,7 +9,8 @@
 //! the mask where the mask is right; [`ShapeModel::repair`] then keeps the mask's own
 //! boundary where it lies within a tolerance of the model's and takes the model's where it
 //! strays further: the lower half of a lung lost under dense soft tissue, a leak into the
-//! abdomen or out of the body. A fit that keeps under half of every found lung has settled
+//! abdomen or out of the body. What it fills into a lung stops a little below the other
+//! lung's base when that base was seen. A fit that keeps under half of every found lung has settled
 //! on another pose, and repairs nothing.
 //!
 //! Coordinates are fractions of the image's square [`Frame`] (its longer side), so a model
@@ -403,7 +404,9 @@ impl ShapeModel {
     /// a found lung stays when it lies less than `keep` (fraction of the image, along the ray
     /// from the model lung's centroid) outside the model's boundary; a pixel more than `fill`
     /// inside the model's boundary joins that lung (any pixel inside it, for a lung not found
-    /// at all). Unchanged when the fit fails, or keeps under half of every found lung.
+    /// at all), down to 0.15 of the other lung's height below the other lung's base when
+    /// that lung was found over at least 0.8 of its height. Unchanged when the fit fails,
+    /// or keeps under half of every found lung.
     pub fn repair(&self, labels: &Labels, keep: f64, fill: f64) -> Labels {
         let stats = lung_stats(labels);
         let Some(fit) = self.fit_with(labels, &stats) else {
