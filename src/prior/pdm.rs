@@ -10,8 +10,8 @@
 //! boundary where it lies within a tolerance of the model's and takes the model's where it
 //! strays further: the lower half of a lung lost under dense soft tissue, a leak into the
 //! abdomen or out of the body. What it fills into a lung stops a little below the other
-//! lung's base when that base was seen. A fit that keeps under half of every found lung has settled
-//! on another pose, and repairs nothing.
+//! lung's base when that base was seen. A fit that keeps under half of every found lung has
+//! settled on another pose, and repairs nothing.
 //!
 //! Coordinates are fractions of the image's square [`Frame`] (its longer side), so a model
 //! fitted at one resolution applies at any other, and at any aspect ratio without
@@ -486,27 +486,14 @@ const CREDIBLE_BASE: f64 = 0.8;
 fn cap_fills(out: &mut Labels, found: &Labels) {
     let w = out.width();
     // Rows (top, bottom) of each lung's kept found pixels, and of the whole repaired lung.
-    let mut kept: [Option<(usize, usize)>; 2] = [None; 2];
-    let mut whole: [Option<(usize, usize)>; 2] = [None; 2];
-    let extend = |r: &mut Option<(usize, usize)>, y: usize| {
-        *r = Some(r.map_or((y, y), |(t, _)| (t, y)));
-    };
-    for (y, (o, f)) in out
-        .as_slice()
-        .chunks_exact(w)
-        .zip(found.as_slice().chunks_exact(w))
-        .enumerate()
-    {
-        for (&o, &f) in o.iter().zip(f) {
-            if o == 1 || o == 2 {
-                let i = usize::from(o - 1);
-                extend(&mut whole[i], y);
-                if o == f {
-                    extend(&mut kept[i], y);
-                }
-            }
+    let mut kept_px = out.clone();
+    for (k, &f) in kept_px.as_mut_slice().iter_mut().zip(found.as_slice()) {
+        if *k != f {
+            *k = 0;
         }
     }
+    let rows = |m: &Labels| lung_stats(m).map(|s| s.map(|s| (s.bounds.1, s.bounds.3)));
+    let (kept, whole) = (rows(&kept_px), rows(out));
     let mut caps = [usize::MAX; 2];
     for (side, cap) in caps.iter_mut().enumerate() {
         let other = 1 - side;
