@@ -48,9 +48,11 @@ pub fn pays(n_features: usize, mtry: usize, n_rows: usize) -> bool {
 /// smartcore's `min_samples_split` default, which lungfield never changes.
 const MIN_SAMPLES_SPLIT: usize = 2;
 
-/// The training rows by feature: `columns[j][i]` is row `i`'s feature `j`.
+/// The training rows by feature: `columns[j][i]` is row `i`'s feature `j`, and `order[j]`
+/// the rows sorted by it.
 pub struct Columns {
     columns: Vec<Vec<f64>>,
+    order: Vec<Vec<u32>>,
     n_rows: usize,
 }
 
@@ -67,8 +69,17 @@ impl Columns {
                 c.push(v);
             }
         }
+        let order = columns
+            .iter()
+            .map(|c| {
+                let mut o: Vec<u32> = (0..x.len() as u32).collect();
+                o.sort_unstable_by(|&a, &b| c[a as usize].total_cmp(&c[b as usize]));
+                o
+            })
+            .collect();
         Some(Columns {
             columns,
+            order,
             n_rows: x.len(),
         })
     }
@@ -206,6 +217,9 @@ struct Grower<'a> {
     variables: Vec<usize>,
     /// One tried feature's (value, count, target) for the node's rows, sorted by value.
     sorted: Vec<(f64, u32, f64)>,
+    /// Each row's bootstrap count in the node being searched (0: not in it), for a large
+    /// node, whose rows are read off the presorted [`Columns::order`] instead of sorted.
+    in_node: Vec<u32>,
 }
 
 impl Grower<'_> {
@@ -213,24 +227,47 @@ impl Grower<'_> {
     /// says whether a split was found (then stored in the node).
     fn find_best_cutoff(&mut self, v: &Visit, n: usize) -> bool {
         self.variables.shuffle(&mut self.rng);
+        // A large node's rows are picked out of the presorted columns (n_rows steps per
+        // feature), a small node's sorted (m · log₂ m).
+        let m = v.end - v.start;
+        let presorted = (m as f64) * (m as f64).log2() > self.x.n_rows as f64;
+        if presorted {
+            for &(r, c) in &self.elems[v.start..v.end] {
+                self.in_node[r as usize] = c;
+            }
+        }
         for k in 0..self.p.mtry.min(self.variables.len()) {
             let j = self.variables[k];
-            self.find_best_split(v, n, j);
+            self.find_best_split(v, n, j, presorted);
+        }
+        if presorted {
+            for &(r, _) in &self.elems[v.start..v.end] {
+                self.in_node[r as usize] = 0;
+            }
         }
         self.nodes[v.node].split_score.is_some()
     }
 
     /// smartcore's `find_best_split` on feature `j`: every boundary between two distinct
     /// values, scored by the proxy; the first best one wins.
-    fn find_best_split(&mut self, v: &Visit, n: usize, j: usize) {
+    fn find_best_split(&mut self, v: &Visit, n: usize, j: usize, presorted: bool) {
         let col = &self.x.columns[j];
         self.sorted.clear();
-        self.sorted.extend(
-            self.elems[v.start..v.end]
-                .iter()
-                .map(|&(r, c)| (col[r as usize], c, self.y[r as usize])),
-        );
-        self.sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        if presorted {
+            for &r in &self.x.order[j] {
+                let c = self.in_node[r as usize];
+                if c > 0 {
+                    self.sorted.push((col[r as usize], c, self.y[r as usize]));
+                }
+            }
+        } else {
+            self.sorted.extend(
+                self.elems[v.start..v.end]
+                    .iter()
+                    .map(|&(r, c)| (col[r as usize], c, self.y[r as usize])),
+            );
+            self.sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        }
         let Some(&(first, _, _)) = self.sorted.first() else {
             return;
         };
@@ -361,6 +398,7 @@ fn grow_tree(x: &Columns, y: &[f64], counts: &[usize], p: &ChunkParams, seed: u6
         depth: 0,
         variables: (0..x.columns.len()).collect(),
         sorted: Vec::with_capacity(elems.len()),
+        in_node: vec![0; y.len()],
         elems,
     };
     let root_visit = Visit {
