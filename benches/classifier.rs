@@ -2,7 +2,8 @@
 //! a 3000² phantom, forest training on 600 × 150 synthetic features with 200 trees (the shape
 //! of the scikit-learn comparison in docs/CLASSIFIER.md), and prediction; training on 300 images ×
 //! the default feature set (the forest alone, its linear partner alone, and the whole model
-//! with its out-of-fold calibration).
+//! with its out-of-fold calibration); one chunk of 25 trees on the same rows, one thread,
+//! grown by smartcore and by `forest::cart` (the same trees).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use lungfield::classify::{Forest, ForestOptions, Linear, LinearOptions};
@@ -113,5 +114,45 @@ fn forest(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, features, forest, training);
+/// One chunk (25 trees) of the screen's forest on 300 images × the default feature set, one
+/// thread: smartcore's own `fit` against `forest::cart`, which grows the same trees.
+fn grower(c: &mut Criterion) {
+    use lungfield::forest::cart::{grow_chunk, ChunkParams, Columns};
+    use smartcore::ensemble::random_forest_regressor::{
+        RandomForestRegressor, RandomForestRegressorParameters,
+    };
+    use smartcore::linalg::basic::matrix::DenseMatrix;
+    let (_, x, y, _) = training_set();
+    let yf: Vec<f64> = y.iter().map(|&v| f64::from(v)).collect();
+    let mtry = (x[0].len() as f64).sqrt() as usize;
+    let p = ChunkParams {
+        trees: 25,
+        mtry,
+        min_samples_leaf: 1,
+        max_depth: None,
+        keep_samples: false,
+        seed: 7,
+    };
+    let mut g = c.benchmark_group("grower_300");
+    g.sample_size(10);
+    g.bench_function("smartcore", |b| {
+        b.iter(|| {
+            let m = DenseMatrix::from_2d_vec(&x).expect("rows");
+            let sp = RandomForestRegressorParameters::default()
+                .with_n_trees(p.trees)
+                .with_m(p.mtry)
+                .with_seed(p.seed);
+            RandomForestRegressor::<f64, f64, DenseMatrix<f64>, Vec<f64>>::fit(&m, &yf, sp)
+        })
+    });
+    g.bench_function("cart", |b| {
+        b.iter(|| {
+            let v = Columns::new(&x).and_then(|cols| grow_chunk(&cols, &yf, &p));
+            v.map(serde_json::from_value::<RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>>)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, features, forest, training, grower);
 criterion_main!(benches);
