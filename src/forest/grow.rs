@@ -80,7 +80,7 @@ impl Forest {
     /// [`Error::InvalidOption`] for no rows, ragged rows, labels of one class only, or a
     /// failure inside smartcore.
     pub fn train(x: &[Vec<f64>], y: &[u8], opts: &ForestOptions) -> Result<Forest> {
-        Ok(Self::grow(x, y, opts, false)?.0)
+        Ok(Self::grow(x, y, opts, false, true)?.0)
     }
 
     /// Trains like [`Forest::train`] (the same forest, bit for bit) and also returns each
@@ -96,7 +96,7 @@ impl Forest {
         y: &[u8],
         opts: &ForestOptions,
     ) -> Result<(Forest, Vec<f64>)> {
-        let (forest, xm) = Self::grow(x, y, opts, true)?;
+        let (forest, xm) = Self::grow(x, y, opts, true, true)?;
         let per_chunk = forest
             .chunks
             .par_iter()
@@ -130,12 +130,14 @@ impl Forest {
     }
 
     /// The chunks grown in parallel, keeping each tree's bootstrap sample when
-    /// `keep_samples` (for out-of-bag predictions), and the feature matrix.
+    /// `keep_samples` (for out-of-bag predictions), and the feature matrix; by
+    /// [`super::cart`] where it [`pays`] and `cart` allows it, else by smartcore.
     fn grow(
         x: &[Vec<f64>],
         y: &[u8],
         opts: &ForestOptions,
         keep_samples: bool,
+        cart: bool,
     ) -> Result<(Forest, DenseMatrix<f64>)> {
         let n_features = x.first().map_or(0, Vec::len);
         if x.is_empty() || x.len() != y.len() || n_features == 0 {
@@ -165,7 +167,7 @@ impl Forest {
             .map(|c| CHUNK.min(n_trees - c * CHUNK))
             .collect();
         // The same trees either way; the own grower where it is the faster (cart::pays).
-        let columns = pays(n_features, mtry, x.len())
+        let columns = (cart && pays(n_features, mtry, x.len()))
             .then(|| Columns::new(x))
             .flatten();
         let chunks = sizes
@@ -374,6 +376,44 @@ mod tests {
         // Probabilities, not just 0/1 votes.
         let distinct: std::collections::BTreeSet<u64> = p.iter().map(|v| v.to_bits()).collect();
         assert!(distinct.len() > 10);
+    }
+
+    #[test]
+    fn cart_and_smartcore_grow_the_same_forest() {
+        // Many features tried a few at a time: the case the screen hands to forest::cart.
+        let mut r = Rng::new(4);
+        let y: Vec<u8> = (0..80).map(|i| u8::from(i % 3 == 0)).collect();
+        let x: Vec<Vec<f64>> = y
+            .iter()
+            .map(|&c| {
+                (0..300)
+                    .map(|j| r.normal() + if j < 5 { f64::from(c) } else { 0.0 })
+                    .collect()
+            })
+            .collect();
+        assert!(pays(300, 17, 80));
+        for opts in [
+            ForestOptions {
+                trees: 60,
+                seed: 3,
+                ..Default::default()
+            },
+            ForestOptions {
+                trees: 30,
+                seed: 9,
+                min_samples_leaf: 2,
+                max_depth: Some(4),
+                mtry: Some(40),
+            },
+        ] {
+            for keep in [false, true] {
+                let json = |cart| {
+                    let (f, _) = Forest::grow(&x, &y, &opts, keep, cart).unwrap();
+                    serde_json::to_string(&f).unwrap()
+                };
+                assert_eq!(json(true), json(false));
+            }
+        }
     }
 
     #[test]
