@@ -12,7 +12,11 @@
 //! summed (smartcore's sorted order, or this grower's) cannot change a score. A test checks
 //! the result against smartcore's `fit` on random data with ties, repeated rows, depth and
 //! leaf limits. [`grow_chunk`] declines (returns `None`) where that argument does not hold,
-//! for values that are not finite, and the caller then uses smartcore itself.
+//! for values that are not finite, and the caller then uses smartcore itself. One corner is
+//! left: where a feature holds both `-0.0` and `0.0`, which comes first among the equal
+//! values may differ, and a threshold that falls back to the lower value (two values a
+//! rounding step apart) may carry the other zero's sign; `x <= -0.0` and `x <= 0.0` agree
+//! for every `x`, so no prediction can differ.
 
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
