@@ -118,9 +118,7 @@ fn forest(c: &mut Criterion) {
 /// thread: smartcore's own `fit` against `forest::cart`, which grows the same trees.
 fn grower(c: &mut Criterion) {
     use lungfield::forest::cart::{grow_chunk, ChunkParams, Columns};
-    use smartcore::ensemble::random_forest_regressor::{
-        RandomForestRegressor, RandomForestRegressorParameters,
-    };
+    use smartcore::ensemble::random_forest_regressor::RandomForestRegressor;
     use smartcore::linalg::basic::matrix::DenseMatrix;
     let (_, x, y, _) = training_set();
     let yf: Vec<f64> = y.iter().map(|&v| f64::from(v)).collect();
@@ -138,11 +136,11 @@ fn grower(c: &mut Criterion) {
     g.bench_function("smartcore", |b| {
         b.iter(|| {
             let m = DenseMatrix::from_2d_vec(&x).expect("rows");
-            let sp = RandomForestRegressorParameters::default()
-                .with_n_trees(p.trees)
-                .with_m(p.mtry)
-                .with_seed(p.seed);
-            RandomForestRegressor::<f64, f64, DenseMatrix<f64>, Vec<f64>>::fit(&m, &yf, sp)
+            RandomForestRegressor::<f64, f64, DenseMatrix<f64>, Vec<f64>>::fit(
+                &m,
+                &yf,
+                p.smartcore(),
+            )
         })
     });
     g.bench_function("cart", |b| {

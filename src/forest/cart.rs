@@ -22,6 +22,7 @@ use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
+use smartcore::ensemble::random_forest_regressor::RandomForestRegressorParameters;
 
 /// The settings of one smartcore forest (a chunk of [`super::Forest`]).
 #[derive(Clone, Copy, Debug)]
@@ -38,6 +39,22 @@ pub struct ChunkParams {
     pub keep_samples: bool,
     /// smartcore's seed.
     pub seed: u64,
+}
+
+impl ChunkParams {
+    /// The same settings for smartcore's own `RandomForestRegressor::fit`.
+    pub fn smartcore(&self) -> RandomForestRegressorParameters {
+        let p = RandomForestRegressorParameters::default()
+            .with_n_trees(self.trees)
+            .with_m(self.mtry)
+            .with_min_samples_leaf(self.min_samples_leaf)
+            .with_keep_samples(self.keep_samples)
+            .with_seed(self.seed);
+        match self.max_depth {
+            Some(d) => p.with_max_depth(d),
+            None => p,
+        }
+    }
 }
 
 /// Whether this grower is the faster for `n_features` features, `mtry` tried per split and
@@ -479,9 +496,7 @@ pub fn grow_chunk(x: &Columns, y: &[f64], p: &ChunkParams) -> Option<serde_json:
 mod tests {
     use super::*;
     use crate::rng::Rng;
-    use smartcore::ensemble::random_forest_regressor::{
-        RandomForestRegressor, RandomForestRegressorParameters,
-    };
+    use smartcore::ensemble::random_forest_regressor::RandomForestRegressor;
     use smartcore::linalg::basic::matrix::DenseMatrix;
 
     /// Rows of `features` values, `levels` distinct values per feature when `levels > 0`
@@ -510,18 +525,9 @@ mod tests {
     }
 
     fn smartcore_fit(x: &[Vec<f64>], y: &[f64], p: &ChunkParams) -> serde_json::Value {
-        let mut sp = RandomForestRegressorParameters::default()
-            .with_n_trees(p.trees)
-            .with_m(p.mtry)
-            .with_min_samples_leaf(p.min_samples_leaf)
-            .with_keep_samples(p.keep_samples)
-            .with_seed(p.seed);
-        if let Some(d) = p.max_depth {
-            sp = sp.with_max_depth(d);
-        }
         let m = DenseMatrix::from_2d_vec(&x.to_vec()).unwrap();
         let f: RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>> =
-            RandomForestRegressor::fit(&m, &y.to_vec(), sp).unwrap();
+            RandomForestRegressor::fit(&m, &y.to_vec(), p.smartcore()).unwrap();
         serde_json::to_value(&f).unwrap()
     }
 

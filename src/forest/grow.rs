@@ -10,9 +10,7 @@
 //! smartcore's trees, bit for bit, at half the cost.
 
 use rayon::prelude::*;
-use smartcore::ensemble::random_forest_regressor::{
-    RandomForestRegressor, RandomForestRegressorParameters,
-};
+use smartcore::ensemble::random_forest_regressor::RandomForestRegressor;
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use super::cart::{grow_chunk, pays, ChunkParams, Columns};
@@ -188,16 +186,7 @@ impl Forest {
                         .map(|f| (size, f))
                         .map_err(|e| Error::InvalidOption(format!("forest: {e}")));
                 }
-                let mut p = RandomForestRegressorParameters::default()
-                    .with_n_trees(size)
-                    .with_m(mtry)
-                    .with_min_samples_leaf(opts.min_samples_leaf.max(1))
-                    .with_keep_samples(keep_samples)
-                    .with_seed(seed);
-                if let Some(d) = opts.max_depth {
-                    p = p.with_max_depth(d.max(1));
-                }
-                Chunk::fit(&xm, &ym, p)
+                Chunk::fit(&xm, &ym, params.smartcore())
                     .map(|f| (size, f))
                     .map_err(|e| Error::InvalidOption(format!("forest: {e}")))
             })
