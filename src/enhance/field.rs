@@ -10,14 +10,17 @@
 //!
 //! How: the image is cut into blocks (at most [`GRID`] along the longer side); a block is
 //! *flat* when all its pixels lie within a few grey levels of the image's darkest (or
-//! brightest) value. Flat blocks reached from the image edge through flat blocks of the same
-//! kind are padding (when there are none, and the image is large, a canvas flat only to
-//! within its noise is looked for: a digitiser's or a detector's noise on the black around a
-//! film); the field is the largest 8-connected piece of what is left. Flat dark regions that
-//! the film itself holds (air beside the body burnt out to black) may be counted as padding
-//! too: they are outside the body, so no lung is lost. When the field would be implausibly
-//! small (under a quarter of the image, or under a third of either side), the whole image is
-//! the field: a radiograph is never cut down to a fragment. The field's box is then cut to
+//! brightest) value, or holds nothing but those two extremes (where a film's black border
+//! meets a white canvas it was scanned onto). Flat blocks reached from the image edge through
+//! flat blocks of their kind are padding, and from the white canvas the flood also steps into
+//! the black, through such seams or directly, never the other way (when there are none, and the image is large, a canvas flat only
+//! to within its noise is looked for: a digitiser's or a detector's noise on the black around
+//! a film); the field is the largest 8-connected piece of what is left. Flat dark regions
+//! that the film itself holds (air beside the body burnt out to black) may be counted as
+//! padding too: they are outside the body, so no lung is lost. When the field would be
+//! implausibly small (under an eighth of the image, or under a quarter of either side; a film
+//! padded twice can fill little more than a quarter), the whole image is the field: a
+//! radiograph is never cut down to a fragment. The field's box is then cut to
 //! the film's edge to the pixel (past rows and columns that are canvas from end to end), so
 //! a film on a canvas is segmented the same wherever the canvas falls on the block grid.
 
@@ -295,8 +298,9 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
     if range <= 4 * tol {
         return Field::whole(w, h);
     }
-    // 1: flat dark, 2: flat bright, 0: neither.
-    let kind: Vec<u8> = lo
+    // 1: flat dark, 2: flat bright, 3: both (the seam of a black border and a white canvas),
+    // 0: neither.
+    let mut kind: Vec<u8> = lo
         .iter()
         .zip(&hi)
         .map(|(&a, &b)| {
@@ -309,6 +313,7 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
             }
         })
         .collect();
+    mark_seams(img, block, gw, (gmin, gmax), tol, &lo, &hi, &mut kind);
     let mut padding = reached_from_edge(&kind, gw, gh);
     // The black canvas, flat to a grey level (a canvas flat only to within its noise can
     // take in the air burnt out to black beside the body, whose border is the chest wall,
@@ -316,7 +321,7 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
     let mut black: Vec<bool> = kind.iter().map(|&k| k == 1).collect();
     if !padding.iter().any(|&p| p) {
         // No canvas flat to a grey level: perhaps one flat to within its noise.
-        match noisy_canvas(img, block, (gw, gh), (gmin, gmax), tol) {
+        match noisy_canvas(img, block, (gw, gh), tol) {
             Some(noisy) => {
                 padding = reached_from_edge(&noisy, gw, gh);
                 black.fill(false);
@@ -342,7 +347,7 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
     }
     let area = piece.iter().filter(|&&p| p).count();
     let (bw, bh) = (x1 + 1 - x0, y1 + 1 - y0);
-    if area * 4 < gw * gh || bw * 3 < gw || bh * 3 < gh {
+    if area * 8 < gw * gh || bw * 4 < gw || bh * 4 < gh {
         return Field::whole(w, h);
     }
     let (px0, py0) = (x0 * block, y0 * block);
@@ -409,6 +414,46 @@ fn trim_span(
     }
 }
 
+/// Marks as kind 3 the blocks that hold both extremes and nothing between them (every read
+/// pixel within `tol` of the darkest or the brightest grey): where a black border meets a
+/// white canvas inside a block, the block is neither flat dark nor flat bright, yet it is
+/// canvas. A film always holds greys between the extremes, so no block of film is marked.
+#[allow(clippy::too_many_arguments)]
+fn mark_seams<T: Copy + Into<u32>>(
+    img: &Plane<T>,
+    block: usize,
+    gw: usize,
+    (gmin, gmax): (u32, u32),
+    tol: u32,
+    lo: &[u32],
+    hi: &[u32],
+    kind: &mut [u8],
+) {
+    let mut seam: Vec<bool> = (0..kind.len())
+        .map(|i| kind[i] == 0 && lo[i] <= gmin + tol && hi[i] + tol >= gmax)
+        .collect();
+    if !seam.iter().any(|&s| s) {
+        return;
+    }
+    for y in sampled_rows(img.height(), block) {
+        let base = (y / block) * gw;
+        for (bx, chunk) in img.row(y).chunks(block).enumerate() {
+            let s = &mut seam[base + bx];
+            if *s {
+                *s = chunk.iter().all(|&v| {
+                    let v: u32 = v.into();
+                    v <= gmin + tol || v + tol >= gmax
+                });
+            }
+        }
+    }
+    for (k, s) in kind.iter_mut().zip(seam) {
+        if s {
+            *k = 3;
+        }
+    }
+}
+
 /// The rows of an image `h` rows high that the block tests read: every `block / 4`-th row of
 /// each block, so at least four rows of it (padding is flat in every row, and four rows of
 /// film hold enough noise to show).
@@ -423,9 +468,14 @@ fn on_edge(i: usize, gw: usize, gh: usize) -> bool {
     bx == 0 || by == 0 || bx + 1 == gw || by + 1 == gh
 }
 
-/// Padding: the blocks of a `kind` other than 0 reached from the grid's edge through blocks
-/// of their kind.
+/// Padding: the blocks of a `kind` other than 0 reached from the grid's edge through such
+/// blocks. A flood stays within its kind, except that from the white it may step into the
+/// black, directly or through a seam (kind 3): a film with a black border scanned onto a white
+/// canvas is padded twice, and the inner canvas is padding as much as the outer. It never
+/// steps from the black into the white: a body part burnt out to white on a film's edge
+/// meets the black canvas in the same way, and is film.
 fn reached_from_edge(kind: &[u8], gw: usize, gh: usize) -> Vec<bool> {
+    let enters = |from: u8, to: u8| to == from || (matches!(from, 2 | 3) && matches!(to, 1 | 3));
     let mut padding = vec![false; gw * gh];
     let mut stack: Vec<usize> = Vec::new();
     for i in 0..gw * gh {
@@ -436,7 +486,7 @@ fn reached_from_edge(kind: &[u8], gw: usize, gh: usize) -> Vec<bool> {
     }
     while let Some(i) = stack.pop() {
         for j in neighbours4(i, gw, gh) {
-            if !padding[j] && kind[j] == kind[i] {
+            if !padding[j] && kind[j] != 0 && enters(kind[i], kind[j]) {
                 padding[j] = true;
                 stack.push(j);
             }
@@ -448,7 +498,8 @@ fn reached_from_edge(kind: &[u8], gw: usize, gh: usize) -> Vec<bool> {
 /// The block kinds (1: dark canvas, 2: bright canvas, 0: neither) of a canvas that is flat
 /// only to within its noise: a scanner's or digitiser's noise on the black (or white) around
 /// a film. Its quietest block on the image's edge (the smallest standard deviation among
-/// the edge blocks whose mean lies within a tenth of the grey range of the extreme) gives
+/// the edge blocks whose mean lies within a tenth of the range of the blocks' means of the
+/// darkest or brightest block mean: pixels' extremes are noise's, not the canvas's) gives
 /// the canvas's level and noise; a block is canvas when its mean lies within one noise
 /// deviation of that level and its own deviation within half as much again. Film is
 /// textured, and its mean lies far from the canvas's. Only for blocks of at least
@@ -459,7 +510,6 @@ fn noisy_canvas<T: Copy + Into<u32>>(
     img: &Plane<T>,
     block: usize,
     (gw, gh): (usize, usize),
-    (gmin, gmax): (u32, u32),
     tol: u32,
 ) -> Option<Vec<u8>> {
     if block < NOISY_CANVAS_BLOCK {
@@ -485,11 +535,15 @@ fn noisy_canvas<T: Copy + Into<u32>>(
             (m, (sq[i] / n[i].max(1.0) - m * m).max(0.0).sqrt())
         })
         .collect();
-    let (lo, hi, near) = (
-        f64::from(gmin),
-        f64::from(gmax),
-        0.1 * f64::from(gmax - gmin),
-    );
+    // The extremes of the blocks' means, not of their pixels: noise throws single pixels
+    // several deviations past the canvas's level, and by as much as a tenth of the range on a
+    // film of low contrast.
+    let (lo, hi) = stats
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(m, _)| {
+            (lo.min(m), hi.max(m))
+        });
+    let near = 0.1 * (hi - lo);
     let quietest = |at_extreme: &dyn Fn(f64) -> bool| {
         (0..gw * gh)
             .filter(|&i| on_edge(i, gw, gh))
@@ -617,6 +671,66 @@ mod tests {
     fn a_small_field_is_not_trusted() {
         let img = film(400, 400, (150, 150, 80, 80), 0);
         assert!(exposed_field(&img).is_whole());
+    }
+
+    #[test]
+    fn a_black_border_on_a_white_canvas_is_padding_twice() {
+        // A film with a black border 37 px wide, scanned onto a white canvas, off the block
+        // grid: the seam of black and white lies inside blocks.
+        let mut img = film(900, 700, (61, 43, 753, 571), 255);
+        for y in 43..614 {
+            for x in 61..814 {
+                if !(98..777).contains(&x) || !(80..577).contains(&y) {
+                    img.set(x, y, 0);
+                }
+            }
+        }
+        let f = exposed_field(&img);
+        assert_eq!((f.x, f.y, f.width, f.height), (98, 80, 679, 497), "{f:?}");
+    }
+
+    #[test]
+    fn a_film_padded_twice_may_fill_under_a_quarter() {
+        // 480 × 400 of film inside a black border, on a white canvas: 21 % of the image.
+        let mut img = film(1000, 900, (200, 200, 600, 520), 255);
+        for y in 200..720 {
+            for x in 200..800 {
+                if !(260..740).contains(&x) || !(260..660).contains(&y) {
+                    img.set(x, y, 0);
+                }
+            }
+        }
+        let f = exposed_field(&img);
+        assert_eq!((f.x, f.y, f.width, f.height), (260, 260, 480, 400), "{f:?}");
+    }
+
+    #[test]
+    fn a_noisy_canvas_is_found_though_noise_reaches_past_its_level() {
+        // A 2100 × 1800 image (blocks of 17 px): a film of greys 90..200 with a canvas of
+        // level 60 around it, whose noise (the sum of four uniform draws) reaches down to 36,
+        // further below the canvas's level than a tenth of the image's grey range.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut draw = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % 13) as i32 - 6
+        };
+        let img = GrayU8::from_rows(2100, 1800, |y, row| {
+            for (x, v) in row.iter_mut().enumerate() {
+                let noise = draw() + draw() + draw() + draw();
+                *v = if (300..1800).contains(&x) && (200..1600).contains(&y) {
+                    90 + ((x * 7 + y * 13) % 110) as u8
+                } else {
+                    (60 + noise) as u8
+                };
+            }
+        });
+        let f = exposed_field(&img);
+        assert!(!f.is_whole(), "{f:?}");
+        assert!(f.x.abs_diff(300) <= 17 && f.y.abs_diff(200) <= 17, "{f:?}");
+        assert!((f.x + f.width).abs_diff(1800) <= 17, "{f:?}");
+        assert!((f.y + f.height).abs_diff(1600) <= 17, "{f:?}");
     }
 
     #[test]
