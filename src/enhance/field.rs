@@ -1,5 +1,5 @@
-//! The exposed field: the part of an image that is radiograph, not the flat black (or white)
-//! padding a scanner, a digitiser or a converter put around it.
+//! The exposed field: the part of an image that is radiograph, not the flat black, white or
+//! grey padding a scanner, a digitiser or a converter put around it.
 //!
 //! Montgomery's films lie on a black canvas, often a little rotated; other sites pad to a
 //! square, or burn white bars in. A segmenter that sees the padding takes the black beside
@@ -13,16 +13,19 @@
 //! brightest) value, or holds nothing but those two extremes (where a film's black border
 //! meets a white canvas it was scanned onto). Flat blocks reached from the image edge through
 //! flat blocks of their kind are padding, and from the white canvas the flood also steps into
-//! the black, through such seams or directly, never the other way (when there are none, and the image is large, a canvas flat only
-//! to within its noise is looked for: a digitiser's or a detector's noise on the black around
-//! a film); the field is the largest 8-connected piece of what is left. Flat dark regions
-//! that the film itself holds (air beside the body burnt out to black) may be counted as
-//! padding too: they are outside the body, so no lung is lost. When the field would be
-//! implausibly small (under an eighth of the image, or under a quarter of either side; a film
-//! padded twice can fill little more than a quarter), the whole image is the field: a
-//! radiograph is never cut down to a fragment. The field's box is then cut to
-//! the film's edge to the pixel (past rows and columns that are canvas from end to end), so
-//! a film on a canvas is segmented the same wherever the canvas falls on the block grid.
+//! the black, through such seams or directly, never the other way. A frame of one grey
+//! between the extremes (a converter's mid-grey padding, a collimator's shadow filled with
+//! one grey) is padding too when it runs along a whole side and covers a tenth of the image
+//! ([`grey_canvas`]). When there is no such canvas, and the image is large, a canvas flat
+//! only to within its noise is looked for (a digitiser's or a detector's noise on the black
+//! around a film). The field is the largest 8-connected piece of what is left. Flat dark
+//! regions that the film itself holds (air beside the body burnt out to black) may be
+//! counted as padding too: they are outside the body, so no lung is lost. When the field
+//! would be implausibly small (under an eighth of the image, or under a quarter of either
+//! side; a film padded twice can fill little more than a quarter), the whole image is the
+//! field: a radiograph is never cut down to a fragment. The field's box is then cut to the
+//! film's edge to the pixel (past rows and columns that are black or white from end to end),
+//! so a film on a canvas is segmented the same wherever the canvas falls on the block grid.
 
 #[cfg(test)]
 use crate::image::GrayU8;
@@ -33,6 +36,13 @@ const GRID: usize = 128;
 /// Smallest block side: a block must hold enough pixels for noise to show (film noise keeps
 /// burnt-out air off the flat extreme somewhere in 16 pixels; true padding is flat).
 const MIN_BLOCK: usize = 4;
+/// Share of a whole side of the image a canvas of one grey between the extremes must run
+/// along ([`grey_canvas`]).
+const GREY_SIDE: f64 = 0.9;
+/// Share of the image a canvas of one grey between the extremes must cover: a frame, not a
+/// collimator's thin bright margin, which the flood from the edge steps over anyway (the
+/// phantoms' margins, 0–4 % of a side wide, cover up to 7 %).
+const GREY_AREA: f64 = 0.1;
 /// Smallest block side, in pixels, at which a canvas flat only to within its noise is looked
 /// for ([`noisy_canvas`]).
 const NOISY_CANVAS_BLOCK: usize = 16;
@@ -315,6 +325,9 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
         .collect();
     mark_seams(img, block, gw, (gmin, gmax), tol, &lo, &hi, &mut kind);
     let mut padding = reached_from_edge(&kind, gw, gh);
+    for (p, g) in padding.iter_mut().zip(grey_canvas(&lo, &hi, tol, gw, gh)) {
+        *p |= g;
+    }
     // The black canvas, flat to a grey level (a canvas flat only to within its noise can
     // take in the air burnt out to black beside the body, whose border is the chest wall,
     // not a film's rim: it is left out).
@@ -493,6 +506,67 @@ fn reached_from_edge(kind: &[u8], gw: usize, gh: usize) -> Vec<bool> {
         }
     }
     padding
+}
+
+/// A canvas of one grey between the extremes: the blocks flat to within `tol` (every read
+/// pixel) whose greys lie within `tol` of those of a flat block on the grid's edge, reached
+/// from it through such blocks, when together they run along at least [`GREY_SIDE`] of one
+/// whole side of the image, cover [`GREY_AREA`] of it, and the grey is at least the median
+/// block's. A converter that pads a film to a square with a mid grey, or a
+/// collimator's shadow filled with one grey, leaves such a frame; without it the frame walls
+/// in the air beside the body, which then looks like lung. A film can be flat over a few
+/// blocks at its edge (a smooth, burnt-out shoulder on a small image), never along a side.
+fn grey_canvas(lo: &[u32], hi: &[u32], tol: u32, gw: usize, gh: usize) -> Vec<bool> {
+    let flat = |i: usize| hi[i] <= lo[i] + tol;
+    // The median block's grey: a canvas darker than that looks like the air beside the
+    // body to the steps after, walls nothing in, and is left to them (a film's uniform
+    // dark surround, a phantom's air, is no canvas).
+    let mut mids: Vec<u32> = lo.iter().zip(hi).map(|(&a, &b)| (a + b) / 2).collect();
+    let mid = mids.len() / 2;
+    let median = *mids.select_nth_unstable(mid).1;
+    let mut seen = vec![false; gw * gh];
+    let mut canvas = vec![false; gw * gh];
+    let mut stack: Vec<usize> = Vec::new();
+    for start in (0..gw * gh).filter(|&i| on_edge(i, gw, gh)) {
+        if seen[start] || !flat(start) || lo[start] < median {
+            continue;
+        }
+        // Within `tol` of the start block's own greys.
+        let (floor, ceil) = (lo[start].saturating_sub(tol), hi[start] + tol);
+        let near = |i: usize| lo[i] >= floor && hi[i] <= ceil;
+        let mut piece = vec![start];
+        seen[start] = true;
+        stack.push(start);
+        while let Some(i) = stack.pop() {
+            for j in neighbours4(i, gw, gh) {
+                if !seen[j] && flat(j) && near(j) {
+                    seen[j] = true;
+                    piece.push(j);
+                    stack.push(j);
+                }
+            }
+        }
+        // Blocks on each side: top, bottom, left, right.
+        let mut sides = [0usize; 4];
+        for &i in &piece {
+            let (bx, by) = (i % gw, i / gw);
+            sides[0] += usize::from(by == 0);
+            sides[1] += usize::from(by + 1 == gh);
+            sides[2] += usize::from(bx == 0);
+            sides[3] += usize::from(bx + 1 == gw);
+        }
+        let along = |n: usize, len: usize| n as f64 >= GREY_SIDE * len as f64;
+        let runs = along(sides[0], gw)
+            || along(sides[1], gw)
+            || along(sides[2], gh)
+            || along(sides[3], gh);
+        if runs && piece.len() as f64 >= GREY_AREA * (gw * gh) as f64 {
+            for i in piece {
+                canvas[i] = true;
+            }
+        }
+    }
+    canvas
 }
 
 /// The block kinds (1: dark canvas, 2: bright canvas, 0: neither) of a canvas that is flat
@@ -731,6 +805,30 @@ mod tests {
         assert!(f.x.abs_diff(300) <= 17 && f.y.abs_diff(200) <= 17, "{f:?}");
         assert!((f.x + f.width).abs_diff(1800) <= 17, "{f:?}");
         assert!((f.y + f.height).abs_diff(1600) <= 17, "{f:?}");
+    }
+
+    #[test]
+    fn a_canvas_of_one_mid_grey_is_cut_off() {
+        // Greys 40..190 on a canvas of 120: neither extreme. Blocks of 8 px; a grey canvas
+        // is cut to its blocks, not trimmed to the pixel.
+        let img = film(900, 700, (100, 50, 600, 500), 120);
+        let f = exposed_field(&img);
+        assert!(f.x <= 100 && f.x + 8 > 100, "{f:?}");
+        assert!(f.y <= 50 && f.y + 8 > 50, "{f:?}");
+        assert!(f.x + f.width >= 700 && f.x + f.width <= 708, "{f:?}");
+        assert!(f.y + f.height >= 550 && f.y + f.height <= 558, "{f:?}");
+    }
+
+    #[test]
+    fn a_flat_patch_on_a_films_edge_is_film() {
+        // A patch of one grey on the left edge, a fifth of the side: no canvas.
+        let mut img = film(300, 200, (0, 0, 300, 200), 0);
+        for y in 80..120 {
+            for x in 0..40 {
+                img.set(x, y, 120);
+            }
+        }
+        assert!(exposed_field(&img).is_whole());
     }
 
     #[test]
