@@ -24,7 +24,7 @@
 //! would be implausibly small (under an eighth of the image, or under a quarter of either
 //! side; a film padded twice can fill little more than a quarter), the whole image is the
 //! field: a radiograph is never cut down to a fragment. The field's box is then cut to the
-//! film's edge to the pixel (past rows and columns that are black or white from end to end),
+//! film's edge to the pixel (past rows and columns that are canvas from end to end),
 //! so a film on a canvas is segmented the same wherever the canvas falls on the block grid.
 
 #[cfg(test)]
@@ -308,8 +308,8 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
     if range <= 4 * tol {
         return Field::whole(w, h);
     }
-    // 1: flat dark, 2: flat bright, 3: both (the seam of a black border and a white canvas),
-    // 0: neither.
+    // 1: flat dark, 2: flat bright, 3: a seam of two canvases (a black border on a white
+    // canvas), 4: a canvas of one grey between black and white, 0: none of these.
     let mut kind: Vec<u8> = lo
         .iter()
         .zip(&hi)
@@ -323,11 +323,11 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
             }
         })
         .collect();
-    mark_seams(img, block, gw, (gmin, gmax), tol, &lo, &hi, &mut kind);
+    // The canvases' greys: black, white, and any frame of one grey between them (kind 4).
+    let mut greys = vec![(0, gmin + tol), (gmax.saturating_sub(tol), gmax)];
+    greys.extend(grey_canvas(&lo, &hi, tol, (gw, gh), &mut kind));
+    mark_seams(img, block, gw, &greys, &lo, &hi, &mut kind);
     let mut padding = reached_from_edge(&kind, gw, gh);
-    for (p, g) in padding.iter_mut().zip(grey_canvas(&lo, &hi, tol, gw, gh)) {
-        *p |= g;
-    }
     // The black canvas, flat to a grey level (a canvas flat only to within its noise can
     // take in the air burnt out to black beside the body, whose border is the chest wall,
     // not a film's rim: it is left out).
@@ -365,7 +365,7 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
     }
     let (px0, py0) = (x0 * block, y0 * block);
     let (px1, py1) = (((x1 + 1) * block).min(w), ((y1 + 1) * block).min(h));
-    let (px0, py0, px1, py1) = trim_to_film(img, (px0, py0, px1, py1), block, (gmin, gmax), tol);
+    let (px0, py0, px1, py1) = trim_to_film(img, (px0, py0, px1, py1), block, &greys);
     Field {
         x: px0,
         y: py0,
@@ -381,7 +381,7 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
 
 /// The box `(x0, y0, x1, y1)` (exclusive ends) moved in, by at most a block on each side
 /// that does not lie on the image's edge, past the rows and columns that are canvas from end
-/// to end (every pixel within `tol` of the darkest or the brightest grey): the block grid
+/// to end (every pixel in one of the canvases' `greys`: black, white, a grey frame's): the block grid
 /// puts the box's edge up to a block outside the film, and the film's own edge is where the
 /// lungs' working image must start for a film on a canvas to be segmented exactly as the
 /// film alone.
@@ -389,12 +389,11 @@ fn trim_to_film<T: Copy + Into<u32>>(
     img: &Plane<T>,
     (mut x0, mut y0, mut x1, mut y1): (usize, usize, usize, usize),
     block: usize,
-    (gmin, gmax): (u32, u32),
-    tol: u32,
+    greys: &[(u32, u32)],
 ) -> (usize, usize, usize, usize) {
     let canvas = |v: T| {
         let v: u32 = v.into();
-        v <= gmin + tol || v + tol >= gmax
+        greys.iter().any(|&(a, b)| (a..=b).contains(&v))
     };
     let row = |y: usize, x0: usize, x1: usize| img.row(y)[x0..x1].iter().all(|&v| canvas(v));
     let col = |x: usize, y0: usize, y1: usize| (y0..y1).all(|y| canvas(img.row(y)[x]));
@@ -427,23 +426,25 @@ fn trim_span(
     }
 }
 
-/// Marks as kind 3 the blocks that hold both extremes and nothing between them (every read
-/// pixel within `tol` of the darkest or the brightest grey): where a black border meets a
-/// white canvas inside a block, the block is neither flat dark nor flat bright, yet it is
-/// canvas. A film always holds greys between the extremes, so no block of film is marked.
-#[allow(clippy::too_many_arguments)]
+/// Marks as kind 3 the blocks that hold nothing but two or more of the
+/// canvases' `greys` (inclusive ranges; every read pixel in one of them): where a black border
+/// meets a white or grey canvas inside a block, the block is flat to no one grey, yet it is
+/// canvas. A film always holds greys between, so no block of film is marked.
 fn mark_seams<T: Copy + Into<u32>>(
     img: &Plane<T>,
     block: usize,
     gw: usize,
-    (gmin, gmax): (u32, u32),
-    tol: u32,
+    greys: &[(u32, u32)],
     lo: &[u32],
     hi: &[u32],
     kind: &mut [u8],
 ) {
+    let class = |v: u32| greys.iter().position(|&(a, b)| (a..=b).contains(&v));
+    // Candidates: their darkest and brightest pixels in two canvases' greys.
     let mut seam: Vec<bool> = (0..kind.len())
-        .map(|i| kind[i] == 0 && lo[i] <= gmin + tol && hi[i] + tol >= gmax)
+        .map(|i| {
+            kind[i] == 0 && matches!((class(lo[i]), class(hi[i])), (Some(a), Some(b)) if a != b)
+        })
         .collect();
     if !seam.iter().any(|&s| s) {
         return;
@@ -453,10 +454,7 @@ fn mark_seams<T: Copy + Into<u32>>(
         for (bx, chunk) in img.row(y).chunks(block).enumerate() {
             let s = &mut seam[base + bx];
             if *s {
-                *s = chunk.iter().all(|&v| {
-                    let v: u32 = v.into();
-                    v <= gmin + tol || v + tol >= gmax
-                });
+                *s = chunk.iter().all(|&v| class(v.into()).is_some());
             }
         }
     }
@@ -486,9 +484,13 @@ fn on_edge(i: usize, gw: usize, gh: usize) -> bool {
 /// black, directly or through a seam (kind 3): a film with a black border scanned onto a white
 /// canvas is padded twice, and the inner canvas is padding as much as the outer. It never
 /// steps from the black into the white: a body part burnt out to white on a film's edge
-/// meets the black canvas in the same way, and is film.
+/// meets the black canvas in the same way, and is film. From a grey canvas (kind 4, always
+/// the outermost frame) it steps into every kind, so a film inside one is taken as if its
+/// edges were the image's.
 fn reached_from_edge(kind: &[u8], gw: usize, gh: usize) -> Vec<bool> {
-    let enters = |from: u8, to: u8| to == from || (matches!(from, 2 | 3) && matches!(to, 1 | 3));
+    let enters = |from: u8, to: u8| {
+        to == from || from == 4 || (matches!(from, 2 | 3) && matches!(to, 1 | 3))
+    };
     let mut padding = vec![false; gw * gh];
     let mut stack: Vec<usize> = Vec::new();
     for i in 0..gw * gh {
@@ -512,12 +514,19 @@ fn reached_from_edge(kind: &[u8], gw: usize, gh: usize) -> Vec<bool> {
 /// pixel) whose greys lie within `tol` of those of a flat block on the grid's edge, reached
 /// from it through such blocks, when together they run along at least [`GREY_SIDE`] of one
 /// whole side of the image, cover [`GREY_AREA`] of it, and the grey is at least the median
-/// block's. A converter that pads a film to a square with a mid grey, or a
+/// block's. Only blocks of `kind` 0 are looked at; the canvas's blocks become kind 4, and the
+/// canvases' grey ranges are returned (for the seams between a grey and a black canvas). A converter that pads a film to a square with a mid grey, or a
 /// collimator's shadow filled with one grey, leaves such a frame; without it the frame walls
 /// in the air beside the body, which then looks like lung. A film can be flat over a few
 /// blocks at its edge (a smooth, burnt-out shoulder on a small image), never along a side.
-fn grey_canvas(lo: &[u32], hi: &[u32], tol: u32, gw: usize, gh: usize) -> Vec<bool> {
-    let flat = |i: usize| hi[i] <= lo[i] + tol;
+fn grey_canvas(
+    lo: &[u32],
+    hi: &[u32],
+    tol: u32,
+    (gw, gh): (usize, usize),
+    kind: &mut [u8],
+) -> Vec<(u32, u32)> {
+    let flat = |i: usize| kind[i] == 0 && hi[i] <= lo[i] + tol;
     // The median block's grey: a canvas darker than that looks like the air beside the
     // body to the steps after, walls nothing in, and is left to them (a film's uniform
     // dark surround, a phantom's air, is no canvas).
@@ -526,6 +535,7 @@ fn grey_canvas(lo: &[u32], hi: &[u32], tol: u32, gw: usize, gh: usize) -> Vec<bo
     let median = *mids.select_nth_unstable(mid).1;
     let mut seen = vec![false; gw * gh];
     let mut canvas = vec![false; gw * gh];
+    let mut greys = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
     for start in (0..gw * gh).filter(|&i| on_edge(i, gw, gh)) {
         if seen[start] || !flat(start) || lo[start] < median {
@@ -564,9 +574,15 @@ fn grey_canvas(lo: &[u32], hi: &[u32], tol: u32, gw: usize, gh: usize) -> Vec<bo
             for i in piece {
                 canvas[i] = true;
             }
+            greys.push((floor, ceil));
         }
     }
-    canvas
+    for (k, c) in kind.iter_mut().zip(canvas) {
+        if c {
+            *k = 4;
+        }
+    }
+    greys
 }
 
 /// The block kinds (1: dark canvas, 2: bright canvas, 0: neither) of a canvas that is flat
@@ -808,15 +824,27 @@ mod tests {
     }
 
     #[test]
-    fn a_canvas_of_one_mid_grey_is_cut_off() {
-        // Greys 40..190 on a canvas of 120: neither extreme. Blocks of 8 px; a grey canvas
-        // is cut to its blocks, not trimmed to the pixel.
-        let img = film(900, 700, (100, 50, 600, 500), 120);
+    fn a_canvas_of_one_mid_grey_is_cut_off_to_the_pixel() {
+        // Greys 40..190 on a canvas of 120, neither extreme, off the 8-px block grid.
+        let img = film(900, 700, (101, 53, 597, 493), 120);
         let f = exposed_field(&img);
-        assert!(f.x <= 100 && f.x + 8 > 100, "{f:?}");
-        assert!(f.y <= 50 && f.y + 8 > 50, "{f:?}");
-        assert!(f.x + f.width >= 700 && f.x + f.width <= 708, "{f:?}");
-        assert!(f.y + f.height >= 550 && f.y + f.height <= 558, "{f:?}");
+        assert_eq!((f.x, f.y, f.width, f.height), (101, 53, 597, 493), "{f:?}");
+    }
+
+    #[test]
+    fn a_black_border_on_a_grey_canvas_is_padding_twice() {
+        // As on a white canvas, with a canvas of one mid grey: the seam of grey and black
+        // lies inside blocks.
+        let mut img = film(900, 700, (61, 43, 753, 571), 150);
+        for y in 43..614 {
+            for x in 61..814 {
+                if !(98..777).contains(&x) || !(80..577).contains(&y) {
+                    img.set(x, y, 0);
+                }
+            }
+        }
+        let f = exposed_field(&img);
+        assert_eq!((f.x, f.y, f.width, f.height), (98, 80, 679, 497), "{f:?}");
     }
 
     #[test]
