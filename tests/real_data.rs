@@ -27,6 +27,23 @@ fn builtin_dice(
         .dice)
 }
 
+/// Every film's Dice (none may have failed), sorted, with their mean and 5th percentile,
+/// printed under `what`.
+fn dice_summary(dice: Vec<Result<f64, String>>, what: &str) -> (Vec<f64>, f64, f64) {
+    let failed: Vec<&String> = dice.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(failed.is_empty(), "{what}: {failed:?}");
+    let mut dice: Vec<f64> = dice.into_iter().flatten().collect();
+    dice.sort_by(f64::total_cmp);
+    let mean = dice.iter().sum::<f64>() / dice.len() as f64;
+    let p5 = dice[(dice.len() as f64 * 0.05) as usize];
+    eprintln!(
+        "{what}: {} films, mean dice {mean:.4}, p5 {p5:.4}, worst {:.4}",
+        dice.len(),
+        dice[0]
+    );
+    (dice, mean, p5)
+}
+
 fn data(name: &str) -> Dataset {
     let root = std::env::var_os("LUNGFIELD_DATA")
         .map(PathBuf::from)
@@ -590,17 +607,7 @@ fn montgomery_turned_by_three_degrees_keeps_its_lungs_on_the_film() {
             builtin_dice(&turned, &truth, &prior, &s.id)
         })
         .collect();
-    let failed: Vec<&String> = dice.iter().filter_map(|r| r.as_ref().err()).collect();
-    assert!(failed.is_empty(), "{failed:?}");
-    let mut dice: Vec<f64> = dice.into_iter().flatten().collect();
-    dice.sort_by(f64::total_cmp);
-    let mean = dice.iter().sum::<f64>() / dice.len() as f64;
-    let p5 = dice[(dice.len() as f64 * 0.05) as usize];
-    eprintln!(
-        "montgomery turned by 3°: {} films, mean dice {mean:.4}, p5 {p5:.4}, worst {:.4}",
-        dice.len(),
-        dice[0]
-    );
+    let (dice, mean, p5) = dice_summary(dice, "montgomery turned by 3°");
     assert_eq!(dice.len(), 48);
     assert!(mean >= 0.93, "mean dice {mean} (floor 0.93)");
     assert!(p5 >= 0.87, "p5 dice {p5} (floor 0.87)");
@@ -642,17 +649,7 @@ fn montgomery_on_a_white_canvas_keeps_its_lungs_on_the_film() {
             builtin_dice(&white, &truth, &prior, &s.id)
         })
         .collect();
-    let failed: Vec<&String> = dice.iter().filter_map(|r| r.as_ref().err()).collect();
-    assert!(failed.is_empty(), "{failed:?}");
-    let mut dice: Vec<f64> = dice.into_iter().flatten().collect();
-    dice.sort_by(f64::total_cmp);
-    let mean = dice.iter().sum::<f64>() / dice.len() as f64;
-    let p5 = dice[(dice.len() as f64 * 0.05) as usize];
-    eprintln!(
-        "montgomery on a white canvas: {} films, mean dice {mean:.4}, p5 {p5:.4}, worst {:.4}",
-        dice.len(),
-        dice[0]
-    );
+    let (dice, mean, p5) = dice_summary(dice, "montgomery on a white canvas");
     assert_eq!(dice.len(), 48);
     assert!(mean >= 0.95, "mean dice {mean} (floor 0.95)");
     assert!(p5 >= 0.90, "p5 dice {p5} (floor 0.90)");
@@ -705,17 +702,7 @@ fn jsrt_dev_on_a_grey_canvas_keeps_its_lungs() {
             builtin_dice(&grey, &truth, &prior, &s.id)
         })
         .collect();
-    let failed: Vec<&String> = dice.iter().filter_map(|r| r.as_ref().err()).collect();
-    assert!(failed.is_empty(), "{failed:?}");
-    let mut dice: Vec<f64> = dice.into_iter().flatten().collect();
-    dice.sort_by(f64::total_cmp);
-    let mean = dice.iter().sum::<f64>() / dice.len() as f64;
-    let p5 = dice[(dice.len() as f64 * 0.05) as usize];
-    eprintln!(
-        "jsrt-dev on a grey canvas: {} films, mean dice {mean:.4}, p5 {p5:.4}, worst {:.4}",
-        dice.len(),
-        dice[0]
-    );
+    let (dice, mean, p5) = dice_summary(dice, "jsrt-dev on a grey canvas");
     assert_eq!(dice.len(), 140);
     assert!(mean >= 0.965, "mean dice {mean} (floor 0.965)");
     assert!(p5 >= 0.92, "p5 dice {p5} (floor 0.92)");
@@ -766,17 +753,8 @@ fn tb_films_on_a_grey_canvas_are_segmented_as_alone() {
                 Ok(lungfield::metrics::score_masks(&back, &alone).unwrap().dice)
             })
             .collect();
-        let failed: Vec<&String> = agree.iter().filter_map(|r| r.as_ref().err()).collect();
-        assert!(failed.is_empty(), "{site}: {failed:?}");
-        let mut agree: Vec<f64> = agree.into_iter().flatten().collect();
-        agree.sort_by(f64::total_cmp);
-        let mean = agree.iter().sum::<f64>() / agree.len() as f64;
-        let p5 = agree[(agree.len() as f64 * 0.05) as usize];
-        eprintln!(
-            "{site} on a grey canvas against alone: {} films, mean dice {mean:.4}, p5 {p5:.4}, worst {:.4}",
-            agree.len(),
-            agree[0]
-        );
+        let what = format!("{site} on a grey canvas against alone");
+        let (_, mean, _) = dice_summary(agree, &what);
         assert!(mean >= 0.98, "{site}: mean agreement {mean} (floor 0.98)");
     }
 }
