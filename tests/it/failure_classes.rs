@@ -220,7 +220,7 @@ fn a_film_on_a_black_canvas_is_segmented_the_same_wherever_the_canvas_puts_it() 
 /// inside the field's blocks) is segmented exactly as the film on the black canvas alone.
 /// Before the seam counted as canvas, the white canvas was cut off and the black one stayed
 /// in the field: Montgomery's films on a white canvas 20 % larger, mean Dice 0.903 and
-/// 5th percentile 0.57, the black beside the film taken for lung (`tests/real_data.rs`).
+/// 5th percentile 0.51, the black beside the film taken for lung (`tests/real_data.rs`).
 #[test]
 fn a_black_canvas_inside_a_white_one_is_cut_off_like_the_black_alone() {
     let builtin = ShapePrior::builtin().unwrap();
