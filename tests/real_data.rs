@@ -44,6 +44,37 @@ fn dice_summary(dice: Vec<Result<f64, String>>, what: &str) -> (Vec<f64>, f64, f
     (dice, mean, p5)
 }
 
+/// `p` pasted at `(x, y)` on a `width × height` canvas of `fill`.
+fn on_canvas<T: Copy + Default + PartialEq>(
+    p: &lungfield::Plane<T>,
+    fill: T,
+    (width, height): (usize, usize),
+    (x, y): (usize, usize),
+) -> lungfield::Plane<T> {
+    let mut out = lungfield::Plane::from_rows(width, height, |_, row| row.fill(fill));
+    out.paste(p, x, y);
+    out
+}
+
+/// `r` framed, `m` pixels wide on every side, by a canvas of its own 70th-percentile grey
+/// (as a converter's padding or a collimator's shadow filled with one grey).
+fn on_grey_frame(r: &lungfield::io::Radiograph, m: usize) -> lungfield::io::Radiograph {
+    use lungfield::io::Radiograph;
+    fn framed<T: Copy + Default + PartialEq + Ord>(
+        p: &lungfield::Plane<T>,
+        m: usize,
+    ) -> lungfield::Plane<T> {
+        let mut v = p.as_slice().to_vec();
+        v.sort_unstable();
+        let fill = v[((v.len() - 1) as f64 * 0.7) as usize];
+        on_canvas(p, fill, (p.width() + 2 * m, p.height() + 2 * m), (m, m))
+    }
+    match r {
+        Radiograph::U8(p) => Radiograph::U8(framed(p, m)),
+        Radiograph::U16(p) => Radiograph::U16(framed(p, m)),
+    }
+}
+
 fn data(name: &str) -> Dataset {
     let root = std::env::var_os("LUNGFIELD_DATA")
         .map(PathBuf::from)
@@ -624,15 +655,8 @@ fn montgomery_turned_by_three_degrees_keeps_its_lungs_on_the_film() {
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn montgomery_on_a_white_canvas_keeps_its_lungs_on_the_film() {
     use lungfield::io::Radiograph;
-    use lungfield::{prior::ShapePrior, Mask, Plane};
+    use lungfield::{prior::ShapePrior, Mask};
     use rayon::prelude::*;
-    /// `p` on a canvas of `fill` a fifth larger, a tenth of its size in from each side.
-    fn framed<T: Copy + Default + PartialEq>(p: &Plane<T>, fill: T) -> Plane<T> {
-        let (w, h) = (p.width(), p.height());
-        let mut out = Plane::from_rows(w + w / 5, h + h / 5, |_, row| row.fill(fill));
-        out.paste(p, w / 10, h / 10);
-        out
-    }
     let prior = ShapePrior::builtin().unwrap();
     let d = data("montgomery");
     let dice: Vec<Result<f64, String>> = d
@@ -641,10 +665,13 @@ fn montgomery_on_a_white_canvas_keeps_its_lungs_on_the_film() {
         .map(|s| {
             let img = lungfield::io::decode_file(&s.image).unwrap();
             let truth = lungfield::io::read_mask_for(s.mask.as_ref().unwrap(), &img).unwrap();
-            let truth: Mask = framed(&truth, 0);
+            // A canvas a fifth larger, the film a tenth of its size in from each side.
+            let (w, h) = (img.width(), img.height());
+            let (size, at) = ((w + w / 5, h + h / 5), (w / 10, h / 10));
+            let truth: Mask = on_canvas(&truth, 0, size, at);
             let white = match img {
-                Radiograph::U8(p) => Radiograph::U8(framed(&p, u8::MAX)),
-                Radiograph::U16(p) => Radiograph::U16(framed(&p, u16::MAX)),
+                Radiograph::U8(p) => Radiograph::U8(on_canvas(&p, u8::MAX, size, at)),
+                Radiograph::U16(p) => Radiograph::U16(on_canvas(&p, u16::MAX, size, at)),
             };
             builtin_dice(&white, &truth, &prior, &s.id)
         })
@@ -668,23 +695,8 @@ fn montgomery_on_a_white_canvas_keeps_its_lungs_on_the_film() {
 #[test]
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn jsrt_dev_on_a_grey_canvas_keeps_its_lungs() {
-    use lungfield::io::Radiograph;
-    use lungfield::{prior::ShapePrior, Mask, Plane};
+    use lungfield::{prior::ShapePrior, Mask};
     use rayon::prelude::*;
-    /// `p` on a canvas of `fill`, `m` pixels wide on every side.
-    fn framed<T: Copy + Default + PartialEq>(p: &Plane<T>, fill: T, m: usize) -> Plane<T> {
-        let mut out = Plane::from_rows(p.width() + 2 * m, p.height() + 2 * m, |_, row| {
-            row.fill(fill)
-        });
-        out.paste(p, m, m);
-        out
-    }
-    /// The `q`-quantile of `p`'s greys.
-    fn quantile<T: Copy + Ord>(p: &Plane<T>, q: f64) -> T {
-        let mut v = p.as_slice().to_vec();
-        v.sort_unstable();
-        v[((v.len() - 1) as f64 * q) as usize]
-    }
     let prior = ShapePrior::builtin().unwrap();
     let d = data("jsrt-dev");
     let samples: Vec<_> = d.samples.iter().filter(|s| !s.degraded).collect();
@@ -694,11 +706,9 @@ fn jsrt_dev_on_a_grey_canvas_keeps_its_lungs() {
             let img = lungfield::io::decode_file(&s.image).unwrap();
             let truth = lungfield::io::read_mask_for(s.mask.as_ref().unwrap(), &img).unwrap();
             let m = img.width().max(img.height()) / 12;
-            let truth: Mask = framed(&truth, 0, m);
-            let grey = match img {
-                Radiograph::U8(p) => Radiograph::U8(framed(&p, quantile(&p, 0.7), m)),
-                Radiograph::U16(p) => Radiograph::U16(framed(&p, quantile(&p, 0.7), m)),
-            };
+            let size = (img.width() + 2 * m, img.height() + 2 * m);
+            let truth: Mask = on_canvas(&truth, 0, size, (m, m));
+            let grey = on_grey_frame(&img, m);
             builtin_dice(&grey, &truth, &prior, &s.id)
         })
         .collect();
@@ -717,18 +727,8 @@ fn jsrt_dev_on_a_grey_canvas_keeps_its_lungs() {
 #[ignore = "needs ../shared/data (run with --include-ignored)"]
 fn tb_films_on_a_grey_canvas_are_segmented_as_alone() {
     use lungfield::io::Radiograph;
-    use lungfield::{prior::ShapePrior, Plane};
+    use lungfield::prior::ShapePrior;
     use rayon::prelude::*;
-    fn framed<T: Copy + Default + PartialEq + Ord>(p: &Plane<T>, m: usize) -> Plane<T> {
-        let mut v = p.as_slice().to_vec();
-        v.sort_unstable();
-        let fill = v[((v.len() - 1) as f64 * 0.7) as usize];
-        let mut out = Plane::from_rows(p.width() + 2 * m, p.height() + 2 * m, |_, row| {
-            row.fill(fill)
-        });
-        out.paste(p, m, m);
-        out
-    }
     let prior = ShapePrior::builtin().unwrap();
     let opts = SegmentOptions::default();
     for site in ["da-tb", "sz-tb-dev"] {
@@ -740,10 +740,7 @@ fn tb_films_on_a_grey_canvas_are_segmented_as_alone() {
                 let img = lungfield::io::decode_file(&s.image).unwrap();
                 let (w, h) = (img.width(), img.height());
                 let m = w.max(h) / 12;
-                let grey = match &img {
-                    Radiograph::U8(p) => Radiograph::U8(framed(p, m)),
-                    Radiograph::U16(p) => Radiograph::U16(framed(p, m)),
-                };
+                let grey = on_grey_frame(&img, m);
                 let seg = |r: &Radiograph| {
                     lungfield::segment_with_prior(r, &opts, Some(&prior))
                         .map_err(|e| format!("{}: {e}", s.id))
