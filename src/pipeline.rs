@@ -151,7 +151,10 @@ fn edge_margin(w: usize, h: usize) -> usize {
 /// shadows bridged, the most plausible component on each side (retried with wider openings
 /// for a side left empty), closed and hole-filled.
 fn seed(smooth: &GrayU8, level: u8, outside: &Mask, opts: &SegmentOptions) -> Mask {
-    closed_seed(&seed_lungs(smooth, level, outside, opts), opts)
+    closed_seed(
+        &seed_lungs(smooth, level, outside, opts, Placement::SEED),
+        opts,
+    )
 }
 
 /// The seed's lungs as one mask, closed and hole-filled.
@@ -161,7 +164,13 @@ fn closed_seed(lungs: &Labels, opts: &SegmentOptions) -> Mask {
 }
 
 /// [`seed`]'s lungs before the closing (labels: 1 right, 2 left).
-fn seed_lungs(smooth: &GrayU8, level: u8, outside: &Mask, opts: &SegmentOptions) -> Labels {
+fn seed_lungs(
+    smooth: &GrayU8,
+    level: u8,
+    outside: &Mask,
+    opts: &SegmentOptions,
+    limits: Placement,
+) -> Labels {
     let (w, h) = (smooth.width(), smooth.height());
     let no_air = |bw: &mut Mask| {
         for (b, &o) in bw.as_mut_slice().iter_mut().zip(outside.as_slice()) {
@@ -184,10 +193,7 @@ fn seed_lungs(smooth: &GrayU8, level: u8, outside: &Mask, opts: &SegmentOptions)
     // cross the air outside the body, and the clip below takes those pixels out again.
     let mut bw = bridge_vertical(&bw, opts.px(opts.rib_bridge));
     no_air(&mut bw);
-    let place = Placement {
-        margin,
-        ..Placement::SEED
-    };
+    let place = Placement { margin, ..limits };
     let mut pair = pick_lungs(&bw, place);
     // A lung joined to the dark background beside the body (a thin chest wall, a low
     // collimation edge) is rejected with it; a wider opening cuts the joint.
@@ -356,6 +362,7 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
     let Air {
         outside,
         open: open_air,
+        open_sparing_cut,
     } = air_beside(&smooth, level, edge_margin(sw, sh), &padding);
     // Otsu's level over the body alone, without the air around it.
     let mut hist = [0u64; 256];
@@ -365,20 +372,42 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
         }
     }
     let body_level = otsu_from_histogram(&hist);
-    let lungs = seed_lungs(&smooth, level, &open_air, opts);
+    let mut lungs = seed_lungs(&smooth, level, &open_air, opts, Placement::SEED);
+    if open_sparing_cut != open_air {
+        lungs = spare_cut(
+            lungs,
+            &seed_lungs(&smooth, level, &open_sparing_cut, opts, Placement::SEED),
+        );
+    }
     let mut s = closed_seed(&lungs, opts);
     // A lung whose seed is much shorter than the other's, retried at the level midway to
     // the body's ([`lengthen_short`]).
     let longer = (body_level > level)
         .then(|| {
             let mid = level + (body_level - level) / 2;
-            lengthen_short(&lungs, || seed_lungs(&smooth, mid, &open_air, opts))
+            lengthen_short(&lungs, || {
+                seed_lungs(&smooth, mid, &open_air, opts, Placement::SEED)
+            })
         })
         .flatten();
     if s.count() == 0 && body_level > level {
         // A chest whose lungs are as bright as its soft tissue (both opacified, or a film
         // mostly air): the body's level.
         s = seed(&smooth, body_level, &open_air, opts);
+    }
+    let mut outside = outside;
+    if s.count() == 0 {
+        // Last, a film cut tight through both lungs: each lung is cut open by the image side
+        // it runs along, as only the background beside the body is on a whole film, and the
+        // edge reaches it at its own grey, as it reaches air. Seeded with nothing taken for
+        // air and any contact with the frame, and nothing cut off as air afterwards.
+        let cut_open = Placement {
+            max_frame_contact: 1.0,
+            ..Placement::SEED
+        };
+        let none = Mask::new(sw, sh);
+        s = closed_seed(&seed_lungs(&smooth, level, &none, opts, cut_open), opts);
+        outside = none;
     }
     if s.count() == 0 {
         return Err(Error::no_lungs(
@@ -415,6 +444,30 @@ pub fn found_lungs(img: &Radiograph, opts: &SegmentOptions) -> Result<Found> {
         field,
         outside,
     })
+}
+
+/// The seeded lungs `lungs` with each lung taken from `sparing` (seeded with the open air
+/// sparing lungs cut open by the image edge, [`crate::segment::Air::open_sparing_cut`]) where
+/// that lung is larger and holds nine tenths of the one in `lungs`.
+///
+/// On a tight crop the open air takes the side of a lung cut open by the image edge, and
+/// the seed loses it. Seeded without that piece, the lung joins the image edge along its
+/// cut and can be rejected as the dark background beside the body is, or another piece be
+/// picked; so the lung seeded as before stays unless the spared one grows it.
+fn spare_cut(lungs: Labels, sparing: &Labels) -> Labels {
+    let mut out = lungs;
+    for l in [Side::Right.label(), Side::Left.label()] {
+        let (mut before, mut after, mut both) = (0usize, 0usize, 0usize);
+        for (&a, &b) in out.as_slice().iter().zip(sparing.as_slice()) {
+            before += usize::from(a == l);
+            after += usize::from(b == l);
+            both += usize::from(a == l && b == l);
+        }
+        if after > before && both * 10 >= before * 9 {
+            out = with_lung_from(&out, sparing, l);
+        }
+    }
+    out
 }
 
 /// The seeded lungs `lungs` with a lung much shorter than the other ([`SHORT_RATIO`]) taken
