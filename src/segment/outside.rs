@@ -251,34 +251,45 @@ fn sparing_cut(img: &GrayU8, dark: u8, band: usize, outside: &Mask, open: &Mask)
     }
     let lab = components(&pieces);
     let n = lab.components.len() + 1;
-    let mut hist = vec![[0u32; 256]; n];
     let mut top = vec![false; n];
     let (mut reach, mut contact) = (vec![0usize; n], vec![0usize; n]);
     for y in 0..h {
         for x in 0..w {
             let l = lab.labels.get(x, y) as usize;
-            if l == 0 {
-                continue;
-            }
-            hist[l][usize::from(img.get(x, y))] += 1;
             contact[l] += usize::from(x < band || x + band >= w || y + band >= h);
             top[l] |= y < band;
             reach[l] = reach[l].max(x.min(w - 1 - x).min(h - 1 - y));
         }
     }
-    let cut: Vec<bool> = (0..n)
-        .map(|l| {
-            let side = w.min(h);
-            if l == 0
-                || top[l]
-                || reach[l] * CUT_LUNG_REACH < side
-                || contact[l] * CUT_LUNG_CONTACT < side * band
-            {
-                return false;
-            }
-            let total: u32 = hist[l].iter().sum();
+    // Grey histograms for the pieces placed as a cut lung is, and only for them: a noisy
+    // film can hold thousands of small pieces.
+    let side = w.min(h);
+    let mut slot = vec![usize::MAX; n];
+    let mut hist: Vec<[u32; 256]> = Vec::new();
+    for l in 1..n {
+        if !top[l]
+            && reach[l] * CUT_LUNG_REACH >= side
+            && contact[l] * CUT_LUNG_CONTACT >= side * band
+        {
+            slot[l] = hist.len();
+            hist.push([0; 256]);
+        }
+    }
+    if hist.is_empty() {
+        return open.clone();
+    }
+    for (&l, &v) in lab.labels.as_slice().iter().zip(img.as_slice()) {
+        if let Some(h) = hist.get_mut(slot[l as usize]) {
+            h[usize::from(v)] += 1;
+        }
+    }
+    let cut: Vec<bool> = slot
+        .iter()
+        .map(|&i| {
+            let Some(h) = hist.get(i) else { return false };
+            let total: u32 = h.iter().sum();
             let mut acc = 0;
-            let tenth = hist[l]
+            let tenth = h
                 .iter()
                 .position(|&c| {
                     acc += c;
@@ -289,11 +300,9 @@ fn sparing_cut(img: &GrayU8, dark: u8, band: usize, outside: &Mask, open: &Mask)
         })
         .collect();
     let mut out = open.clone();
-    if cut.iter().any(|&c| c) {
-        for (o, &l) in out.as_mut_slice().iter_mut().zip(lab.labels.as_slice()) {
-            if cut[l as usize] {
-                *o = 0;
-            }
+    for (o, &l) in out.as_mut_slice().iter_mut().zip(lab.labels.as_slice()) {
+        if cut[l as usize] {
+            *o = 0;
         }
     }
     out
