@@ -381,10 +381,10 @@ pub fn exposed_field<T: Copy + Ord + Into<u32>>(img: &Plane<T>) -> Field {
 
 /// The box `(x0, y0, x1, y1)` (exclusive ends) moved in, by at most a block on each side
 /// that does not lie on the image's edge, past the rows and columns that are canvas from end
-/// to end (every pixel in one of the canvases' `greys`: black, white, a grey frame's): the block grid
-/// puts the box's edge up to a block outside the film, and the film's own edge is where the
-/// lungs' working image must start for a film on a canvas to be segmented exactly as the
-/// film alone.
+/// to end (every pixel in one of the canvases' `greys`: black, white, a grey frame's): the
+/// block grid puts the box's edge up to a block outside the film, and the film's own edge is
+/// where the lungs' working image must start for a film on a canvas to be segmented exactly
+/// as the film alone.
 fn trim_to_film<T: Copy + Into<u32>>(
     img: &Plane<T>,
     (mut x0, mut y0, mut x1, mut y1): (usize, usize, usize, usize),
@@ -515,9 +515,10 @@ fn reached_from_edge(kind: &[u8], gw: usize, gh: usize) -> Vec<bool> {
 /// from it through such blocks, when together they run along at least [`GREY_SIDE`] of one
 /// whole side of the image, cover [`GREY_AREA`] of it, and the grey is at least the median
 /// block's. Only blocks of `kind` 0 are looked at; the canvas's blocks become kind 4, and the
-/// canvases' grey ranges are returned (for the seams between a grey and a black canvas). A converter that pads a film to a square with a mid grey, or a
-/// collimator's shadow filled with one grey, leaves such a frame; without it the frame walls
-/// in the air beside the body, which then looks like lung. A film can be flat over a few
+/// canvases' grey ranges are returned (for the seams between a grey and a black canvas). A
+/// converter that pads a film to a square with a mid grey, or a collimator's shadow filled
+/// with one grey, leaves such a frame; without it the frame walls in the air beside the
+/// body, which then looks like lung. A film can be flat over a few
 /// blocks at its edge (a smooth, burnt-out shoulder on a small image), never along a side.
 fn grey_canvas(
     lo: &[u32],

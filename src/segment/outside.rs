@@ -210,14 +210,7 @@ pub fn air_beside(img: &GrayU8, dark: u8, band: usize, padding: &Mask) -> Air {
         }
     }
     let cores: usize = hist.iter().sum();
-    let mut acc = 0;
-    let median = hist
-        .iter()
-        .position(|&n| {
-            acc += n;
-            2 * acc >= cores
-        })
-        .unwrap_or(0) as u8;
+    let median = rank_level(&hist, 1, 2) as u8;
     // No cores: level 0, nothing outside.
     let level = if cores == 0 { 0 } else { median.min(dark) };
     let mut outside = Mask::new(img.width(), img.height());
@@ -238,6 +231,19 @@ pub fn air_beside(img: &GrayU8, dark: u8, band: usize, padding: &Mask) -> Air {
         open,
         open_sparing_cut,
     }
+}
+
+/// The lowest grey level at or below which at least `num / den` of a histogram's count lies
+/// (0 for an empty histogram).
+fn rank_level(hist: &[usize; 256], num: usize, den: usize) -> usize {
+    let total: usize = hist.iter().sum();
+    let mut acc = 0;
+    hist.iter()
+        .position(|&n| {
+            acc += n;
+            den * acc >= num * total
+        })
+        .unwrap_or(0)
 }
 
 /// `open` less its pieces that a lung cut open by the image edge leaves in it (see
@@ -265,7 +271,7 @@ fn sparing_cut(img: &GrayU8, dark: u8, band: usize, outside: &Mask, open: &Mask)
     // film can hold thousands of small pieces.
     let side = w.min(h);
     let mut slot = vec![usize::MAX; n];
-    let mut hist: Vec<[u32; 256]> = Vec::new();
+    let mut hist: Vec<[usize; 256]> = Vec::new();
     for l in 1..n {
         if !top[l]
             && reach[l] * CUT_LUNG_REACH >= side
@@ -287,16 +293,7 @@ fn sparing_cut(img: &GrayU8, dark: u8, band: usize, outside: &Mask, open: &Mask)
         .iter()
         .map(|&i| {
             let Some(h) = hist.get(i) else { return false };
-            let total: u32 = h.iter().sum();
-            let mut acc = 0;
-            let tenth = h
-                .iter()
-                .position(|&c| {
-                    acc += c;
-                    acc * 10 >= total
-                })
-                .unwrap_or(0);
-            tenth as f64 >= CUT_LUNG_DARKEST * f64::from(dark)
+            rank_level(h, 1, 10) as f64 >= CUT_LUNG_DARKEST * f64::from(dark)
         })
         .collect();
     let mut out = open.clone();
